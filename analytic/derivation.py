@@ -1,0 +1,234 @@
+r"""The derivation of one setting: loss, flow, first integral, trajectory, fixed focus.
+
+:func:`derive` treats a paradigm with a per-segment loss; :func:`derive_custom`
+any two-parameter loss :math:`L(u, v)`. Both return a frozen
+:class:`Derivation` whose every formula carries a certificate, and both are
+cached, so repeating a derivation in the same process is near-instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import symbols
+from .budget import BudgetExceeded, Deadline
+from .certify import Certificate, Check, check_equal
+from .fixed_focus import FixedFocus, fixed_focus
+from .flow import Flow, attention_form, gradient_flow
+from .invariants import FirstIntegral, first_integral
+from .losses import SegmentLoss, by_name
+from .paradigms import check_paradigm, reduced_loss
+from .setting import check_rate, check_segments
+from .symbols import u, v
+from .trajectory import ExplicitTrajectory, explicit_trajectory
+
+DEFAULT_BUDGET = 60.0  # seconds for one derivation (built-ins take well under 1 s)
+
+STATUS_OK = "ok"
+STATUS_NO_INTEGRAL = "no first integral found"
+STATUS_TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    r"""Everything derived for one setting.
+
+    Attributes
+    ----------
+    paradigm : ``"soft"``, ``"hard"``, ``"lvml"`` or ``"custom"``.
+    loss : the per-segment loss (``None`` for a custom two-parameter loss).
+    segments, alpha, beta : :math:`T`, :math:`\alpha`, :math:`\beta` (numbers or symbols).
+    loss_expr : :math:`L(u, v)`.
+    loss_in_attention : :math:`L(p, v)` (``None`` for a custom loss).
+    flow : :math:`(\dot u, \dot v)` in :math:`u, v`.
+    flow_in_attention : the same written with :math:`p` (for display).
+    invariant : the first integral, or ``None``.
+    trajectory : :math:`u = U(v; u_0, v_0)`, or ``None``.
+    attention_along : :math:`p` along the trajectory, or ``None``.
+    fixed_focus : the frozen-focus evolution, or ``None``.
+    certificate : every check and its residual.
+    status : ``"ok"``, ``"no first integral found"`` or ``"timeout"``.
+    message : a sentence on what was and was not found.
+    seconds : wall-clock time of the derivation.
+    """
+
+    paradigm: str
+    loss: SegmentLoss | None
+    segments: sp.Expr | None
+    alpha: sp.Expr
+    beta: sp.Expr
+    loss_expr: sp.Expr
+    loss_in_attention: sp.Expr | None
+    flow: Flow
+    flow_in_attention: Flow | None
+    invariant: FirstIntegral | None
+    trajectory: ExplicitTrajectory | None
+    attention_along: sp.Expr | None
+    fixed_focus: FixedFocus | None
+    certificate: Certificate
+    status: str
+    message: str
+    seconds: float = field(compare=False)
+
+    @property
+    def certified(self) -> bool:
+        return self.certificate.certified
+
+    @property
+    def label(self) -> str:
+        """Stable name for LaTeX labels and files, e.g. ``hard-ce`` or ``soft-ce1000``."""
+        if self.loss is None:
+            return "custom"
+        name = self.loss.label
+        if self.loss.name == "cross-entropy" and self.loss.classes not in (2, symbols.c):
+            name += str(self.loss.classes)
+        return f"{self.paradigm}-{name}"
+
+    def to_latex(self) -> str:
+        """The derivation as a LaTeX ``align`` block with stable ``\\label``s."""
+        from .latex import derivation_latex
+
+        return derivation_latex(self)
+
+    def _repr_latex_(self) -> str:
+        from .latex import derivation_display
+
+        return derivation_display(self)
+
+    def to_dict(self) -> dict:
+        """The JSON form (SymPy ``str()`` expressions)."""
+        from .report import derivation_dict
+
+        return derivation_dict(self)
+
+
+def derive(
+    paradigm: str,
+    loss: str | SegmentLoss = "cross-entropy",
+    *,
+    classes: int | sp.Expr = 2,
+    segments=symbols.T,
+    alpha=symbols.alpha,
+    beta=symbols.beta,
+    budget: float = DEFAULT_BUDGET,
+) -> Derivation:
+    r"""Derive the dynamics of ``paradigm`` with per-segment ``loss``.
+
+    Parameters
+    ----------
+    paradigm : {"soft", "hard", "lvml"}
+    loss : {"cross-entropy", "square", "exponential"} or SegmentLoss
+        A :class:`~analytic.losses.SegmentLoss` for a custom :math:`\ell(v)`.
+    classes : int or the symbol ``c``
+        Classes of the cross-entropy loss (2: the logistic loss).
+    segments, alpha, beta : number or their symbol
+        :math:`T \ge 2` and the rates :math:`\alpha, \beta > 0`.
+    budget : float
+        Seconds before the derivation gives up with status ``"timeout"``.
+
+    Examples
+    --------
+    >>> d = derive("soft", "square", segments=10, alpha=1, beta=1)
+    >>> d.invariant.expr
+    -v**2/2 + u + exp(u)/9
+    """
+    check_paradigm(paradigm)
+    if not isinstance(loss, SegmentLoss):
+        if not isinstance(loss, str):
+            raise TypeError(f"`loss` must be a loss name or a SegmentLoss, got {loss!r}")
+        loss = by_name(loss, classes)
+    return _derive_cached(
+        paradigm, loss, check_segments(segments), check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget
+    )
+
+
+def derive_custom(expr: sp.Expr, *, alpha=symbols.alpha, beta=symbols.beta, budget: float = DEFAULT_BUDGET) -> Derivation:
+    """Derive the flow of a user loss :math:`L(u, v)`, and a first integral if it separates.
+
+    Examples
+    --------
+    >>> d = derive_custom(u**2 + v**2, alpha=1, beta=1)
+    >>> d.invariant.expr
+    log(Abs(u)) - log(Abs(v))
+    """
+    if not isinstance(expr, sp.Expr):
+        raise TypeError(f"`expr` must be a SymPy expression, got {type(expr).__name__}")
+    extra = expr.free_symbols - {u, v}
+    if extra:
+        names = ", ".join(sorted(s.name for s in extra))
+        raise ValueError(f"`expr` may only use the symbols u and v, got {names} in {expr}")
+    return _derive_cached("custom", expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget)
+
+
+@functools.lru_cache(maxsize=256)
+def _derive_cached(paradigm, loss, segments, alpha, beta, budget) -> Derivation:
+    started = time.perf_counter()
+    deadline = Deadline(budget)
+    if paradigm == "custom":
+        loss_expr, loss_p, segment_loss = loss, None, None
+    else:
+        segment_loss = loss
+        loss_p = reduced_loss(paradigm, loss.expr, symbols.p)
+        loss_expr = reduced_loss(paradigm, loss.expr, symbols.attention(u, segments))
+        loss_p = loss_p.subs(symbols.T, segments)
+    flow = gradient_flow(loss_expr, alpha, beta)
+    parts: dict = {"invariant": None, "trajectory": None, "attention_along": None, "fixed_focus": None}
+    checks: list[Check] = []
+    flow_p = None
+    try:
+        if loss_p is not None:
+            flow_p = attention_form(loss_p, symbols.p, alpha, beta)
+            attention_u = symbols.attention(u, segments)
+            checks.append(
+                check_equal("flow in p equals flow in u", flow_p.du.subs(symbols.p, attention_u), flow.du, deadline=deadline)
+            )
+        integral, found_checks, message = first_integral(flow, deadline)
+        checks += found_checks
+        status = STATUS_OK if integral is not None else STATUS_NO_INTEGRAL
+        if integral is not None:
+            parts["invariant"] = integral
+            trajectory, trajectory_checks = explicit_trajectory(integral, flow, deadline)
+            checks += trajectory_checks
+            if trajectory is not None:
+                parts["trajectory"] = trajectory
+                if segments is not None and paradigm != "custom":
+                    parts["attention_along"] = sp.cancel(symbols.attention(trajectory.focus, segments))
+            else:
+                message += "; the first integral has no closed-form inverse for u"
+        focus_symbol = u if paradigm == "custom" else symbols.p
+        frozen_loss = loss_expr if paradigm == "custom" else loss_p
+        limit = None if paradigm == "custom" else _margin_limit(paradigm, segment_loss)
+        focus_result, focus_checks, focus_message = fixed_focus(frozen_loss, focus_symbol, beta, limit, deadline)
+        checks += focus_checks
+        parts["fixed_focus"] = focus_result
+        if focus_result is None:
+            message += f"; {focus_message}"
+    except BudgetExceeded as error:
+        status, message = STATUS_TIMEOUT, str(error)
+    return Derivation(
+        paradigm=paradigm,
+        loss=segment_loss,
+        segments=segments,
+        alpha=alpha,
+        beta=beta,
+        loss_expr=loss_expr,
+        loss_in_attention=loss_p,
+        flow=flow,
+        flow_in_attention=flow_p,
+        certificate=Certificate(tuple(checks)),
+        status=status,
+        message=message,
+        seconds=time.perf_counter() - started,
+        **parts,
+    )
+
+
+def _margin_limit(paradigm: str, loss: SegmentLoss) -> sp.Expr:
+    """Where v goes under fixed focus: the minimiser (over p for soft attention)."""
+    if paradigm == "soft" and loss.minimiser.is_finite:
+        return loss.minimiser / symbols.p
+    return loss.minimiser

@@ -1,0 +1,125 @@
+r"""First integrals of a separable two-parameter gradient flow.
+
+Along the flow :math:`du/dv = \dot u / \dot v = \alpha L_u / (\beta L_v)`. When
+this ratio separates as :math:`k\,f(u)\,g(v)`,
+
+.. math::
+
+    I(u, v) = A(u) - B(v), \qquad A(u) = \int \frac{du}{f(u)}, \qquad
+    B(v) = k \int g(v)\,dv
+
+is constant along every trajectory. For the three paradigms
+:math:`f(u) = 1 - p(u)` up to a constant, so
+:math:`A(u) = u + e^{u}/(T - 1)` for all of them; ``A`` is normalised to have
+coefficient 1 on :math:`u` when it has a :math:`u` term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .budget import BudgetExceeded, Deadline, call_with_budget
+from .certify import Check, check_antiderivative, check_equal, strip_abs_in_logs
+from .flow import Flow
+from .integration import antiderivative
+from .symbols import u, v
+from .tidy import tidy
+
+SEPARATE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class FirstIntegral:
+    r"""A first integral :math:`I(u, v) = A(u) - B(v)` of the flow."""
+
+    focus_part: sp.Expr
+    margin_part: sp.Expr
+
+    @property
+    def expr(self) -> sp.Expr:
+        return self.focus_part - self.margin_part
+
+
+@dataclass(frozen=True)
+class Separation:
+    r""":math:`du/dv = k f(u) g(v)`."""
+
+    coefficient: sp.Expr
+    focus_factor: sp.Expr
+    margin_factor: sp.Expr
+
+
+def separate(flow: Flow, deadline: Deadline | None = None) -> Separation | None:
+    """Split :math:`\\dot u/\\dot v` as :math:`k f(u) g(v)`, or ``None``."""
+    if flow.dv == 0:
+        return None
+    ratio = flow.du / flow.dv
+    if not ratio.has(u):
+        return Separation(sp.Integer(1), sp.Integer(1), ratio)
+    seconds = SEPARATE_SECONDS if deadline is None else min(SEPARATE_SECONDS, deadline.remaining())
+    try:
+        parts = call_with_budget(_separate_dict, ratio, seconds=seconds, what="separatevars")
+    except (BudgetExceeded, RuntimeError):
+        return None
+    if parts is None:
+        return None
+    return Separation(parts["coeff"], parts[u], parts[v])
+
+
+def _separate_dict(ratio: sp.Expr):
+    return sp.separatevars(ratio, [u, v], dict=True, force=True)
+
+
+def first_integral(flow: Flow, deadline: Deadline | None = None) -> tuple[FirstIntegral | None, list[Check], str]:
+    """A certified first integral of ``flow``, its checks, and a status message.
+
+    Returns ``(None, checks, reason)`` when the flow does not separate or an
+    integral is not found: never an unverified result.
+    """
+    if flow.du == 0:
+        return FirstIntegral(u, sp.Integer(0)), [], "u is constant"
+    if flow.dv == 0:
+        return FirstIntegral(sp.Integer(0), -v), [], "v is constant"
+    separation = separate(flow, deadline)
+    if separation is None:
+        return None, [], "no first integral found: du/dv does not separate into f(u) g(v)"
+    checks = [
+        check_equal(
+            "separation: k f(u) g(v) = du/dv",
+            separation.coefficient * separation.focus_factor * separation.margin_factor,
+            flow.du / flow.dv,
+            deadline=deadline,
+        )
+    ]
+    focus_integrand = 1 / separation.focus_factor
+    focus = antiderivative(focus_integrand, u, deadline)
+    margin = antiderivative(separation.margin_factor, v, deadline)
+    if focus is None or margin is None:
+        missing = "A(u) = int du/f(u)" if focus is None else "B(v) = int g(v) dv"
+        return None, checks, f"no first integral found: no antiderivative for {missing}"
+    checks.append(check_antiderivative("A'(u) = 1/f(u)", focus.result, focus_integrand, u, deadline))
+    checks.append(check_antiderivative("B'(v) = g(v)", margin.result, separation.margin_factor, v, deadline))
+    scale = sp.expand(focus.result).coeff(u, 1)
+    if scale == 0 or scale.has(u):
+        scale = sp.Integer(1)
+    integral = FirstIntegral(
+        tidy(focus.result / scale, u),
+        tidy(separation.coefficient * margin.result / scale, v),
+    )
+    def rates(expr):
+        return sp.diff(expr, u) * flow.du, sp.diff(expr, v) * flow.dv
+
+    rate_u, rate_v = rates(integral.expr)
+    symbolic_u, symbolic_v = rates(strip_abs_in_logs(integral.expr))
+    checks.append(
+        check_equal(
+            "invariant: dI/dt = 0",
+            rate_u,
+            -rate_v,
+            symbolic_difference=symbolic_u + symbolic_v,
+            deadline=deadline,
+        )
+    )
+    return integral, checks, "first integral found"

@@ -1,0 +1,99 @@
+r"""Special functions SymPy lacks, and the numeric back-ends for all of them.
+
+:class:`WrightOmega` is the Wright omega function :math:`\omega(z)`, the
+solution of :math:`\omega + \log\omega = z`; for real :math:`z` it equals
+:math:`W_0(e^z)` (principal Lambert W) but stays finite and accurate where
+:math:`e^z` overflows, which is why the toolkit's explicit trajectories use it.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+
+class WrightOmega(sp.Function):
+    r"""Wright omega function, :math:`\omega + \log \omega = z`.
+
+    .. math:: \omega'(z) = \frac{\omega(z)}{1 + \omega(z)}
+
+    Examples
+    --------
+    >>> WrightOmega(1).evalf(20)
+    1.0000000000000000000
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, z):
+        if z == 1:
+            return sp.Integer(1)
+        return None
+
+    def fdiff(self, argindex=1):
+        w = self.func(*self.args)
+        return w / (1 + w)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+    def _eval_rewrite_as_LambertW(self, z, **kwargs):
+        return sp.LambertW(sp.exp(z))
+
+    def _eval_evalf(self, prec):
+        z = self.args[0]._eval_evalf(prec)
+        if z is None or not z.is_number:
+            return None
+        with mpmath.workprec(prec):
+            value = mp_wright_omega(z._to_mpmath(prec))
+        return sp.Expr._from_mpmath(value, prec)
+
+    def _latex(self, printer, exp=None):
+        arg = printer._print(self.args[0])
+        base = r"\omega\left(%s\right)" % arg
+        return base if exp is None else r"%s^{%s}" % (base, exp)
+
+
+def mp_wright_omega(z):
+    r"""Wright omega with mpmath, :math:`\omega(z) = W_0(e^z)` for real z.
+
+    For large real z the Lambert form is evaluated from :math:`e^z` in
+    mpmath's unbounded exponent range, so no overflow occurs.
+    """
+    z = mpmath.mpmathify(z)
+    if mpmath.im(z) == 0:
+        return mpmath.re(mpmath.lambertw(mpmath.exp(mpmath.re(z))))
+    return mpmath.lambertw(mpmath.exp(z))
+
+
+#: lambdify module mapping for 'mpmath' evaluation of toolkit expressions.
+MPMATH_FUNCTIONS = {
+    "WrightOmega": mp_wright_omega,
+    "Ei": mpmath.ei,
+    "polylog": mpmath.polylog,
+}
+
+
+def _np_polylog(order, x):
+    import numpy as np
+    from scipy import special
+
+    if order != 2:
+        raise ValueError(f"`order` must be 2 for numeric polylog, got {order!r}")
+    # Li2(x) = spence(1 - x) for real x <= 1 (SciPy's convention).
+    return special.spence(1 - np.asarray(x, dtype=float))
+
+
+def numpy_functions() -> dict:
+    """lambdify module mapping for NumPy/SciPy evaluation (vectorised)."""
+    from scipy import special
+
+    return {
+        "WrightOmega": special.wrightomega,
+        "Ei": special.expi,
+        "polylog": _np_polylog,
+    }

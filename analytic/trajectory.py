@@ -1,0 +1,65 @@
+r"""The explicit trajectory :math:`u = U(v; u_0, v_0)` from a first integral.
+
+Along a trajectory :math:`A(u) - B(v) = A(u_0) - B(v_0)`, so
+
+.. math:: u = A^{-1}\left(A(u_0) + B(v) - B(v_0)\right),
+
+solved by :func:`analytic.inversion.invert` (Wright omega for the paradigms:
+:math:`u = \log(T - 1) + \log\omega(S - \log(T - 1))` with
+:math:`S = A(u_0) + B(v) - B(v_0)`). Time along it is
+:math:`t(v) = \int_{v_0}^{v} dv' / \dot v(U(v'), v')`, a one-dimensional
+integral left to quadrature (``time_integrand``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .budget import Deadline
+from .certify import Check, check_equal
+from .flow import Flow
+from .invariants import FirstIntegral
+from .inversion import invert
+from .symbols import u, u0, v, v0
+
+
+@dataclass(frozen=True)
+class ExplicitTrajectory:
+    r"""The trajectory through :math:`(u_0, v_0)`.
+
+    Attributes
+    ----------
+    focus : :math:`U(v; u_0, v_0)`.
+    time_integrand : :math:`dt/dv = 1/\dot v` evaluated on the trajectory.
+    focus_of_level : :math:`u` as a function of the level symbol :data:`LEVEL`.
+    level : :math:`S = A(u_0) + B(v) - B(v_0)`.
+    """
+
+    focus: sp.Expr
+    time_integrand: sp.Expr
+    focus_of_level: sp.Expr
+    level: sp.Expr
+
+
+#: The level :math:`S = A(u_0) + B(v) - B(v_0)` as a symbol, for compact display.
+LEVEL = sp.Symbol("S", real=True)
+
+
+def explicit_trajectory(
+    integral: FirstIntegral, flow: Flow, deadline: Deadline | None = None
+) -> tuple[ExplicitTrajectory | None, list[Check]]:
+    """Solve the first integral for u; ``(None, [])`` when it cannot be inverted."""
+    level = integral.focus_part.subs(u, u0) + integral.margin_part - integral.margin_part.subs(v, v0)
+    focus_of_level = invert(integral.focus_part, LEVEL, u)
+    if focus_of_level is None:
+        return None, []
+    focus = focus_of_level.subs(LEVEL, level)
+    check = check_equal(
+        "trajectory: A(U(v)) = A(u0) + B(v) - B(v0)",
+        integral.focus_part.subs(u, focus),
+        level,
+        deadline=deadline,
+    )
+    return ExplicitTrajectory(focus, 1 / flow.dv.subs(u, focus), focus_of_level, level), [check]

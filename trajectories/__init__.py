@@ -1,0 +1,1 @@
+"""trajectories — numeric ways to compute a trajectory (closed form, ODE, gradient descent, full model)."""

@@ -1,0 +1,7 @@
+"""``python -m validation`` runs the ``attention-dynamics`` command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
