@@ -15,7 +15,11 @@ from typing import Any, Callable
 
 
 class BudgetExceeded(TimeoutError):
-    """Raised when a budgeted call does not finish in time."""
+    """A budgeted step did not finish in time (the caller may fall back)."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """The whole derivation's time budget ran out (reported as a timeout result)."""
 
 
 @dataclass
@@ -35,7 +39,7 @@ class Deadline:
 
     def check(self, what: str) -> None:
         if self.remaining() <= 0:
-            raise BudgetExceeded(f"time budget of {self.seconds:g} s ran out during {what}")
+            raise DeadlineExceeded(f"time budget of {self.seconds:g} s ran out during {what}")
 
 
 def _child(conn, function, args):
@@ -77,3 +81,21 @@ def call_with_budget(function: Callable[..., Any], *args: Any, seconds: float, w
         raise RuntimeError(f"{what} failed: {value}")
     return value
 
+
+
+def run_step(function: Callable[..., Any], *args: Any, cap: float, deadline: Deadline | None, what: str) -> Any:
+    """``call_with_budget`` with at most ``cap`` seconds and never past ``deadline``.
+
+    Raises :class:`BudgetExceeded` when the step's own cap ran out (fall back),
+    :class:`DeadlineExceeded` when the derivation's deadline did (give up).
+    """
+    seconds = cap
+    if deadline is not None:
+        deadline.check(what)
+        seconds = min(cap, deadline.remaining())
+    try:
+        return call_with_budget(function, *args, seconds=seconds, what=what)
+    except BudgetExceeded:
+        if deadline is not None:
+            deadline.check(what)
+        raise

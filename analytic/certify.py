@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from .budget import BudgetExceeded, Deadline, call_with_budget
+from .budget import BudgetExceeded, Deadline, run_step
 from .special import MPMATH_FUNCTIONS, WrightOmega
 
 DIGITS = 40  # mpmath working digits (>= 30 required; the margin absorbs cancellation)
@@ -116,18 +116,15 @@ def is_symbolically_zero(expr: sp.Expr, deadline: Deadline | None = None) -> boo
     expr = sp.expand_func(expr)
     if expr == 0:
         return True
-    canonical = _canonical(expr)
-    if canonical == 0:
-        return True
-    seconds = SIMPLIFY_SECONDS if deadline is None else min(SIMPLIFY_SECONDS, deadline.remaining())
     try:
-        return call_with_budget(_simplifies_to_zero, expr, seconds=seconds, what="simplify")
+        return run_step(_simplifies_to_zero, expr, cap=SIMPLIFY_SECONDS, deadline=deadline, what="zero test")
     except (BudgetExceeded, RuntimeError):
         return False
 
 
 def _simplifies_to_zero(expr: sp.Expr) -> bool:
-    return sp.simplify(expr) == 0
+    """Cheap canonical form first, ``simplify`` only if that is not conclusive."""
+    return _canonical(expr) == 0 or sp.simplify(expr) == 0
 
 
 def _canonical(expr: sp.Expr) -> sp.Expr:

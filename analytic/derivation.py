@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import symbols
-from .budget import BudgetExceeded, Deadline
+from .budget import Deadline, DeadlineExceeded
 from .certify import Certificate, Check, check_equal
 from .fixed_focus import FixedFocus, fixed_focus
 from .flow import Flow, attention_form, gradient_flow
@@ -207,7 +207,7 @@ def _derive_cached(paradigm, loss, segments, alpha, beta, budget) -> Derivation:
         parts["fixed_focus"] = focus_result
         if focus_result is None:
             message += f"; {focus_message}"
-    except BudgetExceeded as error:
+    except DeadlineExceeded as error:
         status, message = STATUS_TIMEOUT, str(error)
     return Derivation(
         paradigm=paradigm,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .budget import BudgetExceeded, Deadline, call_with_budget
+from .budget import BudgetExceeded, Deadline, run_step
 from .certify import Check, check_antiderivative, check_equal, check_numeric
 from .integration import antiderivative
 from .inversion import invert
@@ -113,10 +113,9 @@ def _limit(expr: sp.Expr, point: sp.Expr, deadline: Deadline | None) -> sp.Expr 
         value = expr.subs(v, point)
         if value.is_finite and not value.has(sp.nan, sp.zoo):
             return sp.simplify(value) if value.count_ops() < 60 else value
-    seconds = LIMIT_SECONDS if deadline is None else min(LIMIT_SECONDS, deadline.remaining())
     direction = "-" if point.is_infinite or point > 0 else "+"
     try:
-        value = call_with_budget(sp.limit, expr, v, point, direction, seconds=seconds, what="limit")
+        value = run_step(sp.limit, expr, v, point, direction, cap=LIMIT_SECONDS, deadline=deadline, what="limit")
     except (BudgetExceeded, RuntimeError):
         return None
     if value.has(sp.Limit, sp.nan, sp.zoo, sp.AccumBounds) or not value.is_finite:

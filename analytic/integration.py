@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.integrals.rationaltools import ratint
 
-from .budget import BudgetExceeded, Deadline, call_with_budget
+from .budget import BudgetExceeded, Deadline, run_step
 
 FALLBACK_SECONDS = 8.0  # budget for SymPy's own integrate on one term
 _w = sp.Dummy("w", positive=True)
@@ -123,13 +123,8 @@ def _integrate_term(term: sp.Expr, x: sp.Symbol, deadline: Deadline | None):
         result = _integrate_by_rules(transformed, y)
         if result is not None:
             return _back(result, x, scale), _RULE_NAMES[scale]
-    if deadline is not None:
-        deadline.check("integration")
-        seconds = min(FALLBACK_SECONDS, deadline.remaining())
-    else:
-        seconds = FALLBACK_SECONDS
     try:
-        result = call_with_budget(sp.integrate, term, x, seconds=seconds, what="sympy.integrate")
+        result = run_step(sp.integrate, term, x, cap=FALLBACK_SECONDS, deadline=deadline, what="sympy.integrate")
     except (BudgetExceeded, RuntimeError):
         return None
     if result.has(sp.Integral) or result.has(sp.exp_polar):

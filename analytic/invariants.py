@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .budget import BudgetExceeded, Deadline, call_with_budget
+from .budget import BudgetExceeded, Deadline, run_step
 from .certify import Check, check_antiderivative, check_equal, strip_abs_in_logs
 from .flow import Flow
 from .integration import antiderivative
@@ -58,9 +58,8 @@ def separate(flow: Flow, deadline: Deadline | None = None) -> Separation | None:
     ratio = flow.du / flow.dv
     if not ratio.has(u):
         return Separation(sp.Integer(1), sp.Integer(1), ratio)
-    seconds = SEPARATE_SECONDS if deadline is None else min(SEPARATE_SECONDS, deadline.remaining())
     try:
-        parts = call_with_budget(_separate_dict, ratio, seconds=seconds, what="separatevars")
+        parts = run_step(_separate_dict, ratio, cap=SEPARATE_SECONDS, deadline=deadline, what="separatevars")
     except (BudgetExceeded, RuntimeError):
         return None
     if parts is None:

@@ -237,3 +237,57 @@ def test_symbols_substituted_where_given():
     d = derive("hard", "exponential", segments=10, alpha=sp.Rational(1, 999), beta=1)
     assert d.invariant.expr.free_symbols == {u, v}
     assert d.trajectory.focus.free_symbols == {v, u0, v0}
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=loss_id)
+@pytest.mark.parametrize("paradigm", PARADIGMS)
+def test_results_are_real_and_free_of_exp_polar(paradigm, loss, mp_digits):
+    d = derivation(paradigm, loss)
+    emitted = [d.invariant.expr, d.trajectory.focus, d.fixed_focus.time_of_margin, d.fixed_focus.incentive]
+    assert not any(e.has(sp.exp_polar) for e in emitted)
+    invariant = as_mpmath(d.invariant.expr.subs(NUMERIC), u, v)
+    focus = as_mpmath(d.trajectory.focus.subs(NUMERIC), v, u0, v0)
+    for vv in (-3.0, -0.5, 0.25, 0.9, 4.0):
+        # real inputs give real outputs: no imaginary part at all at 30 digits
+        assert mpmath.im(mpmath.mpmathify(invariant(mpmath.mpf(0.3), mpmath.mpf(vv)))) == 0
+        assert mpmath.im(mpmath.mpmathify(focus(mpmath.mpf(vv), mpmath.mpf(0), mpmath.mpf(0)))) == 0
+
+
+def test_jupyter_display_is_latex():
+    text = derive("hard", "exponential")._repr_latex_()
+    assert text.startswith("$") and r"\omega" in text and "I(u, v)" in text
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"segments": 1}, "segments"),
+        ({"segments": float("nan")}, "segments"),
+        ({"alpha": 0}, "alpha"),
+        ({"beta": -2}, "beta"),
+        ({"classes": 1}, "classes"),
+    ],
+)
+def test_bad_parameters_name_themselves(kwargs, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        derive("soft", "cross-entropy", **kwargs)
+
+
+def test_unknown_paradigm_and_loss():
+    with pytest.raises(ValueError, match="`paradigm`"):
+        derive("sparse")
+    with pytest.raises(ValueError, match="`loss`"):
+        derive("soft", "hinge")
+
+
+def test_custom_segment_loss_gets_the_full_treatment():
+    from analytic import custom
+
+    # l(v) = (v - 2)^2: hard attention, hand derivation B = (alpha/beta)[(v-2)^2/4 - log|v-2|]... with
+    # l(v) - l(0) = v^2 - 4v, l'(v) = 2(v - 2): G = (v^2 - 4v)/(2(v - 2)) = (v - 2)/2 - 2/(v - 2)
+    d = derive("hard", custom((v - 2) ** 2), segments=5, alpha=1, beta=1)
+    assert d.certified and d.fixed_focus.margin_limit == 2
+    expected = (v - 2) ** 2 / 4 - 2 * sp.log(sp.Abs(v - 2))
+    assert _differs_by_constant(d.invariant.margin_part, expected, (v,), [(0.1,), (0.7,), (-1.2,), (1.5,)])
+    # the hard incentive tends to l(0) - l(2) = 4
+    assert d.fixed_focus.incentive_limit == 4
