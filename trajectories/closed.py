@@ -1,0 +1,167 @@
+r"""Trajectories from the closed form: :math:`u = U(v)` exactly, time by quadrature.
+
+Along a trajectory :math:`z = z_0 + B(v)` with :math:`z_0 = A(u_0) - B(v_0) - \log(T-1)`, and
+
+.. math:: u = \log(T - 1) + \log\omega(z), \qquad p = \frac{\omega(z)}{1 + \omega(z)},
+
+evaluated in the margin coordinate :math:`s` of
+:meth:`~trajectories.model.ReducedModel.margin_of_coordinate`. Time has no closed
+form: :math:`t(s) = \int_{s_0}^{s} (dv/ds)/\dot v\,ds` is computed with
+``scipy.integrate.quad`` (its error estimates are summed into ``time_error``) and
+inverted at the requested times by safeguarded Newton iterations (:math:`t(s)`
+is increasing; its derivative is the integrand).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.integrate import IntegrationWarning, quad
+
+from .checks import count, finite, positive
+from .model import ReducedModel
+from .progress import progress
+from .result import Status, Trajectory
+
+QUAD_EPSABS = 1e-14
+QUAD_EPSREL = 1e-13
+NEWTON_TOLERANCE = 1e-13  # relative to max(1, t)
+NEWTON_STEPS = 60
+BRACKET_STEPS = 200
+AT_LIMIT = 1e-6  # time residual (relative) left when s is pinned to rounding: the margin is at its limit
+
+
+def closed_focus(model: ReducedModel, v, u0: float, v0: float):
+    """:math:`u = U(v; u_0, v_0)` and :math:`p` along it, vectorised over ``v``.
+
+    Examples
+    --------
+    >>> from trajectories.model import Setting, reduced_model
+    >>> m = reduced_model(Setting("soft", "exponential"))
+    >>> u, p = closed_focus(m, [0.0], 0.0, 0.0)
+    >>> float(u[0]), float(p[0])
+    (0.0, 0.1)
+    """
+    side = model.side(v0)
+    z = model.level_offset(u0, v0) + model.margin_part_s(model.coordinate_of_margin(np.asarray(v, float), side), side)
+    u, p, _ = model.focus_from_level(z)
+    return u, p
+
+
+def closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int = 101) -> Trajectory:
+    """The trajectory through ``(u0, v0)`` at ``points`` equally spaced times in [0, t_end].
+
+    Quadrature warnings (raised near a finite limit of the margin, where dt/ds
+    has a logarithmic singularity) are recorded in ``message``, not printed.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IntegrationWarning)
+        result = _closed_trajectory(model, u0, v0, t_end, points)
+    quadrature = [w for w in caught if issubclass(w.category, IntegrationWarning)]
+    for other in caught:
+        if not issubclass(other.category, IntegrationWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    if quadrature:
+        note = f"quad reported {len(quadrature)} warnings (roundoff near the margin's limit); time_error carries its estimates"
+        result = Trajectory(**{**result.__dict__, "message": "; ".join(m for m in (result.message, note) if m)})
+    return result
+
+
+def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int) -> Trajectory:
+    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
+    t_end, points = positive(t_end, "t_end"), count(points, "points")
+    _, rate_v0 = model.flow(u0, v0)
+    if rate_v0 == 0:
+        raise ValueError(f"`v0` = {v0!r} is the loss minimiser: the margin does not move, so u = U(v) cannot describe the trajectory (use the ode method)")
+    side = model.side(v0)
+    z0 = model.level_offset(u0, v0)
+    s0 = float(model.coordinate_of_margin(v0, side))
+
+    def integrand(s):
+        return float(model.time_integrand(s, z0, side))
+
+    times = np.linspace(0.0, t_end, points)
+    coordinates = np.empty(points)
+    errors = np.empty(points)
+    s_prev, t_prev, error = s0, 0.0, 0.0
+    message = ""
+    for k, target in enumerate(progress(times, "closed form")):
+        if target == t_prev or message:
+            coordinates[k], errors[k] = s_prev, error
+            continue
+        solved = _solve_time(integrand, s_prev, t_prev, target)
+        if solved is None:
+            return _overflow(times, k, f"dt/ds is not finite near s = {s_prev}")
+        s, pinned = solved
+        elapsed, estimate = quad(integrand, s_prev, s, epsabs=QUAD_EPSABS, epsrel=QUAD_EPSREL, limit=200)
+        s_prev, t_prev, error = s, t_prev + elapsed, error + estimate
+        coordinates[k], errors[k] = s, error
+        if pinned and abs(t_prev - target) > AT_LIMIT * max(1.0, target):
+            message = f"the state reached its limit to rounding by t = {target:g}; later times repeat it"
+    v = model.margin_of_coordinate(coordinates, side)
+    u, p, _ = model.focus_from_level(z0 + model.margin_part_s(coordinates, side))
+    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
+        bad = int(np.argmin(np.isfinite(u) & np.isfinite(v)))
+        return _overflow(times, bad, f"u or v not representable at t = {times[bad]:g}")
+    return Trajectory(times, u, v, p, "closed", message=message, time_error=errors, extras={"coordinate": coordinates})
+
+
+def _solve_time(integrand, s_prev: float, t_prev: float, target: float) -> tuple[float, bool] | None:
+    r"""Solve :math:`t_{prev} + \int_{s_{prev}}^{s} g = target` for s; ``None`` if g is not usable.
+
+    Returns ``(s, pinned)``: ``pinned`` when s is determined only to rounding
+    (the margin sits at its limit, where t(s) is unbounded).
+
+    A bracket is grown from the Euler step (halving where g is not finite and
+    positive, e.g. past the margin's limit), then safeguarded Newton iterations
+    (bisection whenever Newton leaves the bracket) converge on the root.
+    """
+
+    def usable(s):
+        value = integrand(s)
+        return np.isfinite(value) and value > 0
+
+    def elapsed(s):
+        return t_prev + quad(integrand, s_prev, s, epsabs=QUAD_EPSABS, epsrel=QUAD_EPSREL, limit=200)[0] - target
+
+    if not usable(s_prev):
+        return None
+    lo, hi = s_prev, None
+    step = (target - t_prev) / integrand(s_prev)
+    for _ in range(BRACKET_STEPS):
+        candidate = lo + step
+        if candidate == lo:
+            return lo, True  # the limit of s is within rounding of lo: s stays there
+        if not usable(candidate):
+            step /= 2
+            continue
+        residual = elapsed(candidate)
+        if not np.isfinite(residual):
+            step /= 2
+        elif residual >= 0:
+            hi = candidate
+            break
+        else:
+            lo, step = candidate, 2 * step
+    if hi is None:
+        return None
+    s = hi
+    for _ in range(NEWTON_STEPS):
+        residual = elapsed(s)
+        if abs(residual) <= NEWTON_TOLERANCE * max(1.0, abs(target)):
+            return s, False
+        if hi - lo <= 4 * np.spacing(s):
+            return s, True
+        if residual > 0:
+            hi = s
+        else:
+            lo = s
+        newton = s - residual / integrand(s)
+        s = newton if lo < newton < hi else (lo + hi) / 2
+    return None
+
+
+def _overflow(times, k, why) -> Trajectory:
+    empty = np.full(0, np.nan)
+    return Trajectory(times[:0], empty, empty, empty, "closed", Status.OVERFLOW, f"stopped at t = {times[k]:g}: {why}")

@@ -1,0 +1,258 @@
+r"""Gradient descent on the full (non-reduced) attention model (SETTING.md section 1).
+
+Two models, each on the population loss (``sigma = 0``: one example per class,
+or per sign) or on ``samples`` examples with Gaussian noise of standard
+deviation ``sigma`` on every coordinate of every segment:
+
+- ``"symmetric"``: c classes, inputs of T segments in :math:`\mathbb R^c`,
+  foreground :math:`e_y`, focus :math:`s_j = w \cdot x_j`, logits :math:`W x`,
+  cross-entropy; start :math:`w = u_0 \mathbf 1`, :math:`W = v_0 I`. Reduced
+  coordinates: :math:`u = \bar w`, :math:`v = \overline{\operatorname{diag} W} -
+  \overline{\operatorname{offdiag} W}`; the rates are :math:`\alpha = 1/c`,
+  :math:`\beta = 1/(c - 1)`.
+- ``"binary"``: :math:`y = \pm 1`, foreground :math:`\mu_f + y \mu_c` with
+  :math:`|\mu_f|^2 = \alpha`, :math:`|\mu_c|^2 = \beta`, margin :math:`y\, c\cdot x`,
+  any margin loss; start :math:`w = (u_0/\alpha) \mu_f`, :math:`c = (v_0/\beta) \mu_c`.
+  Reduced coordinates: :math:`u = w \cdot \mu_f`, :math:`v = c \cdot \mu_c`.
+
+Losses of one example (attention :math:`a = \operatorname{softmax}(s)`):
+soft :math:`\ell(\text{classify } \sum_j a_j x_j)`, hard :math:`\sum_j a_j \ell_j`,
+LVML :math:`-\log \sum_j a_j e^{-\ell_j}`. Gradients are written out by hand
+(vectorised over examples) and checked against finite differences in the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+
+from .checks import count, finite, nonnegative, positive
+from .progress import progress
+from .result import Status, Trajectory
+
+VARIANTS = ("symmetric", "binary")
+BINARY_DIMENSION = 4  # mu_f = sqrt(alpha) e1, mu_c = sqrt(beta) e2, two spare noise dimensions
+
+
+@dataclass(frozen=True)
+class Data:
+    """Examples: ``inputs`` (N, T, d), ``labels`` (N,) — class indices or +-1."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+
+
+def symmetric_data(classes: int, segments: int, sigma: float = 0.0, samples: int | None = None, seed: int = 0) -> Data:
+    """Foreground :math:`e_y` at segment 0, background 0; population when ``sigma = 0``."""
+    if sigma == 0 and samples is None:
+        labels = np.arange(classes)
+    else:
+        labels = np.random.default_rng(seed).integers(0, classes, size=samples)
+    inputs = np.zeros((labels.size, segments, classes))
+    inputs[np.arange(labels.size), 0, labels] = 1.0
+    if sigma > 0:
+        inputs += sigma * np.random.default_rng(seed + 1).standard_normal(inputs.shape)
+    return Data(inputs, labels)
+
+
+def binary_data(alpha: float, beta: float, segments: int, sigma: float = 0.0, samples: int | None = None, seed: int = 0) -> Data:
+    """Foreground :math:`\\mu_f + y \\mu_c` at segment 0, background 0."""
+    if sigma == 0 and samples is None:
+        labels = np.array([1.0, -1.0])
+    else:
+        labels = np.random.default_rng(seed).choice([-1.0, 1.0], size=samples)
+    inputs = np.zeros((labels.size, segments, BINARY_DIMENSION))
+    inputs[:, 0, 0] = np.sqrt(alpha)
+    inputs[:, 0, 1] = labels * np.sqrt(beta)
+    if sigma > 0:
+        inputs += sigma * np.random.default_rng(seed + 1).standard_normal(inputs.shape)
+    return Data(inputs, labels)
+
+
+# --- per-segment margin losses for the binary model -----------------------------------
+def _margin_loss(name: str, margin):
+    """:math:`\\ell(m)` and :math:`\\ell'(m)`, stably."""
+    if name == "cross-entropy":
+        return np.logaddexp(0.0, -margin), -expit(-margin)
+    if name == "square":
+        return (1 - margin) ** 2 / 2, margin - 1
+    if name == "exponential":
+        value = np.exp(-margin)
+        return value, -value
+    raise ValueError(f"`loss` must be cross-entropy, square or exponential, got {name!r}")
+
+
+def _attention_backward(attention, grad_attention):
+    """Softmax backward: :math:`\\partial/\\partial s_j = a_j (g_j - \\sum_k a_k g_k)`."""
+    return attention * (grad_attention - np.sum(attention * grad_attention, axis=1, keepdims=True))
+
+
+def symmetric_loss_and_gradient(paradigm: str, data: Data, w: np.ndarray, W: np.ndarray):
+    """Mean loss and its gradients in ``w`` (c,) and ``W`` (c, c) for the class-symmetric model."""
+    X, y = data.inputs, data.labels
+    n = y.size
+    attention = softmax(X @ w, axis=1)  # (N, T)
+    onehot = np.eye(W.shape[0])[y]  # (N, c)
+    if paradigm == "soft":
+        pooled = np.einsum("nt,ntc->nc", attention, X)
+        logits = pooled @ W.T
+        log_q = log_softmax(logits, axis=1)
+        loss = -np.mean(log_q[np.arange(n), y])
+        grad_logits = (np.exp(log_q) - onehot) / n
+        grad_W = grad_logits.T @ pooled
+        grad_attention = np.einsum("nc,ntc->nt", grad_logits @ W, X)
+    else:
+        logits = X @ W.T  # (N, T, c)
+        log_q = log_softmax(logits, axis=2)
+        segment_loss = -log_q[np.arange(n), :, y]  # (N, T)
+        if paradigm == "hard":
+            loss = np.mean(np.sum(attention * segment_loss, axis=1))
+            weights, grad_attention = attention, segment_loss
+        else:
+            likelihood = np.exp(-segment_loss)
+            mixture = np.sum(attention * likelihood, axis=1, keepdims=True)
+            loss = -np.mean(np.log(mixture))
+            weights, grad_attention = attention * likelihood / mixture, -likelihood / mixture
+        grad_logits = weights[..., None] * (np.exp(log_q) - onehot[:, None, :]) / n
+        grad_W = np.einsum("ntc,ntk->ck", grad_logits, X)
+        grad_attention = grad_attention / n
+    grad_w = np.einsum("nt,ntc->c", _attention_backward(attention, grad_attention), X)
+    return loss, grad_w, grad_W
+
+
+def binary_loss_and_gradient(paradigm: str, loss_name: str, data: Data, w: np.ndarray, c: np.ndarray):
+    """Mean loss and its gradients in ``w`` and ``c`` (both (d,)) for the binary model."""
+    X, y = data.inputs, data.labels
+    n = y.size
+    attention = softmax(X @ w, axis=1)
+    if paradigm == "soft":
+        pooled = np.einsum("nt,ntd->nd", attention, X)
+        value, slope = _margin_loss(loss_name, y * (pooled @ c))
+        loss = np.mean(value)
+        grad_c = (slope * y) @ pooled / n
+        grad_attention = np.einsum("n,d,ntd->nt", slope * y, c, X) / n
+    else:
+        value, slope = _margin_loss(loss_name, y[:, None] * (X @ c))  # (N, T)
+        if paradigm == "hard":
+            loss = np.mean(np.sum(attention * value, axis=1))
+            weights, grad_attention = attention, value
+        else:
+            likelihood = np.exp(-value)
+            mixture = np.sum(attention * likelihood, axis=1, keepdims=True)
+            loss = -np.mean(np.log(mixture))
+            weights, grad_attention = attention * likelihood / mixture, -likelihood / mixture
+        grad_c = np.einsum("nt,ntd->d", weights * slope * y[:, None], X) / n
+        grad_attention = grad_attention / n
+    grad_w = np.einsum("nt,ntd->d", _attention_backward(attention, grad_attention), X)
+    return loss, grad_w, grad_c
+
+
+def full_trajectory(
+    paradigm: str,
+    *,
+    variant: str = "symmetric",
+    loss: str = "cross-entropy",
+    classes: int = 3,
+    segments: int = 4,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    u0: float = 0.0,
+    v0: float = 0.0,
+    lr: float = 0.1,
+    steps: int = 100,
+    sigma: float = 0.0,
+    samples: int | None = None,
+    seed: int = 0,
+    record_every: int = 1,
+) -> Trajectory:
+    """Gradient descent on the full parameters; reports the reduced coordinates.
+
+    ``extras["max_asymmetry"]`` is the largest departure of the parameters from
+    their symmetric form over the run (0 up to rounding when ``sigma = 0``).
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"`variant` must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    if paradigm not in ("soft", "hard", "lvml"):
+        raise ValueError(f"`paradigm` must be one of soft, hard, lvml, got {paradigm!r}")
+    lr, steps, record_every = positive(lr, "lr"), count(steps, "steps"), count(record_every, "record_every")
+    u0, v0, sigma = finite(u0, "u0"), finite(v0, "v0"), nonnegative(sigma, "sigma")
+    segments = count(segments, "segments", 2)
+    if samples is not None:
+        samples = count(samples, "samples")
+    if variant == "symmetric":
+        classes = count(classes, "classes", 2)
+        if loss != "cross-entropy":
+            raise ValueError(f"`loss` must be cross-entropy for the symmetric model, got {loss!r}")
+        data = symmetric_data(classes, segments, sigma, samples, seed)
+        first, second = u0 * np.ones(classes), v0 * np.eye(classes)
+
+        def gradient(a, b):
+            return symmetric_loss_and_gradient(paradigm, data, a, b)
+
+        reduce = _symmetric_coordinates
+    else:
+        alpha, beta = positive(alpha, "alpha"), positive(beta, "beta")
+        data = binary_data(alpha, beta, segments, sigma, samples, seed)
+        mu_f, mu_c = data_directions(alpha, beta)
+        first, second = (u0 / alpha) * mu_f, (v0 / beta) * mu_c
+
+        def gradient(a, b):
+            return binary_loss_and_gradient(paradigm, loss, data, a, b)
+
+        def reduce(a, b):
+            return _binary_coordinates(a, b, mu_f, mu_c)
+
+    records = {"t": [], "u": [], "v": []}
+    asymmetry = 0.0
+    status, message, diverged = Status.OK, "", None
+    for k in progress(range(steps + 1), "full model", total=steps + 1):
+        u, v, off = reduce(first, second)
+        if not np.isfinite(u) or not np.isfinite(v):
+            status, diverged = Status.DIVERGED, k
+            message = f"gradient descent on the full model diverged at step {k} (t = {k * lr:g}) with lr = {lr:g}"
+            break
+        asymmetry = max(asymmetry, off)
+        if k % record_every == 0 or k == steps:
+            records["t"].append(k * lr)
+            records["u"].append(u)
+            records["v"].append(v)
+        if k == steps:
+            break
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported above
+            _, grad_first, grad_second = gradient(first, second)
+            first, second = first - lr * grad_first, second - lr * grad_second
+    t, u, v = (np.array(records[key]) for key in ("t", "u", "v"))
+    p = expit(u - np.log(segments - 1))
+    return Trajectory(t, u, v, p, "full", status, message, diverged_at=diverged, extras={"max_asymmetry": asymmetry, "variant": variant})
+
+
+def data_directions(alpha: float, beta: float):
+    """:math:`\\mu_f = \\sqrt\\alpha e_1`, :math:`\\mu_c = \\sqrt\\beta e_2` in :math:`\\mathbb R^d`."""
+    mu_f, mu_c = np.zeros(BINARY_DIMENSION), np.zeros(BINARY_DIMENSION)
+    mu_f[0], mu_c[1] = np.sqrt(alpha), np.sqrt(beta)
+    return mu_f, mu_c
+
+
+def _symmetric_coordinates(w, W):
+    """u = mean of w; v = mean diagonal - mean off-diagonal; and the asymmetry."""
+    c = w.size
+    off_mask = ~np.eye(c, dtype=bool)
+    diagonal, off_diagonal = np.diag(W), W[off_mask]
+    u = float(np.mean(w))
+    v = float(np.mean(diagonal) - np.mean(off_diagonal))
+    asymmetry = max(
+        float(np.max(np.abs(w - u))),
+        float(np.max(np.abs(diagonal - np.mean(diagonal)))),
+        float(np.max(np.abs(off_diagonal - np.mean(off_diagonal)))),
+    )
+    return u, v, asymmetry
+
+
+def _binary_coordinates(w, c, mu_f, mu_c):
+    """u = w . mu_f, v = c . mu_c; asymmetry: parts of w, c off their directions."""
+    u, v = float(w @ mu_f), float(c @ mu_c)
+    off_w = w - (u / (mu_f @ mu_f)) * mu_f
+    off_c = c - (v / (mu_c @ mu_c)) * mu_c
+    return u, v, float(max(np.max(np.abs(off_w)), np.max(np.abs(off_c))))

@@ -1,0 +1,63 @@
+r"""Finite-step gradient descent on the reduced loss, vectorised over start points.
+
+.. math:: (u, v)_{k+1} = (u, v)_k - \eta\,(\alpha \partial_u L, \beta \partial_v L),
+          \qquad t = k \eta .
+
+Divergence is detected at the first step where any value leaves the finite
+range; the result then reports that step instead of NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import count, finite, positive
+from .model import ReducedModel
+from .progress import progress
+from .result import Status, Trajectory
+
+CHECK_EVERY = 1  # finiteness is checked at every step: the step reported is exact
+
+
+def gradient_descent(
+    model: ReducedModel, u0, v0, lr: float, steps: int, *, record_every: int = 1
+) -> Trajectory:
+    """Run ``steps`` steps of learning rate ``lr`` from every start point.
+
+    ``u0`` and ``v0`` may be arrays (one trajectory per start, broadcast);
+    the result's ``u``, ``v``, ``p`` then have shape ``(records, starts)``.
+    """
+    lr = positive(lr, "lr")
+    steps, record_every = count(steps, "steps"), count(record_every, "record_every")
+    u = np.array(u0, dtype=float, ndmin=1)
+    v = np.array(v0, dtype=float, ndmin=1)
+    u, v = (np.array(x) for x in np.broadcast_arrays(u, v))
+    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
+        raise ValueError("`u0` and `v0` must be finite")
+    recorded_steps = list(range(0, steps + 1, record_every))
+    if recorded_steps[-1] != steps:
+        recorded_steps.append(steps)
+    us, vs = [u.copy()], [v.copy()]
+    next_record = 1
+    for k in progress(range(1, steps + 1), "gradient descent", total=steps):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and reported below
+            du, dv = model.flow(u, v)
+            u = u + lr * du
+            v = v + lr * dv
+        if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
+            message = f"gradient descent diverged at step {k} (t = {k * lr:g}) with lr = {lr:g}"
+            return _trajectory(model, recorded_steps[:next_record], lr, us, vs, Status.DIVERGED, message, k)
+        if next_record < len(recorded_steps) and k == recorded_steps[next_record]:
+            us.append(u.copy())
+            vs.append(v.copy())
+            next_record += 1
+    return _trajectory(model, recorded_steps, lr, us, vs, Status.OK, "", None)
+
+
+def _trajectory(model, steps, lr, us, vs, status, message, diverged_at) -> Trajectory:
+    u, v = np.array(us), np.array(vs)
+    if u.shape[1] == 1:
+        u, v = u[:, 0], v[:, 0]
+    p, _ = model.attention(u)
+    t = np.array(steps, dtype=float) * lr
+    return Trajectory(t, u, v, p, "gd", status, message, diverged_at=diverged_at)

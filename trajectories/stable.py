@@ -1,0 +1,161 @@
+r"""Numerically stable NumPy functions from the engine's symbolic expressions.
+
+Lambdifying a formula as written loses accuracy at large arguments:
+:math:`\log(1 + e^{-v})` is 0 in floating point for :math:`v > 37`,
+:math:`\log(e^{v} + a)` overflows at :math:`v > 709`,
+:math:`\operatorname{Ei}(x)` underflows to :math:`-\infty` for tiny :math:`x`,
+and :math:`\log\omega(z)` is :math:`-\infty` once :math:`\omega(z)` underflows.
+:func:`stabilise` rewrites an expression, exactly, into forms without these
+losses before :func:`numpy_function` lambdifies it:
+
+- :math:`\log(1 + x) \to \operatorname{log1p}(x)`, :math:`e^{x} - 1 \to \operatorname{expm1}(x)`;
+- :math:`\log(e^{a} + b) \to \operatorname{logaddexp}(a, \log b)` for :math:`b > 0`;
+- :math:`\operatorname{Ei}(x) \to \operatorname{Ein}^*(x) + \log|x|` with
+  :math:`\operatorname{Ein}^*(x) = \operatorname{Ei}(x) - \log|x|` evaluated by its
+  series near 0, and :math:`\log|x|` expanded symbolically;
+- :math:`\log\omega(z) \to z - \omega(z)` for :math:`z \le 1` (no underflow);
+- :math:`\operatorname{Li}_2(x)` by its series for small :math:`|x|` (SciPy's
+  ``spence(1 - x)`` loses the relative accuracy there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from scipy import special
+from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
+
+from analytic.integration import is_positive
+from analytic.special import WrightOmega, numpy_functions
+
+EULER_GAMMA = 0.57721566490153286061
+SERIES_RADIUS = 0.5  # |x| below which Ei(x) - log|x| is summed as a series
+SERIES_TERMS = 30  # enough for 1e-17 relative at |x| = 0.5
+DILOG_RADIUS = 0.1  # |x| below which Li2 is summed as a series
+DILOG_TERMS = 18  # 0.1**18 / 324 < 1e-20
+
+
+class LogWrightOmega(sp.Function):
+    r""":math:`\log\omega(z)` (placeholder for stable evaluation)."""
+
+
+class EiMinusLog(sp.Function):
+    r""":math:`\operatorname{Ei}(x) - \log|x|` (placeholder for stable evaluation)."""
+
+
+class LogAddExp(sp.Function):
+    r""":math:`\log(e^{a} + e^{b})` (placeholder for stable evaluation)."""
+
+
+def log_wright_omega(z, omega=None):
+    r""":math:`\log\omega(z)`: direct for :math:`z > 1`, else :math:`z - \omega(z)` (no underflow).
+
+    ``omega`` may pass :math:`\omega(z)` when the caller already has it.
+    """
+    z = np.asarray(z, dtype=float)
+    if omega is None:
+        omega = special.wrightomega(z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(z > 1, np.log(omega), z - omega)
+
+
+def ei_minus_log(x):
+    r""":math:`\operatorname{Ei}(x) - \log|x| = \gamma + \sum_{k \ge 1} x^k/(k\,k!)`."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < SERIES_RADIUS
+    series = np.full_like(x, EULER_GAMMA)
+    term = np.ones_like(x)
+    xs = np.where(small, x, 0.0)
+    for k in range(1, SERIES_TERMS + 1):
+        term = term * xs / k
+        series = series + term / k
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        direct = special.expi(np.where(small, 1.0, x)) - np.log(np.abs(np.where(small, 1.0, x)))
+    return np.where(small, series, direct)
+
+
+
+
+def stabilise(expr: sp.Expr) -> sp.Expr:
+    """Rewrite ``expr`` exactly into a form that evaluates stably in floating point."""
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], WrightOmega),
+        lambda e: LogWrightOmega(e.args[0].args[0]),
+    )
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Ei),
+        lambda e: EiMinusLog(e.args[0]) + log_abs(e.args[0]),
+    )
+    expr = expr.replace(lambda e: isinstance(e, sp.log) and _exp_plus_positive(e.args[0]) is not None, _log_add_exp)
+    return optimize(expr, [log1p_opt, expm1_opt])
+
+
+def log_abs(x: sp.Expr) -> sp.Expr:
+    r""":math:`\log|x|` split over products and powers, :math:`\log|e^{a}| = a` (a real)."""
+    if isinstance(x, sp.Mul):
+        return sp.Add(*(log_abs(factor) for factor in x.args))
+    if isinstance(x, sp.Pow) and x.exp.is_real:
+        return x.exp * log_abs(x.base)
+    if isinstance(x, sp.exp) and x.args[0].is_real:
+        return x.args[0]
+    if x.is_number:
+        return sp.log(sp.Abs(x))
+    return sp.log(sp.Abs(x))
+
+
+def dilog(x):
+    r""":math:`\operatorname{Li}_2(x)` for real :math:`x \le 1`.
+
+    SciPy's ``spence(1 - x)`` loses relative accuracy for small :math:`|x|`
+    (where :math:`\operatorname{Li}_2(x) \approx x`); there the series
+    :math:`\sum_k x^k/k^2` is summed instead.
+    """
+    x = np.asarray(x, dtype=float)
+    result = special.spence(1 - x)
+    small = np.abs(x) < DILOG_RADIUS
+    if np.any(small):
+        xs = x[small]
+        power, series = np.ones_like(xs), np.zeros_like(xs)
+        for k in range(1, DILOG_TERMS + 1):
+            power = power * xs
+            series = series + power / k**2
+        result = np.where(small, 0.0, result)
+        result[small] = series
+    return result
+
+
+def _numpy_polylog(order, x):
+    if order != 2:
+        raise ValueError(f"`order` must be 2 for numeric polylog, got {order!r}")
+    return dilog(x)
+
+
+def _exp_plus_positive(argument: sp.Expr):
+    if not isinstance(argument, sp.Add):
+        return None
+    exponentials = [term for term in argument.args if isinstance(term, sp.exp)]
+    if len(exponentials) != 1:
+        return None
+    rest = argument - exponentials[0]
+    if rest.free_symbols or not is_positive(rest):
+        return None
+    return exponentials[0].args[0], rest
+
+
+def _log_add_exp(e):
+    exponent, rest = _exp_plus_positive(e.args[0])
+    return LogAddExp(exponent, sp.log(rest))
+
+
+NUMPY_FUNCTIONS = {
+    **numpy_functions(),
+    "LogWrightOmega": log_wright_omega,
+    "EiMinusLog": ei_minus_log,
+    "LogAddExp": np.logaddexp,
+    "polylog": _numpy_polylog,
+}
+
+
+def numpy_function(expr: sp.Expr, *symbols: sp.Symbol):
+    """A vectorised NumPy function of ``symbols`` evaluating ``stabilise(expr)``."""
+    return sp.lambdify(symbols, stabilise(expr), modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
