@@ -89,6 +89,21 @@ def _attention_backward(attention, grad_attention):
     return attention * (grad_attention - np.sum(attention * grad_attention, axis=1, keepdims=True))
 
 
+def _aggregate(paradigm: str, attention, segment_loss):
+    r"""Hard or LVML aggregation of per-segment losses :math:`\ell_j` (N, T).
+
+    Returns the mean loss, the weights :math:`\partial L/\partial \ell_j` (per
+    example) and :math:`\partial L/\partial a_j`: hard :math:`(a_j, \ell_j)`;
+    LVML, with :math:`r_j = e^{-\ell_j}` and :math:`M = \sum_j a_j r_j`,
+    :math:`(a_j r_j / M, -r_j / M)`.
+    """
+    if paradigm == "hard":
+        return np.mean(np.sum(attention * segment_loss, axis=1)), attention, segment_loss
+    likelihood = np.exp(-segment_loss)
+    mixture = np.sum(attention * likelihood, axis=1, keepdims=True)
+    return -np.mean(np.log(mixture)), attention * likelihood / mixture, -likelihood / mixture
+
+
 def symmetric_loss_and_gradient(paradigm: str, data: Data, w: np.ndarray, W: np.ndarray):
     """Mean loss and its gradients in ``w`` (c,) and ``W`` (c, c) for the class-symmetric model."""
     X, y = data.inputs, data.labels
@@ -107,14 +122,7 @@ def symmetric_loss_and_gradient(paradigm: str, data: Data, w: np.ndarray, W: np.
         logits = X @ W.T  # (N, T, c)
         log_q = log_softmax(logits, axis=2)
         segment_loss = -log_q[np.arange(n), :, y]  # (N, T)
-        if paradigm == "hard":
-            loss = np.mean(np.sum(attention * segment_loss, axis=1))
-            weights, grad_attention = attention, segment_loss
-        else:
-            likelihood = np.exp(-segment_loss)
-            mixture = np.sum(attention * likelihood, axis=1, keepdims=True)
-            loss = -np.mean(np.log(mixture))
-            weights, grad_attention = attention * likelihood / mixture, -likelihood / mixture
+        loss, weights, grad_attention = _aggregate(paradigm, attention, segment_loss)
         grad_logits = weights[..., None] * (np.exp(log_q) - onehot[:, None, :]) / n
         grad_W = np.einsum("ntc,ntk->ck", grad_logits, X)
         grad_attention = grad_attention / n
@@ -135,14 +143,7 @@ def binary_loss_and_gradient(paradigm: str, loss_name: str, data: Data, w: np.nd
         grad_attention = np.einsum("n,d,ntd->nt", slope * y, c, X) / n
     else:
         value, slope = _margin_loss(loss_name, y[:, None] * (X @ c))  # (N, T)
-        if paradigm == "hard":
-            loss = np.mean(np.sum(attention * value, axis=1))
-            weights, grad_attention = attention, value
-        else:
-            likelihood = np.exp(-value)
-            mixture = np.sum(attention * likelihood, axis=1, keepdims=True)
-            loss = -np.mean(np.log(mixture))
-            weights, grad_attention = attention * likelihood / mixture, -likelihood / mixture
+        loss, weights, grad_attention = _aggregate(paradigm, attention, value)
         grad_c = np.einsum("nt,ntd->d", weights * slope * y[:, None], X) / n
         grad_attention = grad_attention / n
     grad_w = np.einsum("nt,ntd->d", _attention_backward(attention, grad_attention), X)
