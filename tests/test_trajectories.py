@@ -160,3 +160,20 @@ def test_closed_form_is_accurate_for_large_arguments(paradigm, name, mp_digits):
         # 1e-12 relative (float64 evaluation of a stabilised form)
         assert abs(value - float(expected)) <= 1e-12 * max(1.0, abs(float(expected)))
         assert 0 <= p <= 1
+
+
+@pytest.mark.parametrize("method", ["Radau", "BDF", "LSODA"])
+def test_implicit_methods_use_the_symbolic_jacobian(method):
+    model = reduced_model(Setting("lvml", "square"))
+    # the symbolic Jacobian against central differences of the flow (step 1e-6: error ~1e-10)
+    point, step = np.array([0.4, 0.3]), 1e-6
+    numeric = np.column_stack([
+        (np.array(model.flow(*(point + step * e))) - np.array(model.flow(*(point - step * e)))) / (2 * step)
+        for e in np.eye(2)
+    ])
+    assert np.max(np.abs(model.jacobian(*point) - numeric)) < 1e-8
+    closed = closed_trajectory(model, 0.0, 0.0, 100.0, 11)
+    ode = ode_trajectory(model, 0.0, 0.0, 100.0, 11, method=method, rtol=1e-10, atol=1e-12)
+    assert ode.ok and ode.extras["njev"] > 0
+    # implicit solvers at rtol 1e-10: within 1e-7 of the closed form
+    assert np.max(np.abs(closed.u - ode.u)) < 1e-7 and np.max(np.abs(closed.v - ode.v)) < 1e-7
