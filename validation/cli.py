@@ -21,6 +21,11 @@ from analytic.report import derivation_text
 
 PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
+TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
+DEFAULT_LR = 0.1
+MAX_STEPS = 10**8
+NUMERIC_PRESET = "small"  # numeric commands default to the small preset
+DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
 
 
 class UsageError(Exception):
@@ -32,42 +37,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+# --- argument types --------------------------------------------------------------------
 def _classes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}")
-    return value
-
-
-def _number(label: str, minimum: float, inclusive: bool):
-    def parse(text: str) -> sp.Expr:
-        try:
-            value = parse_number(text, label=label)
-        except (ValueError, TypeError) as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        ok = value >= minimum if inclusive else value > minimum
-        if not ok:
-            relation = ">=" if inclusive else ">"
-            raise argparse.ArgumentTypeError(f"must be {relation} {minimum}, got {text!r}")
-        return value
-
-    return parse
-
-
-def add_setting_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by every command that takes a setting."""
-    parser.add_argument("--loss", default="cross-entropy", help="per-segment loss: " + ", ".join(LOSS_NAMES))
-    parser.add_argument("--classes", type=_classes, default=2, help="classes of the cross-entropy loss (default 2)")
-    parser.add_argument("--segments", type=_number("segments", 2, True), default=None, help="T >= 2 (default: symbolic T)")
-    parser.add_argument("--alpha", type=_number("alpha", 0, False), default=None, help="focus rate > 0, e.g. 1/1000 (default: symbolic)")
-    parser.add_argument("--beta", type=_number("beta", 0, False), default=None, help="classifier rate > 0 (default: symbolic)")
-
-
-TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
-DEFAULT_LR = 0.1
+    return _integer("classes", 2)(text)
 
 
 def _integer(label: str, minimum: int):
@@ -83,47 +55,112 @@ def _integer(label: str, minimum: int):
     return parse
 
 
-def _real(label: str):
-    def parse(text: str) -> float:
+def _number(label: str, minimum: float, inclusive: bool):
+    """An exact number (fractions allowed) above ``minimum``."""
+
+    def parse(text: str) -> sp.Expr:
         try:
             value = parse_number(text, label=label)
         except (ValueError, TypeError) as error:
             raise argparse.ArgumentTypeError(str(error)) from None
-        number = float(value)
-        if not abs(number) < float("inf"):
-            raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
-        return number
+        ok = value >= minimum if inclusive else value > minimum
+        if not ok:
+            relation = ">=" if inclusive else ">"
+            raise argparse.ArgumentTypeError(f"must be {relation} {minimum}, got {text!r}")
+        return value
 
     return parse
 
 
-def add_numeric_options(parser: argparse.ArgumentParser) -> None:
-    """A numeric setting and start (defaults: the small preset, T = 10, alpha = beta = 1)."""
-    parser.add_argument("--paradigm", required=True, help="soft, hard or lvml")
-    parser.add_argument("--loss", default="cross-entropy", help="per-segment loss: " + ", ".join(LOSS_NAMES))
-    parser.add_argument("--classes", type=_classes, default=2, help="classes of the cross-entropy loss (default 2)")
-    parser.add_argument("--segments", type=_number("segments", 2, True), default=sp.Integer(10), help="T >= 2 (default 10)")
-    parser.add_argument("--alpha", type=_number("alpha", 0, False), default=sp.Integer(1), help="focus rate > 0 (default 1)")
-    parser.add_argument("--beta", type=_number("beta", 0, False), default=sp.Integer(1), help="classifier rate > 0 (default 1)")
-    parser.add_argument("--u0", type=_real("u0"), default=0.0, help="start focus logit (default 0)")
-    parser.add_argument("--v0", type=_real("v0"), default=0.0, help="start margin (default 0)")
-    parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
+def _real(label: str):
+    def parse(text: str) -> float:
+        try:
+            return float(parse_number(text, label=label))
+        except (ValueError, TypeError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
-def numeric_setting(args):
+def _targets(text: str) -> list[float]:
+    from trajectories.milestones import check_targets
+
+    try:
+        values = [float(parse_number(part, label="targets")) for part in text.split(",")]
+        return check_targets(values)
+    except (ValueError, TypeError) as error:
+        raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
+
+
+def _switch(text: str):
+    from trajectories.hybrid import parse_switch
+
+    try:
+        return parse_switch(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+# --- shared options -------------------------------------------------------------------
+def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True) -> None:
+    """--preset and the setting; explicit options override the preset's values."""
+    parser.add_argument("--preset", choices=("paper", "small"), default=None, help="paper or small (SETTING.md section 6)")
+    parser.add_argument("--loss", default=None, help="per-segment loss: " + ", ".join(LOSS_NAMES))
+    parser.add_argument("--classes", type=_classes, default=None, help="classes of the cross-entropy loss")
+    parser.add_argument("--segments", type=_number("segments", 2, True), default=None, help="T >= 2")
+    parser.add_argument("--alpha", type=_number("alpha", 0, False), default=None, help="focus rate > 0, e.g. 1/1000")
+    parser.add_argument("--beta", type=_number("beta", 0, False), default=None, help="classifier rate > 0")
+    if start:
+        parser.add_argument("--u0", type=_real("u0"), default=None, help="start focus logit")
+        parser.add_argument("--v0", type=_real("v0"), default=None, help="start margin")
+
+
+def resolve(args, default_preset: str | None) -> dict:
+    """The setting's values: explicit options, else the preset's, else symbolic (derive) defaults."""
+    from trajectories.presets import preset
+
+    name = args.preset or default_preset
+    base = preset(name) if name else None
+    values = {
+        "loss": args.loss or (base.loss if base else "cross-entropy"),
+        "classes": args.classes or (base.classes if base else 2),
+        "segments": args.segments if args.segments is not None else (sp.Integer(base.segments) if base else sym.T),
+        "alpha": args.alpha if args.alpha is not None else (base.alpha if base else sym.alpha),
+        "beta": args.beta if args.beta is not None else (base.beta if base else sym.beta),
+        "horizon": base.horizon if base else None,
+    }
+    for key in ("u0", "v0"):
+        if hasattr(args, key):
+            given = getattr(args, key)
+            values[key] = given if given is not None else (getattr(base, key) if base else 0.0)
+    return values
+
+
+def numeric_setting(args, paradigm: str, values: dict):
     from trajectories.model import Setting
 
-    _choices(args.paradigm, PARADIGMS, "paradigm")
-    _choices(args.loss, LOSS_NAMES, "loss")
-    return Setting(args.paradigm, args.loss, args.classes, args.segments, args.alpha, args.beta)
+    _choices(paradigm, PARADIGMS, "paradigm", allow_all=False)
+    _choices(values["loss"], LOSS_NAMES, "loss", allow_all=False)
+    return Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
 
 
+def _choices(value: str, allowed: Sequence[str], label: str, allow_all: bool = True) -> list[str]:
+    if value == "all" and allow_all:
+        return list(allowed)
+    if value not in allowed:
+        extra = " or all" if allow_all else ""
+        raise UsageError(f"argument --{label}: must be one of {', '.join(allowed)}{extra}, got {value!r}")
+    return [value]
+
+
+# --- parser ---------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROGRAM, description="Exact learning dynamics of soft, hard and LVML attention.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
     derive_parser = commands.add_parser("derive", help="derive loss, flow, first integral, trajectory, fixed focus")
     derive_parser.add_argument("--paradigm", default="all", help="soft, hard, lvml or all (default all)")
-    add_setting_options(derive_parser)
+    add_setting_options(derive_parser, start=False)
     derive_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
     derive_parser.add_argument("--segment-loss", default=None, help='a custom per-segment loss "l(v)" for the paradigms')
     derive_parser.add_argument("--budget", type=_number("budget", 0, False), default=None, help="seconds per derivation (default 60)")
@@ -131,36 +168,53 @@ def build_parser() -> argparse.ArgumentParser:
     derive_parser.set_defaults(handler=run_derive)
 
     trajectory_parser = commands.add_parser("trajectory", help="one trajectory: closed form, ODE, gradient descent or full model")
-    add_numeric_options(trajectory_parser)
+    trajectory_parser.add_argument("--paradigm", required=True, help="soft, hard or lvml")
+    add_setting_options(trajectory_parser)
+    trajectory_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
     trajectory_parser.add_argument("--points", type=_integer("points", 1), default=101, help="output points (default 101)")
     trajectory_parser.add_argument("--method", choices=TRAJECTORY_METHODS, default="closed")
     trajectory_parser.add_argument("--lr", type=_number("lr", 0, False), default=None, help="learning rate for gd and full (default 0.1)")
-    trajectory_parser.add_argument("--sigma", type=_number("sigma", 0, True), default=None, help="noise of the full model (default 0: population loss)")
+    trajectory_parser.add_argument("--sigma", type=_number("sigma", 0, True), default=None, help="noise of the full model (default 0)")
     trajectory_parser.add_argument("--samples", type=_integer("samples", 1), default=None, help="examples of the full model when sigma > 0")
     trajectory_parser.add_argument("--seed", type=_integer("seed", 0), default=0)
     trajectory_parser.add_argument("--format", choices=("csv", "json"), default="csv")
     trajectory_parser.set_defaults(handler=run_trajectory)
 
     compare_parser = commands.add_parser("compare", help="closed form vs ODE vs gradient descent vs full model")
-    add_numeric_options(compare_parser)
+    compare_parser.add_argument("--paradigm", required=True, help="soft, hard or lvml")
+    add_setting_options(compare_parser)
+    compare_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
     compare_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
     compare_parser.set_defaults(handler=run_compare)
+
+    milestones_parser = commands.add_parser("milestones", help="when attention first reaches each target, per paradigm")
+    add_setting_options(milestones_parser)
+    milestones_parser.add_argument("--targets", type=_targets, default=_targets(DEFAULT_TARGETS), help=f"increasing, in (0, 1) (default {DEFAULT_TARGETS})")
+    milestones_parser.add_argument("--hybrid", type=_switch, nargs="*", default=[], help="switched hybrids, e.g. soft:hard@p=0.5 soft:lvml@t=100")
+    milestones_parser.add_argument("--t-max", dest="t_max", type=_number("t-max", 0, False), default=None, help="horizon (default: the preset's)")
+    milestones_parser.add_argument("--check", action="store_true", help="cross-check with solve_ivp event detection")
+    milestones_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    milestones_parser.set_defaults(handler=run_milestones)
+
+    switch_parser = commands.add_parser("best-switch", help="the soft-to-hard switch level that reaches a target fastest")
+    switch_parser.add_argument("--target", type=_number("target", 0, False), required=True, help="attention to reach, in (0, 1)")
+    switch_parser.add_argument("--after", choices=("hard", "lvml"), default="hard")
+    add_setting_options(switch_parser)
+    switch_parser.add_argument("--format", choices=("text", "json"), default="text")
+    switch_parser.set_defaults(handler=run_best_switch)
+
+    figures_parser = commands.add_parser("figures", help="phase portrait, attention curves, u(t) and v(t), fixed-focus incentive")
+    figures_parser.add_argument("--out", required=True, help="output directory")
+    add_setting_options(figures_parser)
+    figures_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
+    figures_parser.set_defaults(handler=run_figures)
     return parser
 
 
-def _choices(value: str, allowed: Sequence[str], label: str, allow_all: bool = True) -> list[str]:
-    if value == "all" and allow_all:
-        return list(allowed)
-    if value not in allowed:
-        raise UsageError(f"argument --{label}: must be one of {', '.join(allowed)} or all, got {value!r}")
-    return [value]
-
-
+# --- handlers -------------------------------------------------------------------------
 def run_derive(args) -> int:
-    rates = {
-        "alpha": sym.alpha if args.alpha is None else args.alpha,
-        "beta": sym.beta if args.beta is None else args.beta,
-    }
+    values = resolve(args, None)
+    rates = {"alpha": values["alpha"], "beta": values["beta"]}
     budget = {} if args.budget is None else {"budget": float(args.budget)}
     if args.expr is not None:
         try:
@@ -177,10 +231,9 @@ def run_derive(args) -> int:
                 raise UsageError(f"argument {error}") from None
             losses = [custom(ell)]
         else:
-            losses = [by_name(name, args.classes) for name in _choices(args.loss, LOSS_NAMES, "loss")]
-        segments = sym.T if args.segments is None else args.segments
+            losses = [by_name(name, values["classes"]) for name in _choices(values["loss"], LOSS_NAMES, "loss")]
         derivations = [
-            derive(paradigm, loss, segments=segments, **rates, **budget) for loss in losses for paradigm in paradigms
+            derive(paradigm, loss, segments=values["segments"], **rates, **budget) for loss in losses for paradigm in paradigms
         ]
     if args.format == "json":
         print(json.dumps([d.to_dict() for d in derivations], indent=2))
@@ -199,9 +252,9 @@ def run_trajectory(args) -> int:
     from trajectories.ode import ode_trajectory, stable_max_step
     from validation.compare import full_variant_for
 
-    setting = numeric_setting(args)
-    if args.paradigm == "all":
-        raise UsageError("argument --paradigm: must be one of soft, hard, lvml, got 'all'")
+    values = resolve(args, NUMERIC_PRESET)
+    setting = numeric_setting(args, args.paradigm, values)
+    u0, v0 = values["u0"], values["v0"]
     t_end = float(args.t_end)
     lr = DEFAULT_LR if args.lr is None else float(args.lr)
     if args.method in ("gd", "full") and t_end / lr > MAX_STEPS:
@@ -211,14 +264,14 @@ def run_trajectory(args) -> int:
         raise UsageError("argument --samples: needs --sigma > 0 (sigma = 0 uses the population loss)")
     model = reduced_model(setting)
     if args.method == "closed":
-        result = closed_trajectory(model, args.u0, args.v0, t_end, args.points)
+        result = closed_trajectory(model, u0, v0, t_end, args.points)
     elif args.method == "ode":
-        result = ode_trajectory(model, args.u0, args.v0, t_end, args.points, max_step=stable_max_step(model))
+        result = ode_trajectory(model, u0, v0, t_end, args.points, max_step=stable_max_step(model))
     else:
         steps = max(1, int(round(t_end / lr)))
         every = max(1, steps // max(1, args.points - 1))
         if args.method == "gd":
-            result = gradient_descent(model, args.u0, args.v0, lr, steps, record_every=every)
+            result = gradient_descent(model, u0, v0, lr, steps, record_every=every)
         else:
             variant = full_variant_for(setting)
             if variant is None:
@@ -226,13 +279,13 @@ def run_trajectory(args) -> int:
                     "argument --method: no full model reduces to this setting "
                     "(cross-entropy with c > 2 needs alpha = 1/c and beta = 1/(c - 1))"
                 )
-            samples = args.samples if sigma > 0 else None
-            if sigma > 0 and samples is None:
+            if sigma > 0 and args.samples is None:
                 raise UsageError("argument --samples: required when --sigma > 0")
             result = full_trajectory(
-                args.paradigm, variant=variant, loss=args.loss, classes=args.classes,
-                segments=_whole(args.segments, "segments"), alpha=float(args.alpha), beta=float(args.beta),
-                u0=args.u0, v0=args.v0, lr=lr, steps=steps, sigma=sigma, samples=samples, seed=args.seed, record_every=every,
+                args.paradigm, variant=variant, loss=setting.loss, classes=setting.classes,
+                segments=_whole(setting.segments, "segments"), alpha=float(setting.alpha), beta=float(setting.beta),
+                u0=u0, v0=v0, lr=lr, steps=steps, sigma=sigma, samples=args.samples if sigma > 0 else None,
+                seed=args.seed, record_every=every,
             )
     if result.status.name == "DIVERGED":
         raise UsageError(f"argument --lr: {result.message}")
@@ -258,8 +311,9 @@ def _whole(value, label: str) -> int:
 def run_compare(args) -> int:
     from validation.compare import compare, comparison_latex, comparison_text
 
-    setting = numeric_setting(args)
-    comparison = compare(setting, args.u0, args.v0, float(args.t_end))
+    values = resolve(args, NUMERIC_PRESET)
+    setting = numeric_setting(args, args.paradigm, values)
+    comparison = compare(setting, values["u0"], values["v0"], float(args.t_end))
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2))
     elif args.format == "latex":
@@ -269,7 +323,51 @@ def run_compare(args) -> int:
     return 0
 
 
-MAX_STEPS = 10**8
+def run_milestones(args) -> int:
+    from validation.paradigms import milestone_report
+
+    values = resolve(args, NUMERIC_PRESET)
+    setting = numeric_setting(args, "soft", values)
+    t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
+    report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, args.hybrid, check=args.check)
+    print(report.render(args.format))
+    return 0
+
+
+def run_best_switch(args) -> int:
+    from trajectories.hybrid import best_switch
+
+    target = float(args.target)
+    if not target < 1:
+        raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
+    values = resolve(args, NUMERIC_PRESET)
+    setting = numeric_setting(args, "soft", values)
+    best = best_switch(setting, target, args.after, values["u0"], values["v0"])
+    record = {
+        "p_s": best.attention, "time": best.time, "soft_time": best.soft_time,
+        "hard_time": best.hard_time, "lvml_time": best.lvml_time, "after": best.after, "target": best.target,
+    }
+    if args.format == "json":
+        print(json.dumps(record, indent=2))
+    else:
+        print(
+            f"fastest to p = {target:g}: soft until p_s = {best.attention:.6g}, then {best.after}: t = {best.time:.6g}\n"
+            f"  pure soft {_time_text(best.soft_time)}, pure hard {_time_text(best.hard_time)}, pure LVML {_time_text(best.lvml_time)}"
+        )
+    return 0
+
+
+def _time_text(value) -> str:
+    return "never" if value is None else f"t = {value:.6g}"
+
+
+def run_figures(args) -> int:
+    from validation.figures import write_figures
+
+    values = resolve(args, NUMERIC_PRESET)
+    written = write_figures(args.out, values, force=args.force)
+    print("\n".join(str(path) for path in written))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

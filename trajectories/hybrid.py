@@ -1,0 +1,220 @@
+r"""Hybrid training: soft attention first, then hard attention or LVML; and loss mixtures.
+
+- :class:`Switch`: soft until a time :math:`\tau` or until attention reaches
+  :math:`p_s`, then ``hard`` or ``lvml``. Piecewise closed form: each phase is a
+  closed-form trajectory, time by quadrature.
+- :func:`mixture_trajectory`: :math:`\lambda L_{\mathrm{soft}} + (1 - \lambda) L_{\mathrm{hard}}`,
+  :math:`\lambda` constant or a schedule :math:`\lambda(t)`; numeric (``solve_ivp``),
+  since the mixed flow has no separable first integral (:func:`mixture_first_integral`
+  asks the engine and reports what it says).
+- :func:`best_switch`: the :math:`p_s` minimising the time to reach a target
+  attention, by a grid scan then bounded 1-D minimisation over the closed forms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import minimize_scalar
+
+from .checks import finite, nonnegative, positive
+from .closed import closed_trajectory
+from .milestones import Milestone, check_targets, milestones
+from .model import Setting, reduced_model
+from .result import Status, Trajectory
+
+AFTER = ("hard", "lvml")
+_SPELLING = re.compile(r"^soft:(hard|lvml)@(p|t)=([0-9.eE+-]+)$")
+SWITCH_GRID = 48  # coarse scan of p_s before the bounded minimisation
+SWITCH_XATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Switch:
+    """Soft attention until ``attention`` (p_s) or ``time`` (tau), then ``after``."""
+
+    after: str
+    attention: float | None = None
+    time: float | None = None
+
+    def __post_init__(self):
+        if self.after not in AFTER:
+            raise ValueError(f"`after` must be hard or lvml, got {self.after!r}")
+        if (self.attention is None) == (self.time is None):
+            raise ValueError("a switch needs exactly one of `attention` (p_s) and `time` (tau)")
+        if self.attention is not None and not 0 < self.attention < 1:
+            raise ValueError(f"`p_s` must lie in (0, 1), got {self.attention!r}")
+        if self.time is not None and not self.time >= 0:
+            raise ValueError(f"`tau` must be >= 0, got {self.time!r}")
+
+    @property
+    def label(self) -> str:
+        if self.attention is not None:
+            return f"soft:{self.after}@p={self.attention:g}"
+        return f"soft:{self.after}@t={self.time:g}"
+
+
+def parse_switch(text: str) -> Switch:
+    """Parse ``soft:hard@p=0.5`` or ``soft:lvml@t=1000``."""
+    match = _SPELLING.match(text.strip())
+    if match is None:
+        raise ValueError(f"`hybrid` must be spelled like soft:hard@p=0.5 or soft:lvml@t=100, got {text!r}")
+    after, kind, number = match.groups()
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"`hybrid` has a malformed number in {text!r}") from None
+    if kind == "p":
+        if not 0 < value < 1:
+            raise ValueError(f"`p_s` must lie in (0, 1), got {number} in {text!r}")
+        return Switch(after, attention=value)
+    if not value >= 0 or not np.isfinite(value):
+        raise ValueError(f"`tau` must be >= 0, got {number} in {text!r}")
+    return Switch(after, time=value)
+
+
+def _phase_models(setting: Setting, after: str):
+    return reduced_model(dataclasses.replace(setting, paradigm="soft")), reduced_model(dataclasses.replace(setting, paradigm=after))
+
+
+def switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
+    """``(t_s, u_s, v_s)`` at the switch, or ``None`` if soft attention never reaches p_s."""
+    soft, _ = _phase_models(setting, switch.after)
+    if switch.attention is not None:
+        reached = milestones(soft, u0, v0, [switch.attention], np.inf)[0]
+        if not reached.reachable:
+            return None
+        return (reached.time_any, *reached.state)
+    if switch.time == 0:
+        return (0.0, u0, v0)
+    run = closed_trajectory(soft, u0, v0, switch.time, 2)
+    if not run.ok:
+        raise ValueError(f"soft phase could not be evaluated: {run.message}")
+    return (switch.time, float(run.u[-1]), float(run.v[-1]))
+
+
+def hybrid_milestones(setting: Setting, switch: Switch, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
+    """Milestones of the switched hybrid (each phase from its closed form)."""
+    targets = check_targets(targets)
+    soft, after = _phase_models(setting, switch.after)
+    state = switch_state(setting, switch, u0, v0)
+    soft_times = milestones(soft, u0, v0, targets, t_max)
+    if state is None:
+        return soft_times  # soft never reaches p_s: the hybrid is soft throughout
+    t_s, u_s, v_s = state
+    results = []
+    for target, first in zip(targets, soft_times):
+        if first.time_any is not None and first.time_any <= t_s:
+            results.append(first)
+            continue
+        second = milestones(after, u_s, v_s, [target], t_max)[0]
+        if not second.reachable:
+            results.append(Milestone(target, None, None, t_max, False, 0.0, None))
+            continue
+        total = t_s + second.time_any
+        results.append(Milestone(target, total if total <= t_max else None, total, t_max, True, second.error, second.state))
+    return results
+
+
+@dataclass(frozen=True)
+class BestSwitch:
+    """The switch level p_s minimising the time to reach ``target`` (``None`` fields: never reached)."""
+
+    target: float
+    after: str
+    attention: float
+    time: float
+    soft_time: float | None
+    hard_time: float | None
+    lvml_time: float | None
+
+
+def best_switch(setting: Setting, target: float, after: str = "hard", u0: float = 0.0, v0: float = 0.0) -> BestSwitch:
+    """Minimise the hybrid's time to ``target`` over the switch level p_s in [p(u0), target].
+
+    p_s = p(u0) means switching at once (pure ``after``); p_s = target, pure soft.
+    """
+    target = check_targets([target])[0]
+    if after not in AFTER:
+        raise ValueError(f"`after` must be hard or lvml, got {after!r}")
+    soft, _ = _phase_models(setting, after)
+    start_attention = float(soft.attention(u0)[0])
+    if start_attention >= target:
+        raise ValueError(f"`target` {target} is already reached at the start (p = {start_attention:.4g})")
+
+    def pure(paradigm):
+        milestone = milestones(reduced_model(dataclasses.replace(setting, paradigm=paradigm)), u0, v0, [target], np.inf)[0]
+        return milestone.time_any
+
+    def total(level):
+        reached = hybrid_milestones(setting, Switch(after, attention=float(level)), u0, v0, [target], np.inf)[0]
+        return np.inf if reached.time_any is None else reached.time_any
+
+    # the grid includes p_s = p(u0) (switch at once: pure `after`) and p_s = target (pure soft)
+    grid = np.linspace(start_attention, target, SWITCH_GRID + 1)
+    values = np.array([total(level) for level in grid])
+    k = int(np.argmin(values))
+    bounds = (grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)])
+    refined = minimize_scalar(total, bounds=bounds, method="bounded", options={"xatol": SWITCH_XATOL})
+    level, time = (float(refined.x), float(refined.fun)) if refined.fun < values[k] else (float(grid[k]), float(values[k]))
+    return BestSwitch(target, after, level, time, pure("soft"), pure("hard"), pure("lvml"))
+
+
+# --- mixtures -----------------------------------------------------------------------
+def mixture_trajectory(
+    setting: Setting,
+    weight,
+    u0: float,
+    v0: float,
+    t_end: float,
+    points: int = 101,
+    *,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> Trajectory:
+    r"""Gradient flow of :math:`\lambda L_{\mathrm{soft}} + (1 - \lambda) L_{\mathrm{hard}}`.
+
+    ``weight`` is :math:`\lambda \in [0, 1]` or a function :math:`t \mapsto \lambda(t)`.
+    The flow is linear in the loss, so it is :math:`\lambda F_{\mathrm{soft}} + (1-\lambda) F_{\mathrm{hard}}`.
+    """
+    schedule = _schedule(weight)
+    soft = reduced_model(dataclasses.replace(setting, paradigm="soft"))
+    hard = reduced_model(dataclasses.replace(setting, paradigm="hard"))
+    u0, v0, t_end = finite(u0, "u0"), finite(v0, "v0"), positive(t_end, "t_end")
+
+    def rhs(t, y):
+        lam = schedule(t)
+        a, b = soft.flow(y[0], y[1]), hard.flow(y[0], y[1])
+        return [float(lam * a[0] + (1 - lam) * b[0]), float(lam * a[1] + (1 - lam) * b[1])]
+
+    times = np.linspace(0.0, t_end, points)
+    solution = solve_ivp(rhs, (0.0, t_end), [u0, v0], method="LSODA", t_eval=times, rtol=rtol, atol=atol, dense_output=True)
+    u, v = solution.y
+    status = Status.OK if solution.success else Status.FAILED
+    return Trajectory(solution.t, u, v, soft.attention(u)[0], "mixture", status, solution.message, extras={"dense": solution.sol})
+
+
+def _schedule(weight):
+    if callable(weight):
+        return weight
+    lam = nonnegative(weight, "lambda")
+    if lam > 1:
+        raise ValueError(f"`lambda` must lie in [0, 1], got {weight!r}")
+    return lambda _: lam
+
+
+def mixture_first_integral(setting: Setting, weight: float):
+    """Ask the engine for a first integral of the mixed loss (constant ``weight``)."""
+    import sympy as sp
+
+    from analytic import derive_custom
+
+    lam = sp.nsimplify(_schedule(weight)(0.0))
+    soft = reduced_model(dataclasses.replace(setting, paradigm="soft")).derivation
+    hard = reduced_model(dataclasses.replace(setting, paradigm="hard")).derivation
+    mixed = lam * soft.loss_expr + (1 - lam) * hard.loss_expr
+    return derive_custom(mixed, alpha=soft.alpha, beta=soft.beta, budget=20.0)

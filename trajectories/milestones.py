@@ -1,0 +1,200 @@
+r"""Attention milestones: when does the foreground attention first reach a target?
+
+From the closed form: along a trajectory :math:`z(s) = z_0 + B(v(s))` and
+:math:`p = \omega(z)/(1 + \omega(z))`, which is increasing in :math:`z`, so
+:math:`p = p^*` exactly when :math:`z = z^* = \omega^* + \log\omega^*` with
+:math:`\omega^* = p^*/(1 - p^*)`. The first :math:`s^*` with
+:math:`z(s^*) = z^*` is found by a scan and ``brentq``, and the time is the
+quadrature :math:`t^* = \int_{s_0}^{s^*} (dt/ds)\,ds`. A target beyond the
+attention's limit (soft attention stalls at :math:`p_\infty < 1` with the square
+loss) is *unreachable*; a target reached after the horizon is reported with its
+time but not as reached. :func:`ode_milestones` gives the same times from
+``solve_ivp`` event detection, for cross-checks.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import IntegrationWarning, quad, solve_ivp
+from scipy.optimize import brentq
+
+from .checks import finite
+from .model import ReducedModel
+from .ode import stable_max_step
+
+SCAN_POINTS = 4096
+FIRST_STEP = 1.0  # initial width of the s-range searched for a crossing
+MAX_WIDTH = 1e7  # s-range beyond which a target counts as unreachable
+QUAD_PIECES = 32
+EVENT_RTOL = 1e-12
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """The first time attention reaches ``target``.
+
+    Attributes
+    ----------
+    target : the attention level.
+    time : first time it is reached, or ``None`` if not within the horizon.
+    time_any : the time even when beyond the horizon (``None`` if never reached).
+    horizon : the horizon the question was asked for.
+    reachable : ``False`` when the attention's limit stays below the target.
+    error : quadrature error estimate of the time.
+    state : (u, v) when the target is reached (``None`` if never).
+    """
+
+    target: float
+    time: float | None
+    time_any: float | None
+    horizon: float
+    reachable: bool
+    error: float
+    state: tuple | None
+
+
+def level_of_attention(target: float) -> float:
+    r""":math:`z^*` with :math:`\omega(z^*)/(1 + \omega(z^*)) = p^*`."""
+    omega = target / (1 - target)
+    return omega + math.log(omega)
+
+
+def check_targets(targets) -> list[float]:
+    """Targets in (0, 1), strictly increasing."""
+    values = [finite(x, "targets") for x in targets]
+    if not values:
+        raise ValueError("`targets` must not be empty")
+    for x in values:
+        if not 0 < x < 1:
+            raise ValueError(f"`targets` must lie in (0, 1), got {x!r}")
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"`targets` must be increasing, got {values}")
+    return values
+
+
+def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
+    """Closed-form milestone times for each target (see the module docstring)."""
+    u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
+    targets = check_targets(targets)
+    side = model.side(v0)
+    z0 = model.level_offset(u0, v0)
+    s0 = float(model.coordinate_of_margin(v0, side))
+
+    def level(s):
+        return z0 + model.margin_part_s(s, side)
+
+    def integrand(s):
+        return float(model.time_integrand(s, z0, side))
+
+    results = []
+    for target in targets:
+        found = _first_crossing(level, integrand, s0, level_of_attention(target))
+        if found is None:
+            results.append(Milestone(target, None, None, t_max, False, 0.0, None))
+            continue
+        time, error = _elapsed(integrand, s0, found)
+        v = float(model.margin_of_coordinate(found, side))
+        u = float(model.focus_from_level(level(found))[0])
+        results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, error, (u, v)))
+    return results
+
+
+def _horizon(t_max) -> float:
+    """A horizon > 0; ``inf`` is allowed (times are closed-form integrals, not runs)."""
+    value = float(t_max) if not isinstance(t_max, str) else np.nan
+    if not value > 0:
+        raise ValueError(f"`t_max` must be > 0, got {t_max!r}")
+    return value
+
+
+def _usable(integrand, s) -> bool:
+    value = integrand(s)
+    return bool(np.isfinite(value) and value > 0)
+
+
+def _first_crossing(level, integrand, s0: float, goal: float) -> float | None:
+    """The first s >= s0 with level(s) = goal, or ``None`` if it is never reached."""
+    if level(s0) >= goal:
+        return s0
+    width = FIRST_STEP
+    while width <= MAX_WIDTH:
+        upper = s0 + width
+        if not _usable(integrand, upper):
+            upper = _last_usable(integrand, s0, upper)
+            return _scan(level, s0, upper, goal)
+        crossing = _scan(level, s0, upper, goal)
+        if crossing is not None:
+            return crossing
+        width *= 2
+    return None
+
+
+def _last_usable(integrand, lo: float, hi: float) -> float:
+    """Bisect for the end of the range where dt/ds is finite and positive (the margin's limit)."""
+    for _ in range(200):
+        middle = (lo + hi) / 2
+        if middle in (lo, hi):
+            break
+        if _usable(integrand, middle):
+            lo = middle
+        else:
+            hi = middle
+    return lo
+
+
+def _scan(level, lo: float, hi: float, goal: float) -> float | None:
+    grid = np.linspace(lo, hi, SCAN_POINTS)
+    values = level(grid) - goal
+    above = np.nonzero(values >= 0)[0]
+    if above.size == 0:
+        return None
+    k = int(above[0])
+    if k == 0:
+        return float(grid[0])
+    return brentq(lambda s: float(level(s)) - goal, grid[k - 1], grid[k], xtol=1e-15, rtol=4 * np.finfo(float).eps)
+
+
+def _elapsed(integrand, s0: float, s1: float) -> tuple[float, float]:
+    """:math:`\\int_{s_0}^{s_1} dt/ds`, in pieces, with the summed error estimate."""
+    edges = np.linspace(s0, s1, QUAD_PIECES + 1)
+    total, error = 0.0, 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IntegrationWarning)  # the error estimate is returned instead
+        for a, b in zip(edges[:-1], edges[1:]):
+            value, estimate = quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)
+            total += value
+            error += estimate
+    return total, error
+
+
+def ode_milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[float | None]:
+    """Milestone times from ``solve_ivp`` (LSODA, rtol 1e-12) with event detection."""
+    targets = check_targets(targets)
+    levels = [model.log_others + math.log(x / (1 - x)) for x in targets]  # u* with p(u*) = target
+
+    def rhs(_, y):
+        du, dv = model.flow(y[0], y[1])
+        return [float(du), float(dv)]
+
+    events = []
+    for u_star in levels:
+        def event(_, y, u_star=u_star):
+            return y[0] - u_star
+
+        event.direction = 1
+        events.append(event)
+    solution = solve_ivp(
+        rhs, (0.0, t_max), [u0, v0], method="LSODA", rtol=EVENT_RTOL, atol=1e-14, events=events,
+        jac=lambda _, y: model.jacobian(y[0], y[1]), max_step=stable_max_step(model),
+    )
+    times = []
+    for u_star, crossings in zip(levels, solution.t_events):
+        if u0 >= u_star:
+            times.append(0.0)
+        else:
+            times.append(float(crossings[0]) if crossings.size else None)
+    return times

@@ -1,0 +1,132 @@
+"""The paradigms side by side: attention milestones (closed form, optionally cross-checked)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+from trajectories.hybrid import hybrid_milestones
+from trajectories.milestones import Milestone, milestones, ode_milestones
+from trajectories.model import Setting, reduced_model
+
+PARADIGM_NAMES = ("soft", "hard", "lvml")
+
+
+@dataclass(frozen=True)
+class MilestoneReport:
+    """Milestone times per paradigm (and hybrid) for one setting and start.
+
+    ``rows`` maps a name (``"soft"``, ``"soft:hard@p=0.5"``, ...) to its
+    milestones; ``ode_check`` is the largest relative difference from
+    ``solve_ivp`` event detection (``None`` when not run).
+    """
+
+    setting: Setting
+    u0: float
+    v0: float
+    targets: tuple
+    horizon: float
+    rows: dict
+    ode_check: float | None
+
+    def to_dict(self) -> dict:
+        def times(entries, beyond=False):
+            out = {}
+            for m in entries:
+                value = m.time_any if beyond else m.time
+                out[_key(m.target)] = None if (beyond and m.time is not None) else value
+            return out
+
+        return {
+            "targets": list(self.targets),
+            "times": {name: times(entries) for name, entries in self.rows.items()},
+            "beyond_horizon": {name: times(entries, beyond=True) for name, entries in self.rows.items()},
+            "unreachable": {name: [m.target for m in entries if not m.reachable] for name, entries in self.rows.items()},
+            "t_max": self.horizon,
+            "ode_check_max_relative_difference": self.ode_check,
+        }
+
+    def render(self, format: str) -> str:
+        if format == "json":
+            return json.dumps(self.to_dict(), indent=2)
+        if format == "latex":
+            return self.latex()
+        return self.text()
+
+    def text(self) -> str:
+        s = self.setting
+        lines = [
+            f"attention milestones: {s.loss} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
+            f" start ({self.u0:g}, {self.v0:g}), horizon t <= {self.horizon:g}",
+            f"{'':>22}" + "".join(f"{'p = ' + format_target(x):>16}" for x in self.targets),
+        ]
+        notes = []
+        for name, entries in self.rows.items():
+            cells = []
+            for m in entries:
+                if m.time is not None:
+                    cells.append(f"{m.time:16.6g}")
+                elif m.reachable:
+                    cells.append(f"{'> horizon':>16}")
+                    notes.append(f"{name} reaches p = {format_target(m.target)} only at t = {m.time_any:.6g}, beyond the horizon {self.horizon:g}")
+                else:
+                    cells.append(f"{'never':>16}")
+                    notes.append(f"{name} never reaches p = {format_target(m.target)}: its attention converges below it")
+            lines.append(f"{name:>22}" + "".join(cells))
+        lines += [f"  note: {note}" for note in notes]
+        if self.ode_check is not None:
+            lines.append(f"  solve_ivp event detection agrees to {self.ode_check:.1e} (relative)")
+        return "\n".join(lines)
+
+    def latex(self) -> str:
+        header = " & ".join(["paradigm"] + [f"$p = {format_target(x)}$" for x in self.targets])
+        body = []
+        for name, entries in self.rows.items():
+            cells = [_latex_time(m) for m in entries]
+            body.append("    " + " & ".join([_latex_name(name)] + cells) + r" \\")
+        columns = "l" + "r" * len(self.targets)
+        return "\n".join(
+            [rf"\begin{{tabular}}{{{columns}}}", r"    \toprule", f"    {header} \\\\", r"    \midrule", *body, r"    \bottomrule", r"\end{tabular}"]
+        )
+
+
+def format_target(target: float) -> str:
+    return f"{target:g}"
+
+
+def _key(target: float) -> str:
+    return format_target(target)
+
+
+def _latex_time(m: Milestone) -> str:
+    if m.time is not None:
+        return f"{m.time:.4g}"
+    if m.reachable:
+        return rf"$> {m.horizon:.3g}$ ({m.time_any:.3g})"
+    return r"never"
+
+
+def _latex_name(name: str) -> str:
+    return name.replace("lvml", "LVML").replace("@", " at ").replace("_", r"\_")
+
+
+def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: float, hybrids=(), *, check: bool = False) -> MilestoneReport:
+    """Milestones of the three paradigms and the given hybrids (closed form)."""
+    rows = {}
+    for paradigm in PARADIGM_NAMES:
+        rows[paradigm] = milestones(reduced_model(dataclasses.replace(setting, paradigm=paradigm)), u0, v0, targets, horizon)
+    for switch in hybrids:
+        rows[switch.label] = hybrid_milestones(setting, switch, u0, v0, targets, horizon)
+    worst = None
+    if check:
+        worst = 0.0
+        for paradigm in PARADIGM_NAMES:
+            model = reduced_model(dataclasses.replace(setting, paradigm=paradigm))
+            for closed, event in zip(rows[paradigm], ode_milestones(model, u0, v0, targets, horizon)):
+                if closed.time is None or event is None:
+                    if (closed.time is None) != (event is None):
+                        worst = float("inf")
+                    continue
+                worst = max(worst, abs(closed.time - event) / max(1.0, abs(event)))
+    return MilestoneReport(setting, u0, v0, tuple(targets), horizon, rows, worst)
