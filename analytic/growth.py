@@ -1,0 +1,139 @@
+r"""Large-time growth laws of u(t) and v(t), derived from the first integral and the flow.
+
+Margin. As attention saturates the margin obeys the fixed-focus flow at
+:math:`p = 1`, :math:`\dot v = -\beta\,\partial_v L(1, v)`, whose time is
+:math:`t \simeq F_1(v)` (the fixed-focus primitive at :math:`p = 1`). The leading
+behaviour of :math:`F_1` as :math:`v \to v_\infty` gives
+
+- :math:`F_1 \sim e^{v}/k`: :math:`v(t) \sim \log(k t)` (logarithmic);
+- :math:`F_1 \sim -k \log|v_\infty - v|`: :math:`v \to v_\infty` exponentially, rate :math:`1/k`;
+- soft attention with a finite minimiser :math:`v^*` never saturates: both
+  coordinates tend to finite limits with :math:`p_\infty v_\infty = v^*`.
+
+Focus. With :math:`1 - p \simeq (T-1) e^{-u}`, :math:`\dot u = \alpha p(1-p)(-\partial_p L)`:
+
+- if the incentive keeps a positive limit :math:`K = \lim (-\partial_p L)|_{p=1}`
+  (hard attention, LVML), :math:`e^{u} \simeq \alpha (T-1) K t`, so
+  :math:`u(t) \sim \log(\alpha (T-1) K t)` (logarithmic);
+- if it vanishes (soft attention), the first integral
+  :math:`u + e^{u}/(T-1) = B(v) + \mathrm{const}` gives
+  :math:`u(t) \sim \log\big((T-1) B(v(t))\big)` while :math:`B(v) \to \infty`
+  (doubly logarithmic when :math:`v \sim \log t` and :math:`B` is polynomial),
+  and a finite limit when :math:`B(v_\infty)` is finite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .budget import BudgetExceeded, call_with_budget
+from .derivation import Derivation
+from .integration import antiderivative
+from .latex import expression_latex
+from .symbols import p, t, u, v
+
+LIMIT_SECONDS = 10.0
+P_INFINITY = sp.Symbol(r"p_\infty", positive=True)  # the limiting attention of stalled soft attention
+
+LOGARITHMIC = "logarithmic"
+DOUBLY_LOGARITHMIC = "doubly logarithmic"
+EXPONENTIAL_APPROACH = "exponential approach to a finite limit"
+FINITE_LIMIT = "finite limit"
+
+
+@dataclass(frozen=True)
+class GrowthLaw:
+    r"""Leading large-time behaviour of one paradigm and loss.
+
+    Attributes
+    ----------
+    margin_kind, focus_kind : one of the kinds above.
+    margin : :math:`v(t)` to leading order (``None`` for a finite limit).
+    margin_limit : :math:`v_\infty` (``sympy.oo`` when unbounded).
+    margin_rate : for an exponential approach, the rate :math:`1/k` in :math:`|v_\infty - v| \propto e^{-t/k}`.
+    focus : :math:`u(t)` to leading order (``None`` for a finite limit).
+    incentive : :math:`K`, the limit of the focus incentive at :math:`p = 1`.
+    """
+
+    label: str  # e.g. "hard-ce"
+    margin_kind: str
+    margin: sp.Expr | None
+    margin_limit: sp.Expr
+    margin_rate: sp.Expr | None
+    focus_kind: str
+    focus: sp.Expr | None
+    incentive: sp.Expr
+
+    def to_latex(self) -> str:
+        """Two labelled lines, ``eq:<label>-growth-u`` and ``eq:<label>-growth-v``."""
+        if self.focus is not None:
+            focus = rf"u(t) &\sim {expression_latex(self.focus)}"
+        else:
+            focus = r"u(t) &\to u_\infty, \quad p_\infty = p(u_\infty), \quad I(u_\infty, v_\infty) = I(u_0, v_0)"
+        if self.margin is not None:
+            margin = rf"v(t) &\sim {expression_latex(self.margin)}"
+        elif self.margin_rate is None:
+            margin = rf"v(t) &\to v_\infty = {expression_latex(self.margin_limit)}"
+        else:
+            rate = expression_latex(self.margin_rate)
+            margin = rf"\left|v_\infty - v(t)\right| &\propto e^{{-{rate}\, t}}, \quad v_\infty = {expression_latex(self.margin_limit)}"
+        return (
+            r"\begin{align}" + "\n"
+            + f"  {focus} \\quad \\text{{({self.focus_kind})}} \\label{{eq:{self.label}-growth-u}} \\\\\n"
+            + f"  {margin} \\quad \\text{{({self.margin_kind})}} \\label{{eq:{self.label}-growth-v}}\n"
+            + r"\end{align}"
+        )
+
+
+def _limit(expr, point, direction="-"):
+    try:
+        value = call_with_budget(sp.limit, expr, v, point, direction, seconds=LIMIT_SECONDS, what="limit")
+    except (BudgetExceeded, RuntimeError):
+        return None
+    return None if value.has(sp.Limit, sp.nan, sp.zoo, sp.AccumBounds) else value
+
+
+def growth_law(derivation: Derivation) -> GrowthLaw | None:
+    """The growth law of a paradigm derivation (``None`` if a limit cannot be taken)."""
+    if derivation.loss is None or derivation.invariant is None:
+        return None
+    saturated = derivation.loss_in_attention.subs(p, 1)
+    margin_limit = derivation.loss.minimiser
+    beta, alpha, segments = derivation.beta, derivation.alpha, derivation.segments
+    primitive = antiderivative(1 / (beta * -sp.diff(saturated, v)), v)
+    if primitive is None:
+        return None
+    time_of_margin = primitive.result
+    margin, rate = None, None
+    if derivation.paradigm == "soft" and margin_limit.is_finite:
+        # soft attention stalls: p v -> v* at p_inf < 1, a finite limit of both (see module doc)
+        return GrowthLaw(derivation.label, FINITE_LIMIT, None, margin_limit / P_INFINITY, None, FINITE_LIMIT, None, sp.Integer(0))
+    if margin_limit.is_infinite:
+        scale = _limit(time_of_margin / sp.exp(v), sp.oo)
+        if scale is None or not (scale.is_positive and scale.is_finite):
+            return None
+        margin, margin_kind = sp.log(t / scale), LOGARITHMIC
+    else:
+        distance = sp.log(sp.Abs(margin_limit - v))
+        k = _limit(time_of_margin / -distance, margin_limit, "-")
+        if k is None or not (k.is_positive and k.is_finite):
+            return None
+        rate, margin_kind = sp.simplify(1 / k), EXPONENTIAL_APPROACH
+    incentive = _limit(-sp.diff(derivation.loss_in_attention, p).subs(p, 1), margin_limit, "-")
+    if incentive is None:
+        return None
+    if incentive != 0:
+        focus, focus_kind = sp.log(alpha * (segments - 1) * incentive * t), LOGARITHMIC
+    else:
+        margin_part = derivation.invariant.margin_part
+        if margin is None or not _limit(margin_part, margin_limit, "-") in (sp.oo,):
+            focus, focus_kind = None, FINITE_LIMIT
+        else:
+            focus = sp.log((segments - 1) * margin_part.subs(v, margin))
+            focus_kind = DOUBLY_LOGARITHMIC if _limit(margin_part / v**2, sp.oo) not in (None, 0, sp.oo) else LOGARITHMIC
+    return GrowthLaw(derivation.label, margin_kind, margin, margin_limit, rate, focus_kind, focus, sp.simplify(incentive))
+
+
+__all__ = ["GrowthLaw", "growth_law", "LOGARITHMIC", "DOUBLY_LOGARITHMIC", "EXPONENTIAL_APPROACH", "FINITE_LIMIT", "u"]

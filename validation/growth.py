@@ -1,0 +1,105 @@
+r"""Growth laws checked against long integrations (t up to 1e8).
+
+For each paradigm the prediction of :func:`analytic.growth.growth_law` is
+compared with ``solve_ivp`` (LSODA, rtol 1e-10) at logarithmically spaced
+times: the ratio prediction / integrated value should tend to 1. A finite
+limit :math:`(u_\infty, v_\infty)` is computed from the closed-form trajectory
+(:math:`p(U(v))\,v = v^*` solved for :math:`v`) and compared the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+from analytic.growth import GrowthLaw, growth_law
+from analytic.symbols import t as t_symbol
+from trajectories.closed import closed_focus
+from trajectories.model import Setting, reduced_model
+
+CHECK_TIMES = (1e2, 1e4, 1e6, 1e8)
+
+
+@dataclass(frozen=True)
+class GrowthCheck:
+    """Ratios prediction / integrated value of u and v at ``times``."""
+
+    setting: Setting
+    law: GrowthLaw
+    times: tuple
+    focus_ratio: tuple
+    margin_ratio: tuple
+    limits: tuple | None  # (u_inf, v_inf) for a finite limit
+
+    def to_dict(self) -> dict:
+        return {
+            "paradigm": self.setting.paradigm,
+            "loss": self.setting.loss,
+            "u_kind": self.law.focus_kind,
+            "v_kind": self.law.margin_kind,
+            "u_law": None if self.law.focus is None else str(self.law.focus),
+            "v_law": None if self.law.margin is None else str(self.law.margin),
+            "times": list(self.times),
+            "u_ratio": list(self.focus_ratio),
+            "v_ratio": list(self.margin_ratio),
+            "limits": None if self.limits is None else list(self.limits),
+        }
+
+
+def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK_TIMES) -> GrowthCheck:
+    """Integrate to max(times) and compare with the growth law."""
+    model = reduced_model(setting)
+    law = growth_law(model.derivation)
+    if law is None:
+        raise ValueError(f"no growth law could be derived for {setting}")
+    run = solve_ivp(
+        lambda _, y: [float(x) for x in model.flow(y[0], y[1])], (0.0, max(times)), [u0, v0],
+        method="LSODA", t_eval=list(times), rtol=1e-10, atol=1e-12, jac=lambda _, y: model.jacobian(y[0], y[1]),
+    )
+    if not run.success:
+        raise ValueError(f"solve_ivp failed: {run.message}")
+    u_num, v_num = run.y
+    limits = None
+    if law.focus is None:
+        limits = finite_limits(setting, u0, v0)
+        u_pred = np.full_like(u_num, limits[0])
+    else:
+        u_pred = _evaluate(law.focus, setting, times)
+    if law.margin is None:
+        v_limit = limits[1] if limits is not None else float(law.margin_limit)
+        v_pred = np.full_like(v_num, v_limit)
+    else:
+        v_pred = _evaluate(law.margin, setting, times)
+    return GrowthCheck(setting, law, tuple(times), tuple(u_pred / u_num), tuple(v_pred / v_num), limits)
+
+
+def _evaluate(expr: sp.Expr, setting: Setting, times) -> np.ndarray:
+    function = sp.lambdify(t_symbol, expr, "numpy")
+    return np.asarray(function(np.asarray(times, dtype=float)), dtype=float)
+
+
+def finite_limits(setting: Setting, u0: float, v0: float) -> tuple[float, float]:
+    r""":math:`(u_\infty, v_\infty)` of stalled soft attention: :math:`p(U(v))\,v = v^*` along the trajectory."""
+    model = reduced_model(setting)
+    target = float(model.derivation.loss.minimiser)
+
+    def excess(v):
+        _, p = closed_focus(model, [v], u0, v0)
+        return float(p[0] * v - target)
+
+    lo, hi = v0, max(v0, target)
+    while excess(hi) < 0:
+        hi = 2 * hi + 1
+    v_limit = brentq(excess, lo, hi, xtol=1e-14, rtol=1e-15)
+    u_limit = float(closed_focus(model, [v_limit], u0, v0)[0][0])
+    return u_limit, v_limit
+
+
+def growth_table(setting: Setting, u0: float = 0.0, v0: float = 0.0) -> list[GrowthCheck]:
+    """All three paradigms for one loss."""
+    return [check_growth(dataclasses.replace(setting, paradigm=paradigm), u0, v0) for paradigm in ("soft", "hard", "lvml")]
