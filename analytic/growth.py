@@ -30,7 +30,7 @@ import sympy as sp
 
 from .budget import BudgetExceeded, call_with_budget
 from .derivation import Derivation
-from .integration import antiderivative
+from .integration import antiderivative, is_positive
 from .latex import expression_latex
 from .symbols import p, t, u, v
 
@@ -112,13 +112,13 @@ def growth_law(derivation: Derivation) -> GrowthLaw | None:
         return GrowthLaw(derivation.label, FINITE_LIMIT, None, margin_limit / P_INFINITY, None, FINITE_LIMIT, None, sp.Integer(0))
     if margin_limit.is_infinite:
         scale = _limit(time_of_margin / sp.exp(v), sp.oo)
-        if scale is None or not (scale.is_positive and scale.is_finite):
+        if scale is None or not (is_positive(scale) and scale.is_finite is not False):
             return None
         margin, margin_kind = sp.log(t / scale), LOGARITHMIC
     else:
         distance = sp.log(sp.Abs(margin_limit - v))
         k = _limit(time_of_margin / -distance, margin_limit, "-")
-        if k is None or not (k.is_positive and k.is_finite):
+        if k is None or not (is_positive(k) and k.is_finite is not False):
             return None
         rate, margin_kind = sp.simplify(1 / k), EXPONENTIAL_APPROACH
     incentive = _limit(-sp.diff(derivation.loss_in_attention, p).subs(p, 1), margin_limit, "-")

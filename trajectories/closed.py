@@ -49,15 +49,20 @@ def closed_focus(model: ReducedModel, v, u0: float, v0: float):
     return u, p
 
 
-def closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int = 101) -> Trajectory:
+def closed_trajectory(
+    model: ReducedModel, u0: float, v0: float, t_end: float, points: int = 101, *, times=None
+) -> Trajectory:
     """The trajectory through ``(u0, v0)`` at ``points`` equally spaced times in [0, t_end].
+
+    ``times`` (increasing, >= 0, ending at most at ``t_end``) replaces the
+    equally spaced grid, e.g. for logarithmic time axes.
 
     Quadrature warnings (raised near a finite limit of the margin, where dt/ds
     has a logarithmic singularity) are recorded in ``message``, not printed.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IntegrationWarning)
-        result = _closed_trajectory(model, u0, v0, t_end, points)
+        result = _closed_trajectory(model, u0, v0, t_end, points, times)
     quadrature = [w for w in caught if issubclass(w.category, IntegrationWarning)]
     for other in caught:
         if not issubclass(other.category, IntegrationWarning):
@@ -68,7 +73,7 @@ def closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, p
     return result
 
 
-def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int) -> Trajectory:
+def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int, times) -> Trajectory:
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     t_end, points = positive(t_end, "t_end"), count(points, "points")
     _, rate_v0 = model.flow(u0, v0)
@@ -81,7 +86,13 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     def integrand(s):
         return float(model.time_integrand(s, z0, side))
 
-    times = np.linspace(0.0, t_end, points)
+    if times is None:
+        times = np.linspace(0.0, t_end, points)
+    else:
+        times = np.asarray(times, dtype=float)
+        if times.ndim != 1 or times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0) or times[-1] > t_end:
+            raise ValueError("`times` must be increasing, >= 0 and at most `t_end`")
+        points = times.size
     coordinates = np.empty(points)
     errors = np.empty(points)
     s_prev, t_prev, error = s0, 0.0, 0.0

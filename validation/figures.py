@@ -1,0 +1,189 @@
+"""Figures for papers (matplotlib, PDF and PNG), written atomically.
+
+- ``phase_portrait``: first-integral level sets in (u, v) per paradigm, with its trajectory;
+- ``attention``: p(t) on a logarithmic time axis for the three paradigms and the
+  best soft-then-hard hybrid, milestones marked;
+- ``paper_uv``: u(t) and v(t) for the paper preset over t in [0, 4e5];
+- ``fixed_focus_incentive``: the fixed-focus incentive -dL/dp over time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from trajectories.closed import closed_trajectory  # noqa: E402
+from trajectories.hybrid import Switch, best_switch, switch_state  # noqa: E402
+from trajectories.milestones import milestones  # noqa: E402
+from trajectories.model import Setting, reduced_model  # noqa: E402
+from trajectories.presets import preset  # noqa: E402
+
+from .signature import DEFAULT_ATTENTIONS, incentive_curve  # noqa: E402
+
+MARKER = ".attention-dynamics"  # marks a directory as this toolkit's output
+FILE_MODE = 0o644
+FORMATS = ("pdf", "png")
+COLOURS = {"soft": "#1f77b4", "hard": "#d62728", "lvml": "#2ca02c", "hybrid": "#9467bd"}
+NAMES = {"soft": "soft", "hard": "hard", "lvml": "LVML"}
+TARGETS = (0.3, 0.5, 0.9, 0.99)
+CURVE_POINTS = 200
+STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 8, "figure.dpi": 150, "savefig.bbox": "tight"}
+
+
+def prepare_directory(directory, *, force: bool = False) -> Path:
+    """Create ``directory``; refuse an existing non-empty one that is not ours (unless ``force``)."""
+    path = Path(directory)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"`out` is not a directory: {directory}")
+    if path.exists() and any(path.iterdir()) and not (path / MARKER).exists() and not force:
+        raise ValueError(f"`out` {directory} exists and holds files this toolkit did not write (use --force)")
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).touch()
+    return path
+
+
+def save(figure, directory: Path, name: str) -> list[Path]:
+    """Save ``figure`` as PDF and PNG, each written to a temporary file and renamed."""
+    written = []
+    for extension in FORMATS:
+        final = directory / f"{name}.{extension}"
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=f".{extension}")
+        os.close(handle)
+        try:
+            figure.savefig(temporary, format=extension, metadata={"CreationDate": None} if extension == "pdf" else None)
+            os.chmod(temporary, FILE_MODE)
+            os.replace(temporary, final)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        written.append(final)
+    plt.close(figure)
+    return written
+
+
+def _setting(values: dict, paradigm: str) -> Setting:
+    return Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
+
+
+def _log_times(horizon: float) -> np.ndarray:
+    return np.concatenate([[0.0], np.logspace(np.log10(horizon) - 4, np.log10(horizon), CURVE_POINTS)])
+
+
+def phase_portrait(values: dict, horizon: float):
+    figure, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), sharey=True, layout="constrained")
+    for axis, paradigm in zip(axes, ("soft", "hard", "lvml")):
+        model = reduced_model(_setting(values, paradigm))
+        run = closed_trajectory(model, values["u0"], values["v0"], horizon, CURVE_POINTS)
+        u_range = (min(run.u.min(), values["u0"]) - 1, run.u.max() + 1)
+        v_range = (min(run.v.min(), values["v0"]) - 0.5, run.v.max() + 0.5)
+        grid_u, grid_v = np.meshgrid(np.linspace(*u_range, 200), np.linspace(*v_range, 200))
+        with np.errstate(all="ignore"):
+            levels = model.invariant(grid_u, grid_v)
+        finite = np.isfinite(levels)
+        if finite.any():
+            bounds = np.percentile(levels[finite], [2, 98])
+            axis.contour(grid_u, grid_v, np.where(finite, levels, np.nan), levels=np.linspace(*bounds, 14), colors="0.75", linewidths=0.6, linestyles="solid")
+        axis.plot(run.u, run.v, color=COLOURS[paradigm], linewidth=1.6, label=NAMES[paradigm])
+        axis.plot([values["u0"]], [values["v0"]], "ko", markersize=3)
+        axis.set_title(NAMES[paradigm])
+        axis.set_xlabel("focus logit $u$")
+    axes[0].set_ylabel("margin $v$")
+    figure.suptitle("Level sets of the first integral $I(u, v)$ and the trajectory from $(u_0, v_0)$", fontsize=9)
+    return figure
+
+
+def attention_curves(values: dict, horizon: float):
+    figure, axis = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
+    times = _log_times(horizon)
+    for paradigm in ("soft", "hard", "lvml"):
+        model = reduced_model(_setting(values, paradigm))
+        run = closed_trajectory(model, values["u0"], values["v0"], horizon, times=times)
+        axis.plot(run.t[1:], run.p[1:], color=COLOURS[paradigm], label=NAMES[paradigm])
+        for m in milestones(model, values["u0"], values["v0"], TARGETS, horizon):
+            if m.time is not None and m.time > 0:
+                axis.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3.5)
+    best = best_switch(_setting(values, "soft"), TARGETS[-1], "hard", values["u0"], values["v0"])
+    hybrid_t, hybrid_p = _hybrid_curve(values, Switch("hard", attention=best.attention), times, horizon)
+    axis.plot(hybrid_t, hybrid_p, color=COLOURS["hybrid"], linestyle="--", label=f"soft then hard at $p_s = {best.attention:.2f}$")
+    axis.set_xscale("log")
+    axis.set_xlabel("time $t$")
+    axis.set_ylabel("foreground attention $p$")
+    axis.set_ylim(0, 1)
+    for level in TARGETS:
+        axis.axhline(level, color="0.85", linewidth=0.6, zorder=0)
+    axis.legend(loc="upper left", frameon=False)
+    axis.set_title("Attention over time (dots: milestones $p = 0.3, 0.5, 0.9, 0.99$)", fontsize=9)
+    return figure
+
+
+def _hybrid_curve(values: dict, switch: Switch, times: np.ndarray, horizon: float):
+    setting = _setting(values, "soft")
+    state = switch_state(setting, switch, values["u0"], values["v0"])
+    soft = reduced_model(setting)
+    if state is None or state[0] >= horizon:
+        run = closed_trajectory(soft, values["u0"], values["v0"], horizon, times=times)
+        return run.t[1:], run.p[1:]
+    t_s, u_s, v_s = state
+    before = times[(times > 0) & (times <= t_s)]
+    after = times[times > t_s] - t_s
+    first = closed_trajectory(soft, values["u0"], values["v0"], t_s, times=before) if before.size else None
+    second = closed_trajectory(reduced_model(dataclasses.replace(setting, paradigm=switch.after)), u_s, v_s, horizon - t_s, times=after)
+    t = np.concatenate([first.t if first else [], second.t + t_s])
+    p = np.concatenate([first.p if first else [], second.p])
+    return t, p
+
+
+def paper_uv():
+    paper = preset("paper")
+    values = {"loss": paper.loss, "classes": paper.classes, "segments": paper.segments, "alpha": paper.alpha, "beta": paper.beta}
+    figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
+    for paradigm in ("soft", "hard", "lvml"):
+        run = closed_trajectory(reduced_model(_setting(values, paradigm)), paper.u0, paper.v0, paper.horizon, 401)
+        left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
+        right.plot(run.t, run.v, color=COLOURS[paradigm], label=NAMES[paradigm])
+    for axis, name in ((left, "focus logit $u(t)$"), (right, "margin $v(t)$")):
+        axis.set_xlabel("time $t$")
+        axis.set_ylabel(name)
+        axis.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
+    left.legend(frameon=False)
+    figure.suptitle("Paper preset: $T = 100$, $c = 1000$, $\\alpha = 1/c$, $\\beta = 1/(c-1)$", fontsize=9)
+    return figure
+
+
+def incentive_figure(values: dict):
+    times = np.logspace(-2, 4, 120)
+    figure, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), sharey=True, layout="constrained")
+    shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
+    for axis, paradigm in zip(axes, ("soft", "hard", "lvml")):
+        for attention, shade in zip(DEFAULT_ATTENTIONS, shades):
+            curve, limit = incentive_curve(paradigm, values["loss"], values["classes"], values["beta"], attention, times)
+            line = axis.plot(times, curve, color=COLOURS[paradigm], alpha=shade, label=f"$p = {attention:g}$")[0]
+            axis.axhline(limit, color=line.get_color(), alpha=shade, linestyle=":", linewidth=0.8)
+        axis.set_xscale("log")
+        axis.set_title(NAMES[paradigm])
+        axis.set_xlabel("time $t$ (focus frozen)")
+    axes[0].set_ylabel(r"incentive $-\partial L/\partial p$")
+    axes[-1].legend(frameon=False, loc="upper left")
+    figure.suptitle("Fixed focus: what better focus is still worth as the classifier trains (dotted: $t \\to \\infty$)", fontsize=9)
+    return figure
+
+
+def write_figures(directory, values: dict, *, force: bool = False, horizon: float | None = None) -> list[Path]:
+    """Write all figures for the setting ``values`` into ``directory``; returns the files."""
+    path = prepare_directory(directory, force=force)
+    horizon = horizon or values.get("horizon") or 1e3
+    written = []
+    with plt.rc_context(STYLE):
+        written += save(phase_portrait(values, horizon), path, "phase_portrait")
+        written += save(attention_curves(values, horizon), path, "attention")
+        written += save(paper_uv(), path, "paper_uv")
+        written += save(incentive_figure(values), path, "fixed_focus_incentive")
+    return written
