@@ -251,7 +251,10 @@ def _shifted_exponential_integral(term: sp.Expr, y: sp.Symbol) -> sp.Expr | None
     constant = sp.cancel(r0 + k * r1)
     if constant.has(y):
         return None
-    return constant * sp.exp(-k) * sp.Ei(sp.expand(exponent + k))
+    argument = sp.expand(exponent + k)
+    if argument.is_polynomial(y):
+        argument = sp.factor(argument)  # (v - 1)^2/2, not v^2/2 - v + 1/2: no cancellation near the root
+    return constant * sp.exp(-k) * sp.Ei(argument)
 
 
 def _split_log(term: sp.Expr, y: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:

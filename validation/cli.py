@@ -203,6 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
     switch_parser.add_argument("--format", choices=("text", "json"), default="text")
     switch_parser.set_defaults(handler=run_best_switch)
 
+    growth_parser = commands.add_parser("growth", help="large-time growth laws of u(t) and v(t), checked to t = 1e8")
+    add_setting_options(growth_parser)
+    growth_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    growth_parser.set_defaults(handler=run_growth)
+
+    signature_parser = commands.add_parser("signature", help="fixed-focus incentive table over p in {0.2, 0.4, 0.6, 0.8}")
+    add_setting_options(signature_parser, start=False)
+    signature_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    signature_parser.set_defaults(handler=run_signature)
+
     figures_parser = commands.add_parser("figures", help="phase portrait, attention curves, u(t) and v(t), fixed-focus incentive")
     figures_parser.add_argument("--out", required=True, help="output directory")
     add_setting_options(figures_parser)
@@ -359,6 +369,43 @@ def run_best_switch(args) -> int:
 
 def _time_text(value) -> str:
     return "never" if value is None else f"t = {value:.6g}"
+
+
+def run_growth(args) -> int:
+    from validation.growth import growth_table
+
+    values = resolve(args, NUMERIC_PRESET)
+    checks = growth_table(numeric_setting(args, "soft", values), values["u0"], values["v0"])
+    if args.format == "json":
+        print(json.dumps([check.to_dict() for check in checks], indent=2))
+    elif args.format == "latex":
+        print("\n\n".join(check.law.to_latex() for check in checks))
+    else:
+        lines = []
+        for check in checks:
+            law = check.law
+            u_text = str(law.focus) if law.focus is not None else f"finite limit u_inf = {check.limits[0]:.10g}"
+            v_text = str(law.margin) if law.margin is not None else (
+                f"finite limit v_inf = {check.limits[1]:.10g}" if check.limits else f"-> {law.margin_limit}, |v_inf - v| ~ exp(-{law.margin_rate} t)"
+            )
+            ratios = ", ".join(f"t = {t:.0e}: {ru:.4f} / {rv:.4f}" for t, ru, rv in zip(check.times, check.focus_ratio, check.margin_ratio))
+            lines += [
+                f"{check.setting.paradigm}: u(t) ~ {u_text}  [{law.focus_kind}]",
+                f"{'':{len(check.setting.paradigm)}}  v(t) ~ {v_text}  [{law.margin_kind}]",
+                f"{'':{len(check.setting.paradigm)}}  prediction / integration (u / v): {ratios}",
+            ]
+        print("\n".join(lines))
+    return 0
+
+
+def run_signature(args) -> int:
+    from validation.signature import signature
+
+    values = resolve(args, NUMERIC_PRESET)
+    _choices(values["loss"], LOSS_NAMES, "loss", allow_all=False)
+    table = signature(values["loss"], values["classes"], values["beta"])
+    print(json.dumps(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
+    return 0
 
 
 def run_figures(args) -> int:
