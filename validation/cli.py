@@ -213,6 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
     signature_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
     signature_parser.set_defaults(handler=run_signature)
 
+    paper_parser = commands.add_parser("paper", help="a LaTeX document with every formula, the cross-checks and the figures")
+    paper_parser.add_argument("--out", required=True, help="output directory")
+    paper_parser.add_argument("--pdf", action="store_true", help="compile it (latexmk or pdflatex)")
+    add_setting_options(paper_parser)
+    paper_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
+    paper_parser.set_defaults(handler=run_paper)
+
+    reproduce_parser = commands.add_parser("reproduce", help="the main job: everything, on the presets of SETTING.md")
+    reproduce_parser.add_argument("--out", default="attention-dynamics-output", help="output directory (default ./attention-dynamics-output)")
+    reproduce_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
+    reproduce_parser.set_defaults(handler=run_reproduce)
+
     figures_parser = commands.add_parser("figures", help="phase portrait, attention curves, u(t) and v(t), fixed-focus incentive")
     figures_parser.add_argument("--out", required=True, help="output directory")
     add_setting_options(figures_parser)
@@ -405,6 +417,47 @@ def run_signature(args) -> int:
     _choices(values["loss"], LOSS_NAMES, "loss", allow_all=False)
     table = signature(values["loss"], values["classes"], values["beta"])
     print(json.dumps(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
+    return 0
+
+
+def run_paper(args) -> int:
+    from trajectories.milestones import check_targets
+    from validation.paper import write_paper
+    from validation.paradigms import milestone_report
+
+    values = resolve(args, "paper")
+    setting = numeric_setting(args, "soft", values)
+    report = milestone_report(setting, values["u0"], values["v0"], check_targets(_targets(DEFAULT_TARGETS)), values["horizon"] or 1e3)
+    table = "\n".join([r"\begin{table}[ht]", r"\centering", r"\small", report.latex(),
+                       r"\caption{Time at which attention first reaches $p$.}", r"\label{tab:milestones}", r"\end{table}", ""])
+    result = write_paper(args.out, values, horizon=values["horizon"] or 1e3, pdf=args.pdf, force=args.force, milestones_table=table)
+    print(f"{result.directory / 'paper.tex'}: {result.formulas} formulas read back and verified; {result.message}")
+    if args.pdf and result.pdf is None:
+        print(f"{PROGRAM}: {result.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_reproduce(args) -> int:
+    from validation.reproduce import reproduce, summary_table
+
+    stages = ["derivations", "cross-checks", "milestones (paper)", "growth laws (paper)", "milestones (small)", "growth laws (small)", "paper and figures"]
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(stages), desc="reproduce", leave=False)
+
+    def step(name):
+        if bar is not None:
+            bar.set_description(name)
+            bar.update(0 if name == stages[0] else 1)
+
+    summary = reproduce(args.out, force=args.force, step=step)
+    if bar is not None:
+        bar.close()
+    print(summary_table(summary))
+    print(f"written to {args.out}/ (summary.json, paper/paper.tex, paper/figures/)")
     return 0
 
 

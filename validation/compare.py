@@ -233,6 +233,21 @@ def comparison_latex(comparison: Comparison) -> str:
     )
 
 
+def comparison_latex_rows(name: str, comparison: Comparison) -> str:
+    """One booktabs row: errors of the closed form, GD order, full model."""
+    d = comparison.to_dict()
+    full = "---" if d["full_zero_noise_max_abs"] is None else _latex_number(d["full_zero_noise_max_abs"])
+    cells = [
+        name,
+        _latex_number(d["max_abs_u_closed_vs_ode"]),
+        _latex_number(d["max_abs_v_closed_vs_ode"]),
+        _latex_number(d["invariant_drift_ode"]),
+        f"{d['gd_order']:.3f}",
+        full,
+    ]
+    return " & ".join(cells) + r" \\"
+
+
 def _latex_number(value: float) -> str:
     if value == 0:
         return "$0$"

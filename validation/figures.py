@@ -10,8 +10,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -26,10 +24,9 @@ from trajectories.milestones import milestones  # noqa: E402
 from trajectories.model import Setting, reduced_model  # noqa: E402
 from trajectories.presets import preset  # noqa: E402
 
+from .files import atomic_path, commit, prepare_directory  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS, incentive_curve  # noqa: E402
 
-MARKER = ".attention-dynamics"  # marks a directory as this toolkit's output
-FILE_MODE = 0o644
 FORMATS = ("pdf", "png")
 COLOURS = {"soft": "#1f77b4", "hard": "#d62728", "lvml": "#2ca02c", "hybrid": "#9467bd"}
 NAMES = {"soft": "soft", "hard": "hard", "lvml": "LVML"}
@@ -38,33 +35,18 @@ CURVE_POINTS = 200
 STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 8, "figure.dpi": 150, "savefig.bbox": "tight"}
 
 
-def prepare_directory(directory, *, force: bool = False) -> Path:
-    """Create ``directory``; refuse an existing non-empty one that is not ours (unless ``force``)."""
-    path = Path(directory)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"`out` is not a directory: {directory}")
-    if path.exists() and any(path.iterdir()) and not (path / MARKER).exists() and not force:
-        raise ValueError(f"`out` {directory} exists and holds files this toolkit did not write (use --force)")
-    path.mkdir(parents=True, exist_ok=True)
-    (path / MARKER).touch()
-    return path
-
-
 def save(figure, directory: Path, name: str) -> list[Path]:
     """Save ``figure`` as PDF and PNG, each written to a temporary file and renamed."""
     written = []
     for extension in FORMATS:
         final = directory / f"{name}.{extension}"
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=f".{extension}")
-        os.close(handle)
+        temporary = atomic_path(final)
         try:
             figure.savefig(temporary, format=extension, metadata={"CreationDate": None} if extension == "pdf" else None)
-            os.chmod(temporary, FILE_MODE)
-            os.replace(temporary, final)
+            written.append(commit(temporary, final))
         finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-        written.append(final)
+            if temporary.exists():
+                temporary.unlink()
     plt.close(figure)
     return written
 
@@ -74,7 +56,9 @@ def _setting(values: dict, paradigm: str) -> Setting:
 
 
 def _log_times(horizon: float) -> np.ndarray:
-    return np.concatenate([[0.0], np.logspace(np.log10(horizon) - 4, np.log10(horizon), CURVE_POINTS)])
+    times = np.logspace(np.log10(horizon) - 4, np.log10(horizon), CURVE_POINTS)
+    times[-1] = horizon  # logspace may round past it
+    return np.concatenate([[0.0], times])
 
 
 def phase_portrait(values: dict, horizon: float):

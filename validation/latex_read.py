@@ -1,0 +1,192 @@
+r"""Reading the toolkit's LaTeX back into SymPy, to check what it prints.
+
+A recursive-descent reader for the subset of LaTeX math that
+:mod:`analytic.latex` emits: sums, implicit and ``\cdot`` products, ``\frac``,
+powers, ``e^{x}``, ``\log``, ``\sqrt``, ``\left( \right)``, ``\Bigl( \Bigr)``,
+``\left| \right|``, ``\omega`` (Wright omega), ``\operatorname{Li}_{2}`` /
+``\Li_{2}``, ``\operatorname{Ei}`` / ``\Ei``, Greek rates and subscripted
+symbols. It builds SymPy objects directly (nothing is evaluated as code), and
+raises ``ValueError`` on anything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from analytic import symbols as sym
+from analytic.growth import P_INFINITY
+from analytic.special import WrightOmega
+from analytic.trajectory import LEVEL
+
+_TOKEN = re.compile(r"\s*(\\[A-Za-z]+|\\[,;!|]|\d+\.?\d*|[A-Za-z]|[-+*/^_{}()|=&\[\]])")
+LETTERS = {"u": sym.u, "v": sym.v, "t": sym.t, "T": sym.T, "c": sym.c, "p": sym.p, "S": LEVEL, "e": sp.E}
+GREEK = {r"\alpha": sym.alpha, r"\beta": sym.beta, r"\pi": sp.pi}
+SUBSCRIPTED = {("u", "0"): sym.u0, ("v", "0"): sym.v0, ("p", r"\infty"): P_INFINITY}
+SPACING = {r"\quad", r"\qquad", r"\,", r"\;", r"\!", r"\nonumber", r"\displaystyle"}
+
+
+def read_latex(text: str) -> sp.Expr:
+    """The SymPy expression that ``text`` (one right-hand side) denotes."""
+    cleaned = text.replace("&", " ").replace(r"\\", " ")
+    tokens = [t for t in _TOKEN.findall(cleaned) if t not in SPACING]
+    if "".join(tokens) != re.sub(r"\s+", "", cleaned).replace(r"\nonumber", "").replace(r"\quad", "").replace(r"\qquad", ""):
+        raise ValueError(f"unreadable LaTeX: {text!r}")
+    reader = _Reader(tokens, text)
+    result = reader.expr()
+    if reader.peek() is not None:
+        raise ValueError(f"unexpected {reader.peek()!r} in {text!r}")
+    return result
+
+
+class _Reader:
+    def __init__(self, tokens, text):
+        self.tokens, self.pos, self.text = tokens, 0, text
+
+    def peek(self, offset: int = 0):
+        index = self.pos + offset
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        token = self.peek()
+        if token is None or (expected is not None and token != expected):
+            raise ValueError(f"expected {expected!r}, found {token!r} in {self.text!r}")
+        self.pos += 1
+        return token
+
+    def expr(self) -> sp.Expr:
+        sign = 1
+        if self.peek() in ("+", "-"):
+            sign = -1 if self.take() == "-" else 1
+        result = sign * self.term()
+        while self.peek() in ("+", "-"):
+            sign = -1 if self.take() == "-" else 1
+            result += sign * self.term()
+        return result
+
+    def term(self) -> sp.Expr:
+        result = self.power()
+        while True:
+            token = self.peek()
+            if token == r"\cdot":
+                self.take()
+                result *= self.power()
+            elif token is not None and token not in ("+", "-", "}", ")", r"\right", r"\Bigr", "|", "="):
+                result *= self.power()
+            else:
+                return result
+
+    def power(self) -> sp.Expr:
+        if self.peek() == "e" and self.peek(1) == "^":
+            self.take()
+            self.take("^")
+            return sp.exp(self.script())
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            return base ** self.script()
+        return base
+
+    def script(self) -> sp.Expr:
+        if self.peek() == "{":
+            return self.group()
+        token = self.take()
+        if token.isdigit():
+            return sp.Integer(token)
+        if token in LETTERS:
+            return LETTERS[token]
+        raise ValueError(f"unexpected script {token!r} in {self.text!r}")
+
+    def group(self) -> sp.Expr:
+        self.take("{")
+        inner = self.expr()
+        self.take("}")
+        return inner
+
+    def parenthesised(self) -> sp.Expr:
+        """``\\left( x \\right)``, ``\\Bigl( x \\Bigr)``, ``( x )`` or ``{\\left( x \\right)}``."""
+        token = self.peek()
+        if token == "{":
+            return self.group()
+        if token == r"\left":
+            self.take()
+            self.take("(")
+            inner = self.expr()
+            self.take(r"\right")
+            self.take(")")
+            return inner
+        if token == r"\Bigl":
+            self.take()
+            self.take("(")
+            inner = self.expr()
+            self.take(r"\Bigr")
+            self.take(")")
+            return inner
+        self.take("(")
+        inner = self.expr()
+        self.take(")")
+        return inner
+
+    def subscript(self) -> str:
+        self.take("_")
+        if self.peek() == "{":
+            self.take("{")
+            parts = []
+            while self.peek() != "}":
+                parts.append(self.take())
+            self.take("}")
+            return "".join(parts)
+        return self.take()
+
+    def atom(self) -> sp.Expr:
+        token = self.peek()
+        if token is None:
+            raise ValueError(f"unexpected end of {self.text!r}")
+        if re.fullmatch(r"\d+\.?\d*", token):
+            self.take()
+            return sp.Rational(token)
+        if token in LETTERS:
+            self.take()
+            if self.peek() == "_":
+                key = (token, self.subscript())
+                if key not in SUBSCRIPTED:
+                    raise ValueError(f"unknown symbol {key} in {self.text!r}")
+                return SUBSCRIPTED[key]
+            return LETTERS[token]
+        if token in GREEK:
+            self.take()
+            return GREEK[token]
+        if token in ("{", "(", r"\left", r"\Bigl"):
+            if token == r"\left" and self.peek(1) == "|":
+                self.take()
+                self.take("|")
+                inner = self.expr()
+                self.take(r"\right")
+                self.take("|")
+                return sp.Abs(inner)
+            return self.parenthesised()
+        self.take()
+        if token == r"\frac":
+            numerator = self.group()
+            return numerator / self.group()
+        if token == r"\log":
+            return sp.log(self.parenthesised())
+        if token == r"\sqrt":
+            return sp.sqrt(self.group())
+        if token == r"\omega":
+            return WrightOmega(self.parenthesised())
+        if token in (r"\Li", r"\Ei", r"\operatorname"):
+            name = token[1:]
+            if token == r"\operatorname":
+                self.take("{")
+                name = self.take()
+                name += self.take() if self.peek() != "}" else ""
+                self.take("}")
+            if name == "Li":
+                order = self.subscript()
+                return sp.polylog(sp.Integer(order), self.parenthesised())
+            if name == "Ei":
+                return sp.Ei(self.parenthesised())
+            raise ValueError(f"unknown operator {name!r} in {self.text!r}")
+        raise ValueError(f"unexpected {token!r} in {self.text!r}")
