@@ -89,7 +89,7 @@ class Derivation:
         return f"{self.paradigm}-{name}"
 
     def to_latex(self) -> str:
-        """The derivation as a LaTeX ``align`` block with stable ``\\label``s."""
+        """The derivation as a LaTeX ``align`` block, each equation with a stable label."""
         from .latex import derivation_latex
 
         return derivation_latex(self)
