@@ -89,3 +89,11 @@ def test_paper_command_without_a_tex_engine(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert status == 1 and "no TeX engine" in captured.err
     assert (tmp_path / "p" / "paper.tex").exists()
+
+
+def test_overfull_boxes_are_detected(tmp_path):
+    need_tex()
+    tex = tmp_path / "wide.tex"
+    tex.write_text("\\documentclass{article}\n\\begin{document}\n\\[" + "x + " * 80 + "x\\]\n\\end{document}\n")
+    report = run_latex(tex)
+    assert report.ok and max(report.overfull) > OVERFULL_LIMIT  # the check can fail

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from analytic.latex import Row, align_block, break_lines, expression_latex, rows
 from trajectories.model import Setting
 
 from .compare import compare, comparison_latex_rows
-from .files import prepare_directory, write_text
+from .files import commit, prepare_directory, write_text
 from .latex_read import read_latex
 
 LOSSES = ("cross-entropy", "square", "exponential")
@@ -209,11 +210,8 @@ def write_paper(directory, values: dict, *, horizon: float, pdf: bool = False, f
 
 
 def tex_engine() -> str | None:
-    """``latexmk`` or ``pdflatex`` if installed."""
-    for name in ("latexmk", "pdflatex"):
-        if shutil.which(name):
-            return name
-    return None
+    """The ``pdflatex`` executable if installed (latexmk is not needed)."""
+    return shutil.which("pdflatex")
 
 
 @dataclass(frozen=True)
@@ -226,25 +224,35 @@ class CompileReport:
 
 def compile_pdf(tex: Path) -> tuple[Path | None, str]:
     """Compile ``tex``; returns the PDF and a message (which says when no engine is installed)."""
-    engine = tex_engine()
-    if engine is None:
-        return None, "no TeX engine found (install latexmk or pdflatex, e.g. Debian's texlive-latex-recommended); LaTeX sources written"
+    if tex_engine() is None:
+        return None, "no TeX engine found (pdflatex; on Debian install texlive-latex-recommended); LaTeX sources written"
     report = run_latex(tex)
     if not report.ok:
         return None, f"LaTeX failed: {'; '.join(report.errors[:3])}"
-    return tex.with_suffix(".pdf"), f"compiled with {engine}"
+    return tex.with_suffix(".pdf"), "compiled with pdflatex"
 
 
 def run_latex(tex: Path) -> CompileReport:
-    """Run pdflatex (twice, for references) in ``tex``'s directory and read its log."""
-    command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name]
-    for _ in range(2):
-        process = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True, timeout=300)
-    log_path = tex.with_suffix(".log")
-    log = log_path.read_text(errors="replace") if log_path.exists() else process.stdout
-    errors = tuple(line for line in log.splitlines() if line.startswith("!"))
-    overfull = tuple(float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log))
-    ok = process.returncode == 0 and not errors and tex.with_suffix(".pdf").exists()
+    """Run pdflatex twice (for references) in a scratch directory beside ``tex``.
+
+    The PDF is moved into place only when the run succeeded, so an interrupted
+    or failed compilation never leaves a partial ``.pdf`` under its final name.
+    """
+    with tempfile.TemporaryDirectory(dir=tex.parent, prefix=".latex-") as scratch:
+        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={scratch}", tex.name]
+        for _ in range(2):
+            process = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True, timeout=300)
+        built = Path(scratch) / tex.with_suffix(".pdf").name
+        log_path = Path(scratch) / tex.with_suffix(".log").name
+        log = log_path.read_text(errors="replace") if log_path.exists() else process.stdout
+        errors = tuple(line for line in log.splitlines() if line.startswith("!"))
+        overfull = tuple(float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log))
+        ok = process.returncode == 0 and not errors and built.exists()
+        if ok:
+            for suffix in (".pdf", ".aux", ".log"):
+                produced = Path(scratch) / tex.with_suffix(suffix).name
+                if produced.exists():
+                    commit(produced, tex.with_suffix(suffix))
     return CompileReport(ok, errors, overfull, log)
 
 
