@@ -61,13 +61,27 @@ class WrightOmega(sp.Function):
 def mp_wright_omega(z):
     r"""Wright omega with mpmath, :math:`\omega(z) = W_0(e^z)` for real z.
 
-    For large real z the Lambert form is evaluated from :math:`e^z` in
-    mpmath's unbounded exponent range, so no overflow occurs.
+    For real :math:`z > 10` Newton's method on :math:`\omega + \log\omega = z`
+    from :math:`z - \log z` is used, so no :math:`e^z` is formed (an
+    astronomically large :math:`z` would make mpmath's exponential hang).
     """
     z = mpmath.mpmathify(z)
-    if mpmath.im(z) == 0:
-        return mpmath.re(mpmath.lambertw(mpmath.exp(mpmath.re(z))))
-    return mpmath.lambertw(mpmath.exp(z))
+    if mpmath.im(z) != 0:
+        return mpmath.lambertw(mpmath.exp(z))
+    z = mpmath.re(z)
+    if z <= NEWTON_FROM:
+        return mpmath.re(mpmath.lambertw(mpmath.exp(z)))
+    omega = z - mpmath.log(z)
+    tolerance = mpmath.mpf(2) ** (-mpmath.mp.prec + 4)
+    for _ in range(200):
+        step = (omega + mpmath.log(omega) - z) / (1 + 1 / omega)
+        omega -= step
+        if abs(step) <= tolerance * abs(omega):
+            break
+    return omega
+
+
+NEWTON_FROM = 10  # z above which mp_wright_omega iterates instead of forming e^z
 
 
 #: lambdify module mapping for 'mpmath' evaluation of toolkit expressions.

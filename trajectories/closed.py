@@ -8,8 +8,8 @@ evaluated in the margin coordinate :math:`s` of
 :meth:`~trajectories.model.ReducedModel.margin_of_coordinate`. Time has no closed
 form: :math:`t(s) = \int_{s_0}^{s} (dv/ds)/\dot v\,ds` is computed with
 ``scipy.integrate.quad`` (its error estimates are summed into ``time_error``) and
-inverted at the requested times by safeguarded Newton iterations (:math:`t(s)`
-is increasing; its derivative is the integrand).
+inverted at the requested times by a bracket and Brent's method
+(:math:`t(s)` is increasing; its derivative is the integrand).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 from scipy.integrate import IntegrationWarning, quad
+from scipy.optimize import brentq
 
 from .checks import count, finite, positive
 from .model import ReducedModel
@@ -26,14 +27,19 @@ from .result import Status, Trajectory
 
 QUAD_EPSABS = 1e-14
 QUAD_EPSREL = 1e-13
-NEWTON_TOLERANCE = 1e-13  # relative to max(1, t)
-NEWTON_STEPS = 60
+NEWTON_TOLERANCE = 1e-13  # relative to max(1, t): a larger time residual means s is pinned to rounding
+ROOT_XTOL = 1e-300  # Brent stops at the rounding of s (rtol)
+ROOT_STEPS = 400
 BRACKET_STEPS = 200
 AT_LIMIT = 1e-6  # time residual (relative) left when s is pinned to rounding: the margin is at its limit
 
 
 def closed_focus(model: ReducedModel, v, u0: float, v0: float):
     """:math:`u = U(v; u_0, v_0)` and :math:`p` along it, vectorised over ``v``.
+
+    Points where a quantity exceeds the float64 range come back as ``inf`` or
+    ``nan`` (never as a finite wrong number); :func:`closed_trajectory` reports
+    them with :attr:`Status.OVERFLOW`.
 
     Examples
     --------
@@ -43,9 +49,14 @@ def closed_focus(model: ReducedModel, v, u0: float, v0: float):
     >>> float(u[0]), float(p[0])
     (0.0, 0.1)
     """
-    side = model.side(v0)
-    z = model.level_offset(u0, v0) + model.margin_part_s(model.coordinate_of_margin(np.asarray(v, float), side), side)
-    u, p, _ = model.focus_from_level(z)
+    anchor = model.anchor(u0, v0)
+    v = np.asarray(v, dtype=float)
+    u, p = np.empty_like(v), np.empty_like(v)
+    # on the level set of I through (u0, v0), on either side of a finite minimiser
+    sides = np.where(v <= model.minimiser, 1, -1) if model.has_two_sides else np.ones(v.shape, dtype=int)
+    for side in np.unique(sides):
+        chosen = sides == side
+        u[chosen], p[chosen], _ = model.focus_at(anchor, model.coordinate_of_margin(v[chosen], int(side)), int(side))
     return u, p
 
 
@@ -76,15 +87,17 @@ def closed_trajectory(
 def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int, times) -> Trajectory:
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     t_end, points = positive(t_end, "t_end"), count(points, "points")
-    _, rate_v0 = model.flow(u0, v0)
-    if rate_v0 == 0:
+    if v0 == model.minimiser:
         raise ValueError(f"`v0` = {v0!r} is the loss minimiser: the margin does not move, so u = U(v) cannot describe the trajectory (use the ode method)")
-    side = model.side(v0)
-    z0 = model.level_offset(u0, v0)
-    s0 = float(model.coordinate_of_margin(v0, side))
+    anchor = model.anchor(u0, v0)
+    side, s0 = anchor.side, anchor.s0
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, rate_v0 = model.flow(u0, v0)
+    if not np.isfinite(anchor.b0) or not np.isfinite(rate_v0) or rate_v0 == 0:
+        return _overflow(np.array([0.0]), 0, f"B(v0) or dv/dt exceeds the float64 range at v0 = {v0!r}")
 
     def integrand(s):
-        return float(model.time_integrand(s, z0, side))
+        return float(model.time_integrand(s, anchor))
 
     if times is None:
         times = np.linspace(0.0, t_end, points)
@@ -111,7 +124,7 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         if pinned and abs(t_prev - target) > AT_LIMIT * max(1.0, target):
             message = f"the state reached its limit to rounding by t = {target:g}; later times repeat it"
     v = model.margin_of_coordinate(coordinates, side)
-    u, p, _ = model.focus_from_level(z0 + model.margin_part_s(coordinates, side))
+    u, p, _ = model.focus_at(anchor, coordinates)
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
         bad = int(np.argmin(np.isfinite(u) & np.isfinite(v)))
         return _overflow(times, bad, f"u or v not representable at t = {times[bad]:g}")
@@ -125,8 +138,7 @@ def _solve_time(integrand, s_prev: float, t_prev: float, target: float) -> tuple
     (the margin sits at its limit, where t(s) is unbounded).
 
     A bracket is grown from the Euler step (halving where g is not finite and
-    positive, e.g. past the margin's limit), then safeguarded Newton iterations
-    (bisection whenever Newton leaves the bracket) converge on the root.
+    positive, e.g. past the margin's limit), then Brent's method finds the root.
     """
 
     def usable(s):
@@ -157,20 +169,11 @@ def _solve_time(integrand, s_prev: float, t_prev: float, target: float) -> tuple
             lo, step = candidate, 2 * step
     if hi is None:
         return None
-    s = hi
-    for _ in range(NEWTON_STEPS):
-        residual = elapsed(s)
-        if abs(residual) <= NEWTON_TOLERANCE * max(1.0, abs(target)):
-            return s, False
-        if hi - lo <= 4 * np.spacing(s):
-            return s, True
-        if residual > 0:
-            hi = s
-        else:
-            lo = s
-        newton = s - residual / integrand(s)
-        s = newton if lo < newton < hi else (lo + hi) / 2
-    return None
+    # F(lo) < target <= F(hi): Brent's method (robust where t(s) grows like e^s, where
+    # plain Newton from the right advances by about one unit of s per step)
+    root = brentq(elapsed, lo, hi, xtol=ROOT_XTOL, rtol=4 * np.finfo(float).eps, maxiter=ROOT_STEPS)
+    residual = elapsed(root)
+    return root, abs(residual) > NEWTON_TOLERANCE * max(1.0, abs(target))
 
 
 def _overflow(times, k, why) -> Trajectory:

@@ -1,10 +1,9 @@
 r"""Attention milestones: when does the foreground attention first reach a target?
 
-From the closed form: along a trajectory :math:`z(s) = z_0 + B(v(s))` and
-:math:`p = \omega(z)/(1 + \omega(z))`, which is increasing in :math:`z`, so
-:math:`p = p^*` exactly when :math:`z = z^* = \omega^* + \log\omega^*` with
-:math:`\omega^* = p^*/(1 - p^*)`. The first :math:`s^*` with
-:math:`z(s^*) = z^*` is found by a scan and ``brentq``, and the time is the
+From the closed form: along a trajectory :math:`x(s) = u(s) - \log(T-1)` is
+given by the first integral, and :math:`p = \sigma(x)` is increasing in
+:math:`x`, so :math:`p = p^*` exactly when :math:`x = \log(p^*/(1-p^*))`. The
+first :math:`s^*` with :math:`x(s^*) = x^*` is found by a scan and ``brentq``, and the time is the
 quadrature :math:`t^* = \int_{s_0}^{s^*} (dt/ds)\,ds`. A target beyond the
 attention's limit (soft attention stalls at :math:`p_\infty < 1` with the square
 loss) is *unreachable*; a target reached after the horizon is reported with its
@@ -57,12 +56,6 @@ class Milestone:
     state: tuple | None
 
 
-def level_of_attention(target: float) -> float:
-    r""":math:`z^*` with :math:`\omega(z^*)/(1 + \omega(z^*)) = p^*`."""
-    omega = target / (1 - target)
-    return omega + math.log(omega)
-
-
 def check_targets(targets) -> list[float]:
     """Targets in (0, 1), strictly increasing."""
     values = [finite(x, "targets") for x in targets]
@@ -80,25 +73,27 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float)
     """Closed-form milestone times for each target (see the module docstring)."""
     u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
     targets = check_targets(targets)
-    side = model.side(v0)
-    z0 = model.level_offset(u0, v0)
-    s0 = float(model.coordinate_of_margin(v0, side))
+    anchor = model.anchor(u0, v0)
+    side, s0 = anchor.side, anchor.s0
+    if not np.isfinite(anchor.b0):
+        raise ValueError(f"B(v0) exceeds the float64 range at `v0` = {v0!r}: the closed form cannot start there")
 
     def level(s):
-        return z0 + model.margin_part_s(s, side)
+        """x = u - log(T - 1) along the trajectory; p = sigmoid(x) is increasing in it."""
+        return model.focus_at(anchor, s)[0] - model.log_others
 
     def integrand(s):
-        return float(model.time_integrand(s, z0, side))
+        return float(model.time_integrand(s, anchor))
 
     results = []
     for target in targets:
-        found = _first_crossing(level, integrand, s0, level_of_attention(target))
+        found = _first_crossing(level, integrand, s0, math.log(target / (1 - target)))
         if found is None:
             results.append(Milestone(target, None, None, t_max, False, 0.0, None))
             continue
         time, error = _elapsed(integrand, s0, found)
         v = float(model.margin_of_coordinate(found, side))
-        u = float(model.focus_from_level(level(found))[0])
+        u = float(model.focus_at(anchor, found)[0])
         results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, error, (u, v)))
     return results
 

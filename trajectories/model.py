@@ -49,8 +49,16 @@ class Setting:
     beta: float = 1
 
     def __post_init__(self):
+        if self.paradigm not in ("soft", "hard", "lvml"):
+            raise ValueError(f"`paradigm` must be one of soft, hard, lvml, got {self.paradigm!r}")
         if self.loss not in LOSS_NAMES:
             raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES)}, got {self.loss!r}")
+        if isinstance(self.classes, bool) or not isinstance(self.classes, (int, sp.Integer)) or self.classes < 2:
+            raise ValueError(f"`classes` must be an integer >= 2, got {self.classes!r}")
+        for label, value, low in (("segments", self.segments, 2.0), ("alpha", self.alpha, 0.0), ("beta", self.beta, 0.0)):
+            number = _finite_float(value, label)
+            if not (number >= low if label == "segments" else number > low):
+                raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -119,10 +127,16 @@ class ReducedModel:
         """:math:`B(v)`, with :math:`I = A(u) - B(v)`."""
         return self._margin_part(np.asarray(v, dtype=float))
 
-    def level_offset(self, u0: float, v0: float) -> float:
-        r""":math:`z_0 = A(u_0) - B(v_0) - \log(T - 1)`, so :math:`z = z_0 + B(v)`."""
-        a0 = u0 + np.exp(u0 - self.log_others)
-        return float(a0 - self.margin_part(v0) - self.log_others)
+    def anchor(self, u0: float, v0: float) -> Anchor:
+        """The start of a trajectory, in the form :meth:`focus_at` needs."""
+        side = self.side(v0)
+        s0 = float(self.coordinate_of_margin(v0, side))
+        return Anchor(float(u0), float(u0) - self.log_others, float(self.margin_part_s(s0, side)), side, s0)
+
+    @property
+    def has_two_sides(self) -> bool:
+        """Whether the margin coordinate distinguishes the sides of a finite minimiser."""
+        return len(self._by_side) == 2
 
     def side(self, v0: float) -> int:
         """+1 when the margin approaches its limit from below, -1 from above."""
@@ -145,18 +159,67 @@ class ReducedModel:
         """:math:`B(v(s))` in the margin coordinate."""
         return self._by_side[side]["margin"](np.asarray(s, dtype=float))
 
-    def focus_from_level(self, z):
-        r"""From :math:`z = S - \log(T - 1)`: :math:`u = \log(T-1) + \log\omega(z)`, :math:`p`, :math:`q`."""
-        z = np.asarray(z, dtype=float)
-        omega = wrightomega(z)
-        return self.log_others + log_wright_omega(z, omega), omega / (1 + omega), 1 / (1 + omega)
+    def focus_at(self, anchor: Anchor, s, side: int | None = None):
+        r""":math:`(u, p, q)` on the trajectory from ``anchor`` at margin coordinate ``s``.
 
-    def time_integrand(self, s, z_offset: float, side: int):
-        r""":math:`dt/ds = (dv/ds) / \dot v` along the trajectory with level offset ``z_offset``."""
+        With :math:`x = u - \log(T-1)` and :math:`\Delta B = B(v) - B(v_0)`, the
+        first integral reads :math:`x + e^{x} = x_0 + e^{x_0} + \Delta B`. For
+        moderate :math:`x_0`, :math:`u = \log(T-1) + \log\omega(z)` with
+        :math:`z = x_0 + e^{x_0} + \Delta B`. For large :math:`x_0`, where
+        :math:`e^{x_0}` overflows, :math:`\delta = u - u_0` solves
+        :math:`e^{-x_0}\delta + \operatorname{expm1}(\delta) = e^{-x_0} \Delta B`
+        (Newton's method), which needs no large exponential. ``side`` selects the
+        side of a finite minimiser that ``s`` refers to (default: the start's).
+        """
+        delta_b = np.asarray(self.margin_part_s(s, anchor.side if side is None else side), dtype=float) - anchor.b0
+        if anchor.x0 <= LARGE_FOCUS:
+            z = anchor.x0 + np.exp(anchor.x0) + delta_b
+            omega = wrightomega(z)
+            return self.log_others + log_wright_omega(z, omega), omega / (1 + omega), 1 / (1 + omega)
+        shift = _focus_shift(anchor.x0, delta_b)
+        x = anchor.x0 + shift
+        return anchor.u0 + shift, expit(x), expit(-x)
+
+    def time_integrand(self, s, anchor: Anchor):
+        r""":math:`dt/ds = (dv/ds) / \dot v` along the trajectory from ``anchor``.
+
+        The quotient is cancelled symbolically, so :math:`e^{-s}` factors of
+        :math:`dv/ds` and :math:`\dot v` never meet as 0/0 in floating point.
+        """
         s = np.asarray(s, dtype=float)
-        _, p, q = self.focus_from_level(z_offset + self.margin_part_s(s, side))
-        with np.errstate(divide="ignore", invalid="ignore"):  # an infinite dt/ds is reported by the caller
-            return self._by_side[side]["time"](p, q, s)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a non-finite dt/ds is reported by the caller
+            _, p, q = self.focus_at(anchor, s)
+            return self._by_side[anchor.side]["time"](p, q, s)
+
+
+LARGE_FOCUS = 30.0  # x0 = u0 - log(T - 1) above which the Wright-omega route is replaced by Newton in u - u0
+NEWTON_STEPS = 100
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Start of a trajectory: u0, x0 = u0 - log(T - 1), B(v0), the side of the margin's limit, s0."""
+
+    u0: float
+    x0: float
+    b0: float
+    side: int
+    s0: float
+
+
+def _focus_shift(x0: float, delta_b):
+    r"""Solve :math:`\varepsilon\delta + \operatorname{expm1}(\delta) = r`, :math:`\varepsilon = e^{-x_0}`, :math:`r = \varepsilon\Delta B`."""
+    epsilon = np.exp(-x0)
+    target = np.asarray(delta_b, dtype=float) * epsilon
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(target > -1 + 1e-12, np.log1p(np.maximum(target, -1 + 1e-12)), (target + 1) / epsilon)
+        for _ in range(NEWTON_STEPS):
+            value = epsilon * shift + np.expm1(shift) - target
+            step = value / (epsilon + np.exp(shift))
+            shift = shift - step
+            if np.all(np.abs(step) <= 4 * np.finfo(float).eps * np.maximum(1.0, np.abs(shift))):
+                break
+    return shift
 
 
 def reduced_model(setting: Setting) -> ReducedModel:
@@ -218,6 +281,16 @@ def _build(setting: Setting) -> ReducedModel:
 
 def _with_q(expr: sp.Expr) -> sp.Expr:
     return expr.subs(1 - sym.p, _q)
+
+
+def _finite_float(value, label: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{label}` must be a number, got {value!r}") from None
+    if not np.isfinite(number):
+        raise ValueError(f"`{label}` must be a finite number (as a float64), got {value!r}")
+    return number
 
 
 def _exact(value):
