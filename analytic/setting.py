@@ -15,22 +15,31 @@ import sympy as sp
 from . import symbols
 
 
+SHOWN_CHARACTERS = 60
+
+
+def shown(value) -> str:
+    """``repr`` of a value for an error message, cut to a readable length."""
+    text = repr(value) if not isinstance(value, sp.Basic) else str(value)
+    return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 3] + "..."
+
+
 def to_sympy_number(value, label: str, symbol_name: str | None = None) -> sp.Expr:
     """An exact SymPy number from ``value`` (floats via their shortest repr)."""
     if isinstance(value, bool):
-        raise TypeError(f"`{label}` must be a number, got {value!r}")
+        raise TypeError(f"`{label}` must be a number, got {shown(value)}")
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"`{label}` must be finite, got {value!r}")
+            raise ValueError(f"`{label}` must be finite, got {shown(value)}")
         return sp.Rational(repr(value))
     if isinstance(value, (int, Fraction)):
         return sp.Rational(value)
     if isinstance(value, sp.Expr) and value.is_number:
         if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_real:
-            raise ValueError(f"`{label}` must be a finite real number, got {value}")
+            raise ValueError(f"`{label}` must be a finite real number, got {shown(value)}")
         return value
     allowed = "a number" if symbol_name is None else f"a number or the symbol {symbol_name}"
-    raise TypeError(f"`{label}` must be {allowed}, got {value!r}")
+    raise TypeError(f"`{label}` must be {allowed}, got {shown(value)}")
 
 
 def check_segments(value) -> sp.Expr:
@@ -39,7 +48,7 @@ def check_segments(value) -> sp.Expr:
         return symbols.T
     number = to_sympy_number(value, "segments", "T")
     if not number >= 2:
-        raise ValueError(f"`segments` must be >= 2, got {number}")
+        raise ValueError(f"`segments` must be >= 2, got {shown(number)}")
     return number
 
 
@@ -50,5 +59,5 @@ def check_rate(value, label: str) -> sp.Expr:
         return own
     number = to_sympy_number(value, label, own.name)
     if not number > 0:
-        raise ValueError(f"`{label}` must be > 0, got {number}")
+        raise ValueError(f"`{label}` must be > 0, got {shown(number)}")
     return number

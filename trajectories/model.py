@@ -21,6 +21,7 @@ from scipy.special import expit, wrightomega
 from analytic import derive
 from analytic import symbols as sym
 from analytic.losses import LOSS_NAMES
+from analytic.setting import shown
 
 from .stable import log_wright_omega, numpy_function
 
@@ -54,11 +55,11 @@ class Setting:
         if self.loss not in LOSS_NAMES:
             raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES)}, got {self.loss!r}")
         if isinstance(self.classes, bool) or not isinstance(self.classes, (int, sp.Integer)) or self.classes < 2:
-            raise ValueError(f"`classes` must be an integer >= 2, got {self.classes!r}")
+            raise ValueError(f"`classes` must be an integer >= 2, got {shown(self.classes)}")
         for label, value, low in (("segments", self.segments, 2.0), ("alpha", self.alpha, 0.0), ("beta", self.beta, 0.0)):
             number = _finite_float(value, label)
             if not (number >= low if label == "segments" else number > low):
-                raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {value!r}")
+                raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {shown(value)}")
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,10 @@ class ReducedModel:
     def anchor(self, u0: float, v0: float) -> Anchor:
         """The start of a trajectory, in the form :meth:`focus_at` needs."""
         side = self.side(v0)
-        s0 = float(self.coordinate_of_margin(v0, side))
-        return Anchor(float(u0), float(u0) - self.log_others, float(self.margin_part_s(s0, side)), side, s0)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite B(v0) is reported by the callers
+            s0 = float(self.coordinate_of_margin(v0, side))
+            b0 = float(self.margin_part_s(s0, side))
+        return Anchor(float(u0), float(u0) - self.log_others, b0, side, s0)
 
     @property
     def has_two_sides(self) -> bool:
@@ -287,9 +290,9 @@ def _finite_float(value, label: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"`{label}` must be a number, got {value!r}") from None
+        raise TypeError(f"`{label}` must be a number, got {shown(value)}") from None
     if not np.isfinite(number):
-        raise ValueError(f"`{label}` must be a finite number (as a float64), got {value!r}")
+        raise ValueError(f"`{label}` must be a finite number (as a float64), got {shown(value)}")
     return number
 
 

@@ -465,6 +465,7 @@ def run_figures(args) -> int:
     from validation.figures import write_figures
 
     values = resolve(args, NUMERIC_PRESET)
+    numeric_setting(args, "soft", values)  # validate before any directory is created
     written = write_figures(args.out, values, force=args.force)
     print("\n".join(str(path) for path in written))
     return 0
