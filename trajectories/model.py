@@ -23,6 +23,7 @@ from analytic import symbols as sym
 from analytic.losses import LOSS_NAMES
 from analytic.setting import shown
 
+from .checks import finite
 from .stable import log_wright_omega, numpy_function
 
 _q = sp.Symbol("q", positive=True)  # 1 - p, kept separate for accuracy
@@ -57,7 +58,7 @@ class Setting:
         if isinstance(self.classes, bool) or not isinstance(self.classes, (int, sp.Integer)) or self.classes < 2:
             raise ValueError(f"`classes` must be an integer >= 2, got {shown(self.classes)}")
         for label, value, low in (("segments", self.segments, 2.0), ("alpha", self.alpha, 0.0), ("beta", self.beta, 0.0)):
-            number = _finite_float(value, label)
+            number = finite(value, label)
             if not (number >= low if label == "segments" else number > low):
                 raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {shown(value)}")
 
@@ -284,16 +285,6 @@ def _build(setting: Setting) -> ReducedModel:
 
 def _with_q(expr: sp.Expr) -> sp.Expr:
     return expr.subs(1 - sym.p, _q)
-
-
-def _finite_float(value, label: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{label}` must be a number, got {shown(value)}") from None
-    if not np.isfinite(number):
-        raise ValueError(f"`{label}` must be a finite number (as a float64), got {shown(value)}")
-    return number
 
 
 def _exact(value):
