@@ -16,7 +16,6 @@ import sympy as sp
 
 from . import symbols
 from .paradigms import LATEX_NAMES
-from .trajectory import LEVEL
 
 SYMBOL_NAMES = {symbols.u0: "u_0", symbols.v0: "v_0"}
 LINE_WIDTH = 62  # visible characters of one display line (10pt article, 2.5 cm margins)
@@ -191,4 +190,4 @@ def derivation_display(derivation) -> str:
     return r"$\begin{aligned}" + body + r"\end{aligned}$"
 
 
-__all__ = ["Row", "rows", "break_lines", "align_block", "derivation_latex", "expression_latex", "visible_width", "LEVEL"]
+__all__ = ["Row", "rows", "break_lines", "align_block", "derivation_latex", "expression_latex", "visible_width"]

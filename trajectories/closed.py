@@ -27,7 +27,7 @@ from .result import Status, Trajectory
 
 QUAD_EPSABS = 1e-14
 QUAD_EPSREL = 1e-13
-NEWTON_TOLERANCE = 1e-13  # relative to max(1, t): a larger time residual means s is pinned to rounding
+TIME_TOLERANCE = 1e-13  # relative to max(1, t): a larger time residual means s is pinned to rounding
 ROOT_XTOL = 1e-300  # Brent stops at the rounding of s (rtol)
 ROOT_STEPS = 400
 BRACKET_STEPS = 200
@@ -173,7 +173,7 @@ def _solve_time(integrand, s_prev: float, t_prev: float, target: float) -> tuple
     # plain Newton from the right advances by about one unit of s per step)
     root = brentq(elapsed, lo, hi, xtol=ROOT_XTOL, rtol=4 * np.finfo(float).eps, maxiter=ROOT_STEPS)
     residual = elapsed(root)
-    return root, abs(residual) > NEWTON_TOLERANCE * max(1.0, abs(target))
+    return root, abs(residual) > TIME_TOLERANCE * max(1.0, abs(target))
 
 
 def _overflow(times, k, why) -> Trajectory:

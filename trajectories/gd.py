@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import count, finite, positive
+from .checks import count, positive
 from .model import ReducedModel
 from .progress import progress
 from .result import Status, Trajectory
