@@ -55,8 +55,10 @@ def _setting(values: dict, paradigm: str) -> Setting:
     return Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
 
 
-def _log_times(horizon: float) -> np.ndarray:
-    times = np.logspace(np.log10(horizon) - 4, np.log10(horizon), CURVE_POINTS)
+def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
+    """0 and a logarithmic grid from a tenth of ``first`` (the earliest milestone) to the horizon."""
+    start = first / 10 if first else horizon * 1e-4
+    times = np.logspace(np.log10(start), np.log10(horizon), CURVE_POINTS)
     times[-1] = horizon  # logspace may round past it
     return np.concatenate([[0.0], times])
 
@@ -86,12 +88,14 @@ def phase_portrait(values: dict, horizon: float):
 
 def attention_curves(values: dict, horizon: float):
     figure, axis = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
-    times = _log_times(horizon)
-    for paradigm in ("soft", "hard", "lvml"):
-        model = reduced_model(_setting(values, paradigm))
+    models = {paradigm: reduced_model(_setting(values, paradigm)) for paradigm in ("soft", "hard", "lvml")}
+    reached = {name: milestones(model, values["u0"], values["v0"], TARGETS, horizon) for name, model in models.items()}
+    first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
+    times = _log_times(horizon, first)
+    for paradigm, model in models.items():
         run = closed_trajectory(model, values["u0"], values["v0"], horizon, times=times)
         axis.plot(run.t[1:], run.p[1:], color=COLOURS[paradigm], label=NAMES[paradigm])
-        for m in milestones(model, values["u0"], values["v0"], TARGETS, horizon):
+        for m in reached[paradigm]:
             if m.time is not None and m.time > 0:
                 axis.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3.5)
     best = best_switch(_setting(values, "soft"), TARGETS[-1], "hard", values["u0"], values["v0"])
