@@ -51,9 +51,12 @@ def closed_focus(model: ReducedModel, v, u0: float, v0: float):
     """
     anchor = model.anchor(u0, v0)
     v = np.asarray(v, dtype=float)
+    if not model.has_two_sides:
+        u, p, _ = model.focus_at(anchor, model.coordinate_of_margin(v, 1), 1)
+        return u, p
     u, p = np.empty_like(v), np.empty_like(v)
     # on the level set of I through (u0, v0), on either side of a finite minimiser
-    sides = np.where(v <= model.minimiser, 1, -1) if model.has_two_sides else np.ones(v.shape, dtype=int)
+    sides = np.where(v <= model.minimiser, 1, -1)
     for side in np.unique(sides):
         chosen = sides == side
         u[chosen], p[chosen], _ = model.focus_at(anchor, model.coordinate_of_margin(v[chosen], int(side)), int(side))
