@@ -90,3 +90,20 @@ def test_large_focus_start_stays_accurate():
     model = reduced_model(Setting("hard", "cross-entropy", 2, 10, 1, 1))
     run = closed_trajectory(model, 1e4, 0.0, 100.0, 5)
     assert run.ok and np.all(np.isfinite(run.u)) and np.all(run.u >= 1e4) and np.all(run.p == 1.0)
+
+
+@pytest.mark.parametrize("start", [(1e4, -700.0), (-50.0, 700.0), (-50.0, -700.0), (1e4, 700.0)])
+def test_ode_output_at_extreme_starts(start):
+    from trajectories.ode import ode_trajectory
+
+    model = reduced_model(Setting("hard", "cross-entropy", 10**6, 10**6, 1, 1))
+    ode = ode_trajectory(model, *start, 100.0, 5, method="LSODA", rtol=1e-11, atol=1e-12)
+    assert ode.ok and np.all(np.isfinite(ode.u)) and np.all(np.isfinite(ode.v))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        closed = closed_trajectory(model, *start, 100.0, 5)
+    if not closed.ok:
+        # the time scale 1/(dv/dt) ~ e^{700} / p exceeds float64: said so, no numbers returned
+        assert closed.status.name == "OVERFLOW" and "float64" in closed.message and closed.u.size == 0
+        return
+    # LSODA at rtol 1e-11 against the closed form: 1e-8 relative
+    assert np.allclose(ode.u, closed.u, rtol=1e-8, atol=1e-8) and np.allclose(ode.v, closed.v, rtol=1e-8, atol=1e-8)

@@ -31,7 +31,7 @@ TIME_TOLERANCE = 1e-13  # relative to max(1, t): a larger time residual means s 
 ROOT_XTOL = 1e-300  # Brent stops at the rounding of s (rtol)
 ROOT_STEPS = 400
 BRACKET_STEPS = 200
-AT_LIMIT = 1e-6  # time residual (relative) left when s is pinned to rounding: the margin is at its limit
+AT_LIMIT = 1e-6  # time residual (relative) left when s is pinned to rounding: the state no longer moves in float64
 
 
 def closed_focus(model: ReducedModel, v, u0: float, v0: float):
@@ -96,8 +96,10 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     side, s0 = anchor.side, anchor.s0
     with np.errstate(over="ignore", invalid="ignore"):
         _, rate_v0 = model.flow(u0, v0)
-    if not np.isfinite(anchor.b0) or not np.isfinite(rate_v0) or rate_v0 == 0:
+    if not np.isfinite(anchor.b0) or not np.isfinite(rate_v0):
         return _overflow(np.array([0.0]), 0, f"B(v0) or dv/dt exceeds the float64 range at v0 = {v0!r}")
+    if rate_v0 == 0:
+        return _overflow(np.array([0.0]), 0, f"dv/dt underflows at v0 = {v0!r}: the time scale 1/(dv/dt) exceeds the float64 range (use the ode method)")
 
     def integrand(s):
         return float(model.time_integrand(s, anchor))
@@ -125,7 +127,7 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         s_prev, t_prev, error = s, t_prev + elapsed, error + estimate
         coordinates[k], errors[k] = s, error
         if pinned and abs(t_prev - target) > AT_LIMIT * max(1.0, target):
-            message = f"the state reached its limit to rounding by t = {target:g}; later times repeat it"
+            message = f"from t = {target:g} on the state moves less than the rounding of its coordinates (at its limit, or too slowly); later times repeat it"
     v = model.margin_of_coordinate(coordinates, side)
     u, p, _ = model.focus_at(anchor, coordinates)
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):

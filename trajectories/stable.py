@@ -15,7 +15,9 @@ losses before :func:`numpy_function` lambdifies it:
   series near 0, and :math:`\log|x|` expanded symbolically;
 - :math:`\log\omega(z) \to z - \omega(z)` for :math:`z \le 1` (no underflow);
 - :math:`\operatorname{Li}_2(x)` by its series for small :math:`|x|` (SciPy's
-  ``spence(1 - x)`` loses the relative accuracy there).
+  ``spence(1 - x)`` loses the relative accuracy there), and
+  :math:`\operatorname{Li}_2(-C e^{E})` from :math:`L = \log C + E` by inversion
+  when :math:`L > 0`, so its argument never overflows.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class LogWrightOmega(sp.Function):
 
 class EiMinusLog(sp.Function):
     r""":math:`\operatorname{Ei}(x) - \log|x|` (placeholder for stable evaluation)."""
+
+
+class DilogNegExp(sp.Function):
+    r""":math:`\operatorname{Li}_2(-e^{L})` (placeholder: evaluated from :math:`L` without forming :math:`e^{L}`)."""
 
 
 class LogAddExp(sp.Function):
@@ -87,6 +93,7 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
         lambda e: EiMinusLog(e.args[0]) + log_abs(e.args[0]),
     )
     expr = expr.replace(lambda e: isinstance(e, sp.log) and _exp_plus_positive(e.args[0]) is not None, _log_add_exp)
+    expr = expr.replace(lambda e: isinstance(e, sp.polylog) and _negative_exponential(e) is not None, _dilog_neg_exp)
     return optimize(expr, [log1p_opt, expm1_opt])
 
 
@@ -124,6 +131,17 @@ def dilog(x):
     return result
 
 
+def dilog_neg_exp(level):
+    r""":math:`\operatorname{Li}_2(-e^{L})`; for :math:`L > 0` by inversion,
+    :math:`-\pi^2/6 - L^2/2 - \operatorname{Li}_2(-e^{-L})`, so :math:`e^{L}` never overflows."""
+    level = np.asarray(level, dtype=float)
+    inside = np.minimum(level, 0.0)
+    outside = -np.maximum(level, 0.0)
+    direct = dilog(-np.exp(inside))
+    inverted = -np.pi**2 / 6 - level**2 / 2 - dilog(-np.exp(outside))
+    return np.where(level <= 0, direct, inverted)
+
+
 def _numpy_polylog(order, x):
     if order != 2:
         raise ValueError(f"`order` must be 2 for numeric polylog, got {order!r}")
@@ -142,6 +160,20 @@ def _exp_plus_positive(argument: sp.Expr):
     return exponentials[0].args[0], rest
 
 
+def _negative_exponential(e):
+    """For Li2(-C e^{E}) with C > 0 a number: log C + E, else None."""
+    if e.args[0] != 2:
+        return None
+    coefficient, rest = (-e.args[1]).as_independent(*e.args[1].free_symbols, as_Add=False)
+    if not isinstance(rest, sp.exp) or not coefficient.is_number or not coefficient.is_positive:
+        return None
+    return sp.log(coefficient) + rest.args[0]
+
+
+def _dilog_neg_exp(e):
+    return DilogNegExp(_negative_exponential(e))
+
+
 def _log_add_exp(e):
     exponent, rest = _exp_plus_positive(e.args[0])
     return LogAddExp(exponent, sp.log(rest))
@@ -152,6 +184,7 @@ NUMPY_FUNCTIONS = {
     "LogWrightOmega": log_wright_omega,
     "EiMinusLog": ei_minus_log,
     "LogAddExp": np.logaddexp,
+    "DilogNegExp": dilog_neg_exp,
     "polylog": _numpy_polylog,
 }
 
