@@ -97,3 +97,10 @@ def test_overfull_boxes_are_detected(tmp_path):
     tex.write_text("\\documentclass{article}\n\\begin{document}\n\\[" + "x + " * 80 + "x\\]\n\\end{document}\n")
     report = run_latex(tex)
     assert report.ok and max(report.overfull) > OVERFULL_LIMIT  # the check can fail
+
+
+def test_paper_compiles_into_a_relative_directory(tmp_path, monkeypatch):
+    need_tex()
+    monkeypatch.chdir(tmp_path)
+    result = write_paper("relative/out", {**PAPER_VALUES}, horizon=4e5, figures=False, pdf=True)
+    assert result.pdf is not None and result.pdf.exists(), result.message

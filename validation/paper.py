@@ -238,8 +238,10 @@ def run_latex(tex: Path) -> CompileReport:
     The PDF is moved into place only when the run succeeded, so an interrupted
     or failed compilation never leaves a partial ``.pdf`` under its final name.
     """
+    tex = Path(tex).resolve()
     with tempfile.TemporaryDirectory(dir=tex.parent, prefix=".latex-") as scratch:
-        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={scratch}", tex.name]
+        # relative to the working directory: TeX may refuse to write to absolute paths
+        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={Path(scratch).name}", tex.name]
         for _ in range(2):
             process = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True, timeout=300)
         built = Path(scratch) / tex.with_suffix(".pdf").name
