@@ -5,7 +5,9 @@ Along a trajectory :math:`z = z_0 + B(v)` with :math:`z_0 = A(u_0) - B(v_0) - \l
 .. math:: u = \log(T - 1) + \log\omega(z), \qquad p = \frac{\omega(z)}{1 + \omega(z)},
 
 evaluated in the margin coordinate :math:`s` of
-:meth:`~trajectories.model.ReducedModel.margin_of_coordinate`. Time has no closed
+:meth:`~trajectories.model.ReducedModel.margin_of_coordinate` (for very large
+:math:`u_0`, where :math:`e^{u_0}` overflows, :meth:`~trajectories.model.ReducedModel.focus_at`
+solves for :math:`u - u_0` instead). Time has no closed
 form: :math:`t(s) = \int_{s_0}^{s} (dv/ds)/\dot v\,ds` is computed with
 ``scipy.integrate.quad`` (its error estimates are summed into ``time_error``) and
 inverted at the requested times by a bracket and Brent's method
