@@ -92,14 +92,38 @@ MPMATH_FUNCTIONS = {
 }
 
 
-def _np_polylog(order, x):
-    import numpy as np
-    from scipy import special
+DILOG_RADIUS = 0.1  # |x| below which Li2 is summed as a series
+DILOG_TERMS = 18  # 0.1**18 / 324 < 1e-20
 
+
+def dilog(x):
+    r""":math:`\operatorname{Li}_2(x)` for real :math:`x \le 1`.
+
+    SciPy's ``spence(1 - x)`` loses relative accuracy for small :math:`|x|`
+    (where :math:`\operatorname{Li}_2(x) \approx x`); there the series
+    :math:`\sum_k x^k/k^2` is summed instead.
+    """
+    import numpy as np
+    from scipy import special as scipy_special
+
+    x = np.asarray(x, dtype=float)
+    result = scipy_special.spence(1 - x)
+    small = np.abs(x) < DILOG_RADIUS
+    if np.any(small):
+        xs = x[small]
+        power, series = np.ones_like(xs), np.zeros_like(xs)
+        for k in range(1, DILOG_TERMS + 1):
+            power = power * xs
+            series = series + power / k**2
+        result = np.where(small, 0.0, result)
+        result[small] = series
+    return result
+
+
+def _np_polylog(order, x):
     if order != 2:
         raise ValueError(f"`order` must be 2 for numeric polylog, got {order!r}")
-    # Li2(x) = spence(1 - x) for real x <= 1 (SciPy's convention).
-    return special.spence(1 - np.asarray(x, dtype=float))
+    return dilog(x)
 
 
 def numpy_functions() -> dict:

@@ -28,13 +28,11 @@ from scipy import special
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 from analytic.integration import is_positive
-from analytic.special import WrightOmega, numpy_functions
+from analytic.special import WrightOmega, dilog, numpy_functions
 
 EULER_GAMMA = 0.57721566490153286061
 SERIES_RADIUS = 0.5  # |x| below which Ei(x) - log|x| is summed as a series
 SERIES_TERMS = 30  # enough for 1e-17 relative at |x| = 0.5
-DILOG_RADIUS = 0.1  # |x| below which Li2 is summed as a series
-DILOG_TERMS = 18  # 0.1**18 / 324 < 1e-20
 
 
 class LogWrightOmega(sp.Function):
@@ -110,27 +108,6 @@ def log_abs(x: sp.Expr) -> sp.Expr:
     return sp.log(sp.Abs(x))
 
 
-def dilog(x):
-    r""":math:`\operatorname{Li}_2(x)` for real :math:`x \le 1`.
-
-    SciPy's ``spence(1 - x)`` loses relative accuracy for small :math:`|x|`
-    (where :math:`\operatorname{Li}_2(x) \approx x`); there the series
-    :math:`\sum_k x^k/k^2` is summed instead.
-    """
-    x = np.asarray(x, dtype=float)
-    result = special.spence(1 - x)
-    small = np.abs(x) < DILOG_RADIUS
-    if np.any(small):
-        xs = x[small]
-        power, series = np.ones_like(xs), np.zeros_like(xs)
-        for k in range(1, DILOG_TERMS + 1):
-            power = power * xs
-            series = series + power / k**2
-        result = np.where(small, 0.0, result)
-        result[small] = series
-    return result
-
-
 def dilog_neg_exp(level):
     r""":math:`\operatorname{Li}_2(-e^{L})`; for :math:`L > 0` by inversion,
     :math:`-\pi^2/6 - L^2/2 - \operatorname{Li}_2(-e^{-L})`, so :math:`e^{L}` never overflows."""
@@ -140,12 +117,6 @@ def dilog_neg_exp(level):
     direct = dilog(-np.exp(inside))
     inverted = -np.pi**2 / 6 - level**2 / 2 - dilog(-np.exp(outside))
     return np.where(level <= 0, direct, inverted)
-
-
-def _numpy_polylog(order, x):
-    if order != 2:
-        raise ValueError(f"`order` must be 2 for numeric polylog, got {order!r}")
-    return dilog(x)
 
 
 def _exp_plus_positive(argument: sp.Expr):
@@ -185,7 +156,6 @@ NUMPY_FUNCTIONS = {
     "EiMinusLog": ei_minus_log,
     "LogAddExp": np.logaddexp,
     "DilogNegExp": dilog_neg_exp,
-    "polylog": _numpy_polylog,
 }
 
 
