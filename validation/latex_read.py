@@ -24,6 +24,7 @@ _TOKEN = re.compile(r"\s*(\\[A-Za-z]+|\\[,;!|]|\d+\.?\d*|[A-Za-z]|[-+*/^_{}()|=&
 LETTERS = {"u": sym.u, "v": sym.v, "t": sym.t, "T": sym.T, "c": sym.c, "p": sym.p, "S": LEVEL, "e": sp.E}
 GREEK = {r"\alpha": sym.alpha, r"\beta": sym.beta, r"\pi": sp.pi}
 SUBSCRIPTED = {("u", "0"): sym.u0, ("v", "0"): sym.v0, ("p", r"\infty"): P_INFINITY}
+PARENTHESES = {r"\left": ((r"\left", "("), (r"\right", ")")), r"\Bigl": ((r"\Bigl", "("), (r"\Bigr", ")"))}
 SPACING = {r"\quad", r"\qquad", r"\,", r"\;", r"\!", r"\nonumber", r"\displaystyle"}
 
 
@@ -104,29 +105,23 @@ class _Reader:
         self.take("}")
         return inner
 
+    def delimited(self, opening: tuple, closing: tuple) -> sp.Expr:
+        """An expression between the token sequences ``opening`` and ``closing``."""
+        for token in opening:
+            self.take(token)
+        inner = self.expr()
+        for token in closing:
+            self.take(token)
+        return inner
+
     def parenthesised(self) -> sp.Expr:
         """``\\left( x \\right)``, ``\\Bigl( x \\Bigr)``, ``( x )`` or ``{\\left( x \\right)}``."""
         token = self.peek()
         if token == "{":
             return self.group()
-        if token == r"\left":
-            self.take()
-            self.take("(")
-            inner = self.expr()
-            self.take(r"\right")
-            self.take(")")
-            return inner
-        if token == r"\Bigl":
-            self.take()
-            self.take("(")
-            inner = self.expr()
-            self.take(r"\Bigr")
-            self.take(")")
-            return inner
-        self.take("(")
-        inner = self.expr()
-        self.take(")")
-        return inner
+        if token in PARENTHESES:
+            return self.delimited(*PARENTHESES[token])
+        return self.delimited(("(",), (")",))
 
     def subscript(self) -> str:
         self.take("_")
@@ -159,12 +154,7 @@ class _Reader:
             return GREEK[token]
         if token in ("{", "(", r"\left", r"\Bigl"):
             if token == r"\left" and self.peek(1) == "|":
-                self.take()
-                self.take("|")
-                inner = self.expr()
-                self.take(r"\right")
-                self.take("|")
-                return sp.Abs(inner)
+                return sp.Abs(self.delimited((r"\left", "|"), (r"\right", "|")))
             return self.parenthesised()
         self.take()
         if token == r"\frac":
