@@ -14,6 +14,7 @@ r"""Hybrid training: soft attention first, then hard attention or LVML; and loss
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 
@@ -102,16 +103,16 @@ def hybrid_milestones(setting: Setting, switch: Switch, u0: float, v0: float, ta
     targets = check_targets(targets)
     soft, after = _phase_models(setting, switch.after)
     state = switch_state(setting, switch, u0, v0)
-    soft_times = milestones(soft, u0, v0, targets, t_max)
     if state is None:
-        return soft_times  # soft never reaches p_s: the hybrid is soft throughout
+        return milestones(soft, u0, v0, targets, t_max)  # soft never reaches p_s: the hybrid is soft throughout
     t_s, u_s, v_s = state
-    results = []
-    for target, first in zip(targets, soft_times):
-        if first.time_any is not None and first.time_any <= t_s:
-            results.append(first)
-            continue
-        second = milestones(after, u_s, v_s, [target], t_max)[0]
+    # first-passage times increase with the target, so the targets reached before the switch are a
+    # prefix; with a switch at p_s only targets <= p_s can be among them (no need to follow soft further)
+    candidates = targets if switch.attention is None else [x for x in targets if x <= switch.attention]
+    soft_times = milestones(soft, u0, v0, candidates, t_max) if candidates else []
+    results = [m for m in soft_times if m.time_any is not None and m.time_any <= t_s]
+    remaining = targets[len(results):]
+    for target, second in zip(remaining, milestones(after, u_s, v_s, remaining, t_max) if remaining else []):
         if not second.reachable:
             results.append(Milestone(target, None, None, t_max, False, 0.0, None))
             continue
@@ -141,6 +142,11 @@ def best_switch(setting: Setting, target: float, after: str = "hard", u0: float 
     target = check_targets([target])[0]
     if after not in AFTER:
         raise ValueError(f"`after` must be hard or lvml, got {after!r}")
+    return _best_switch(setting, target, after, finite(u0, "u0"), finite(v0, "v0"))
+
+
+@functools.lru_cache(maxsize=32)  # the result is immutable; reproduce and the figures ask for the same one
+def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: float) -> BestSwitch:
     soft, _ = _phase_models(setting, after)
     start_attention = float(soft.attention(u0)[0])
     if start_attention >= target:
