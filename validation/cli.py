@@ -421,15 +421,13 @@ def run_signature(args) -> int:
 
 
 def run_paper(args) -> int:
-    from trajectories.milestones import check_targets
-    from validation.paper import write_paper
+    from validation.paper import float_table, write_paper
     from validation.paradigms import milestone_report
 
     values = resolve(args, "paper")
     setting = numeric_setting(args, "soft", values)
-    report = milestone_report(setting, values["u0"], values["v0"], check_targets(_targets(DEFAULT_TARGETS)), values["horizon"] or 1e3)
-    table = "\n".join([r"\begin{table}[ht]", r"\centering", r"\small", report.latex(),
-                       r"\caption{Time at which attention first reaches $p$.}", r"\label{tab:milestones}", r"\end{table}", ""])
+    report = milestone_report(setting, values["u0"], values["v0"], _targets(DEFAULT_TARGETS), values["horizon"] or 1e3)
+    table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")
     result = write_paper(args.out, values, horizon=values["horizon"] or 1e3, pdf=args.pdf, force=args.force, milestones_table=table)
     print(f"{result.directory / 'paper.tex'}: {result.formulas} formulas read back and verified; {result.message}")
     if args.pdf and result.pdf is None:

@@ -30,7 +30,7 @@ from analytic.growth import growth_law
 from analytic.latex import Row, align_block, break_lines, expression_latex, rows
 from trajectories.model import Setting
 
-from .compare import compare, comparison_latex_rows
+from .compare import DEFAULT_LRS, compare, comparison_latex_rows
 from .files import commit, prepare_directory, write_text
 from .latex_read import read_latex
 
@@ -124,17 +124,20 @@ def crosscheck_table(values: dict, horizon: float) -> str:
     for paradigm in PARADIGMS:
         setting = Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
         scale = 1 / float(max(sp.sympify(values["alpha"]), sp.sympify(values["beta"])))
-        result = compare(setting, values["u0"], values["v0"], horizon, lrs=tuple(x * min(scale, 1e4) for x in (0.4, 0.2, 0.1, 0.05)), noise_samples=())
+        result = compare(setting, values["u0"], values["v0"], horizon, lrs=tuple(x * min(scale, 1e4) for x in DEFAULT_LRS), noise_samples=())
         rows_out.append(comparison_latex_rows(PARADIGM_TITLES[paradigm].split(" (")[0], result))
     header = r"paradigm & $\max|\Delta u|$ & $\max|\Delta v|$ & $I$ drift & GD order & full vs reduced \\"
-    return "\n".join(
-        [
-            r"\begin{table}[ht]", r"\centering", r"\small",
-            r"\begin{tabular}{lrrrrr}", r"\toprule", header, r"\midrule", *rows_out, r"\bottomrule", r"\end{tabular}",
-            rf"\caption{{Closed form against \texttt{{solve\_ivp}} (DOP853, rtol $10^{{-11}}$) and gradient descent, $t \in [0, {expression_latex(sp.nsimplify(horizon))}]$.}}",
-            r"\label{tab:crosscheck}", r"\end{table}", "",
-        ]
+    tabular = "\n".join([r"\begin{tabular}{lrrrrr}", r"\toprule", header, r"\midrule", *rows_out, r"\bottomrule", r"\end{tabular}"])
+    caption = (
+        r"Closed form against \texttt{solve\_ivp} (DOP853, rtol $10^{-11}$) and gradient descent, "
+        rf"$t \in [0, {expression_latex(sp.nsimplify(horizon))}]$."
     )
+    return float_table(tabular, caption, "tab:crosscheck")
+
+
+def float_table(tabular: str, caption: str, label: str) -> str:
+    """A ``tabular`` in a centred, captioned and labelled ``table`` float."""
+    return "\n".join([r"\begin{table}[ht]", r"\centering", r"\small", tabular, rf"\caption{{{caption}}}", rf"\label{{{label}}}", r"\end{table}", ""])
 
 
 def document(values: dict, labels: dict, figures: list[str], has_milestones: bool) -> str:

@@ -23,7 +23,7 @@ from trajectories.presets import preset
 from .compare import compare
 from .files import prepare_directory, write_json, write_text
 from .growth import growth_table
-from .paper import LOSSES, PARADIGMS, write_paper
+from .paper import LOSSES, PARADIGMS, float_table, write_paper
 from .paradigms import milestone_report
 
 TARGETS = (0.3, 0.5, 0.9, 0.99)
@@ -88,8 +88,7 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
 
     step("paper and figures")
     paper_values = _values("paper")
-    table = "\n".join([r"\begin{table}[ht]", r"\centering", r"\small", milestone_tables["paper"].latex(),
-                       r"\caption{Time at which attention first reaches $p$ (paper preset).}", r"\label{tab:milestones}", r"\end{table}", ""])
+    table = float_table(milestone_tables["paper"].latex(), "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
     paper = write_paper(root / "paper", paper_values, horizon=paper_values["horizon"], pdf=pdf, force=True, milestones_table=table)
     summary["paper"] = {"tex": str(Path("paper") / "paper.tex"), "pdf": None if paper.pdf is None else str(Path("paper") / "paper.pdf"),
                         "formulas_read_back": paper.formulas, "message": paper.message}
