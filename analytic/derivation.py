@@ -165,15 +165,16 @@ def derive_custom(expr: sp.Expr, *, alpha=symbols.alpha, beta=symbols.beta, budg
 
 
 @functools.lru_cache(maxsize=256)
-def _derive_cached(paradigm, loss, segments, alpha, beta, budget) -> Derivation:
+def _derive_cached(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
+    """``subject``: the SegmentLoss of a paradigm, or the expression L(u, v) when ``paradigm == "custom"``."""
     started = time.perf_counter()
     deadline = Deadline(budget)
     if paradigm == "custom":
-        loss_expr, loss_p, segment_loss = loss, None, None
+        loss_expr, loss_p, segment_loss = subject, None, None
     else:
-        segment_loss = loss
-        loss_p = reduced_loss(paradigm, loss.expr, symbols.p)
-        loss_expr = reduced_loss(paradigm, loss.expr, symbols.attention(u, segments))
+        segment_loss = subject
+        loss_p = reduced_loss(paradigm, subject.expr, symbols.p)
+        loss_expr = reduced_loss(paradigm, subject.expr, symbols.attention(u, segments))
         loss_p = loss_p.subs(symbols.T, segments)
     flow = gradient_flow(loss_expr, alpha, beta)
     parts: dict = {"invariant": None, "trajectory": None, "attention_along": None, "fixed_focus": None}
