@@ -99,8 +99,9 @@ class ReducedModel:
         """:math:`(\\dot u, \\dot v)` at arrays ``u``, ``v``."""
         p, q = self.attention(u)
         v = np.asarray(v, dtype=float)
+        shape = np.broadcast(p, v).shape  # a rate free of p or v still gets the full shape
         du, dv = self._rates_pq
-        return np.broadcast_to(du(p, q, v), np.broadcast(p, v).shape), np.broadcast_to(dv(p, q, v), np.broadcast(p, v).shape)
+        return np.broadcast_to(du(p, q, v), shape), np.broadcast_to(dv(p, q, v), shape)
 
     def jacobian(self, u, v):
         """The 2x2 Jacobian of the flow at a point (for implicit ODE methods)."""
