@@ -11,10 +11,11 @@ def _str(expr) -> str | None:
     return None if expr is None else str(expr)
 
 
-def _number_or_str(value):
-    """Numbers as JSON numbers (exact integers stay integers), symbols by name."""
+def json_number(value):
+    """Numbers as JSON numbers (integers stay integers, fractions as ``"1/999"``), symbols by name."""
     if value is None:
         return None
+    value = sp.sympify(value)
     if isinstance(value, sp.Integer):
         return int(value)
     if value.is_number:
@@ -30,10 +31,10 @@ def derivation_dict(derivation) -> dict:
     return {
         "paradigm": derivation.paradigm,
         "loss": derivation.loss.name if derivation.loss is not None else "custom",
-        "classes": _number_or_str(classes),
-        "segments": _number_or_str(derivation.segments),
-        "alpha": _number_or_str(derivation.alpha),
-        "beta": _number_or_str(derivation.beta),
+        "classes": json_number(classes),
+        "segments": json_number(derivation.segments),
+        "alpha": json_number(derivation.alpha),
+        "beta": json_number(derivation.beta),
         "loss_expr": str(derivation.loss_expr),
         "flow": {"u": str(derivation.flow.du), "v": str(derivation.flow.dv)},
         "invariant": _str(derivation.invariant.expr) if derivation.invariant else None,

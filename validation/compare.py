@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from analytic.report import json_number
 from trajectories.closed import closed_trajectory
 from trajectories.full import full_trajectory
 from trajectories.gd import gradient_descent
@@ -55,9 +56,9 @@ class Comparison:
             "paradigm": self.setting.paradigm,
             "loss": self.setting.loss,
             "classes": self.setting.classes,
-            "segments": _plain(self.setting.segments),
-            "alpha": _plain(self.setting.alpha),
-            "beta": _plain(self.setting.beta),
+            "segments": json_number(self.setting.segments),
+            "alpha": json_number(self.setting.alpha),
+            "beta": json_number(self.setting.beta),
             "u0": self.u0,
             "v0": self.v0,
             "t_end": self.t_end,
@@ -72,11 +73,6 @@ class Comparison:
             "full_max_asymmetry": self.full_max_asymmetry,
             "noise_gaps": [{"samples": n, "sigma": NOISE_SIGMA, "max_abs_gap": gap} for n, gap in self.noise_gaps],
         }
-
-
-def _plain(value):
-    value = sp.sympify(value)
-    return int(value) if value.is_Integer else (str(value) if value.is_Rational else float(value))
 
 
 CONDITIONED = 1e-2  # drift measured only where |v - v*| exceeds this (see invariant_drift)
