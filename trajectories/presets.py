@@ -35,6 +35,22 @@ PRESETS = {
 }
 
 
+def preset_values(name: str) -> dict:
+    """The preset as the plain ``values`` mapping the reports and the command line use."""
+    chosen = preset(name)
+    return {
+        "loss": chosen.loss, "classes": chosen.classes, "segments": sp.Integer(chosen.segments),
+        "alpha": chosen.alpha, "beta": chosen.beta, "u0": chosen.u0, "v0": chosen.v0, "horizon": chosen.horizon,
+    }
+
+
+def setting_from(values, paradigm: str, loss: str | None = None):
+    """The numeric :class:`~trajectories.model.Setting` of ``values`` for ``paradigm`` (and ``loss``)."""
+    from .model import Setting
+
+    return Setting(paradigm, loss or values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
+
+
 def preset(name: str) -> Preset:
     """The preset called ``name``."""
     if name not in PRESETS:

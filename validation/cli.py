@@ -115,33 +115,32 @@ def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True) 
         parser.add_argument("--v0", type=_real("v0"), default=None, help="start margin")
 
 
+SYMBOLIC_DEFAULTS = {"loss": "cross-entropy", "classes": 2, "segments": sym.T, "alpha": sym.alpha, "beta": sym.beta,
+                     "u0": 0.0, "v0": 0.0, "horizon": None}
+
+
 def resolve(args, default_preset: str | None) -> dict:
     """The setting's values: explicit options, else the preset's, else symbolic (derive) defaults."""
-    from trajectories.presets import preset
+    from trajectories.presets import preset_values
 
     name = args.preset or default_preset
-    base = preset(name) if name else None
-    values = {
-        "loss": args.loss or (base.loss if base else "cross-entropy"),
-        "classes": args.classes or (base.classes if base else 2),
-        "segments": args.segments if args.segments is not None else (sp.Integer(base.segments) if base else sym.T),
-        "alpha": args.alpha if args.alpha is not None else (base.alpha if base else sym.alpha),
-        "beta": args.beta if args.beta is not None else (base.beta if base else sym.beta),
-        "horizon": base.horizon if base else None,
-    }
-    for key in ("u0", "v0"):
-        if hasattr(args, key):
-            given = getattr(args, key)
-            values[key] = given if given is not None else (getattr(base, key) if base else 0.0)
+    values = preset_values(name) if name else dict(SYMBOLIC_DEFAULTS)
+    for key in ("loss", "classes", "segments", "alpha", "beta", "u0", "v0"):
+        given = getattr(args, key, None)
+        if given is not None:
+            values[key] = given
+    if not hasattr(args, "u0"):  # commands without a start point
+        values.pop("u0")
+        values.pop("v0")
     return values
 
 
 def numeric_setting(args, paradigm: str, values: dict):
-    from trajectories.model import Setting
+    from trajectories.presets import setting_from
 
     _choices(paradigm, PARADIGMS, "paradigm", allow_all=False)
     _choices(values["loss"], LOSS_NAMES, "loss", allow_all=False)
-    return Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
+    return setting_from(values, paradigm)
 
 
 def _choices(value: str, allowed: Sequence[str], label: str, allow_all: bool = True) -> list[str]:

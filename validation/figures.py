@@ -21,8 +21,8 @@ import numpy as np  # noqa: E402
 from trajectories.closed import closed_trajectory  # noqa: E402
 from trajectories.hybrid import Switch, best_switch, switch_state  # noqa: E402
 from trajectories.milestones import milestones  # noqa: E402
-from trajectories.model import Setting, reduced_model  # noqa: E402
-from trajectories.presets import preset  # noqa: E402
+from trajectories.model import reduced_model  # noqa: E402
+from trajectories.presets import preset, preset_values, setting_from  # noqa: E402
 
 from .files import atomic_path, commit, prepare_directory  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS, incentive_curve  # noqa: E402
@@ -51,10 +51,6 @@ def save(figure, directory: Path, name: str) -> list[Path]:
     return written
 
 
-def _setting(values: dict, paradigm: str) -> Setting:
-    return Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
-
-
 def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
     """0 and a logarithmic grid from a tenth of ``first`` (the earliest milestone) to the horizon."""
     start = first / 10 if first else horizon * 1e-4
@@ -66,7 +62,7 @@ def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
 def phase_portrait(values: dict, horizon: float):
     figure, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), sharey=True, layout="constrained")
     for axis, paradigm in zip(axes, ("soft", "hard", "lvml")):
-        model = reduced_model(_setting(values, paradigm))
+        model = reduced_model(setting_from(values, paradigm))
         run = closed_trajectory(model, values["u0"], values["v0"], horizon, CURVE_POINTS)
         u_range = (min(run.u.min(), values["u0"]) - 1, run.u.max() + 1)
         v_range = (min(run.v.min(), values["v0"]) - 0.5, run.v.max() + 0.5)
@@ -88,7 +84,7 @@ def phase_portrait(values: dict, horizon: float):
 
 def attention_curves(values: dict, horizon: float):
     figure, axis = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
-    models = {paradigm: reduced_model(_setting(values, paradigm)) for paradigm in ("soft", "hard", "lvml")}
+    models = {paradigm: reduced_model(setting_from(values, paradigm)) for paradigm in ("soft", "hard", "lvml")}
     reached = {name: milestones(model, values["u0"], values["v0"], TARGETS, horizon) for name, model in models.items()}
     first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
     times = _log_times(horizon, first)
@@ -98,7 +94,7 @@ def attention_curves(values: dict, horizon: float):
         for m in reached[paradigm]:
             if m.time is not None and m.time > 0:
                 axis.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3.5)
-    best = best_switch(_setting(values, "soft"), TARGETS[-1], "hard", values["u0"], values["v0"])
+    best = best_switch(setting_from(values, "soft"), TARGETS[-1], "hard", values["u0"], values["v0"])
     hybrid_t, hybrid_p = _hybrid_curve(values, Switch("hard", attention=best.attention), times, horizon)
     axis.plot(hybrid_t, hybrid_p, color=COLOURS["hybrid"], linestyle="--", label=f"soft then hard at $p_s = {best.attention:.2f}$")
     axis.set_xscale("log")
@@ -113,7 +109,7 @@ def attention_curves(values: dict, horizon: float):
 
 
 def _hybrid_curve(values: dict, switch: Switch, times: np.ndarray, horizon: float):
-    setting = _setting(values, "soft")
+    setting = setting_from(values, "soft")
     state = switch_state(setting, switch, values["u0"], values["v0"])
     soft = reduced_model(setting)
     if state is None or state[0] >= horizon:
@@ -131,10 +127,10 @@ def _hybrid_curve(values: dict, switch: Switch, times: np.ndarray, horizon: floa
 
 def paper_uv():
     paper = preset("paper")
-    values = {"loss": paper.loss, "classes": paper.classes, "segments": paper.segments, "alpha": paper.alpha, "beta": paper.beta}
+    values = preset_values("paper")
     figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
     for paradigm in ("soft", "hard", "lvml"):
-        run = closed_trajectory(reduced_model(_setting(values, paradigm)), paper.u0, paper.v0, paper.horizon, 401)
+        run = closed_trajectory(reduced_model(setting_from(values, paradigm)), paper.u0, paper.v0, paper.horizon, 401)
         left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
         right.plot(run.t, run.v, color=COLOURS[paradigm], label=NAMES[paradigm])
     for axis, name in ((left, "focus logit $u(t)$"), (right, "margin $v(t)$")):

@@ -28,7 +28,7 @@ import sympy as sp
 from analytic import derive
 from analytic.growth import growth_law
 from analytic.latex import Row, align_block, break_lines, expression_latex, rows
-from trajectories.model import Setting
+from trajectories.presets import setting_from
 
 from .compare import DEFAULT_LRS, compare, comparison_latex_rows
 from .files import commit, prepare_directory, write_text
@@ -122,7 +122,7 @@ def crosscheck_table(values: dict, horizon: float) -> str:
     """closed vs ODE vs gradient descent for the three paradigms (setting's loss)."""
     rows_out = []
     for paradigm in PARADIGMS:
-        setting = Setting(paradigm, values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
+        setting = setting_from(values, paradigm)
         scale = 1 / float(max(sp.sympify(values["alpha"]), sp.sympify(values["beta"])))
         result = compare(setting, values["u0"], values["v0"], horizon, lrs=tuple(x * min(scale, 1e4) for x in DEFAULT_LRS), noise_samples=())
         rows_out.append(comparison_latex_rows(PARADIGM_TITLES[paradigm].split(" (")[0], result))

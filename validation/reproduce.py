@@ -12,13 +12,11 @@ import dataclasses
 import time
 from pathlib import Path
 
-import sympy as sp
 
 from analytic import derive
 from trajectories.hybrid import Switch, best_switch
 from trajectories.milestones import check_targets
-from trajectories.model import Setting
-from trajectories.presets import preset
+from trajectories.presets import preset_values, setting_from
 
 from .compare import compare
 from .files import prepare_directory, write_json, write_text
@@ -30,18 +28,6 @@ TARGETS = (0.3, 0.5, 0.9, 0.99)
 SMALL_CROSSCHECK_HORIZON = 1e3
 
 
-def _values(name: str) -> dict:
-    chosen = preset(name)
-    return {
-        "loss": chosen.loss, "classes": chosen.classes, "segments": sp.Integer(chosen.segments),
-        "alpha": chosen.alpha, "beta": chosen.beta, "u0": chosen.u0, "v0": chosen.v0, "horizon": chosen.horizon,
-    }
-
-
-def _setting(values: dict, paradigm: str, loss: str | None = None) -> Setting:
-    return Setting(paradigm, loss or values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
-
-
 def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None) -> dict:
     """Run the main job into ``directory``; ``step(name)`` is called before each stage (progress)."""
     started = time.perf_counter()
@@ -51,7 +37,7 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
     step("derivations")
     derivations = []
     for name in ("paper", "small"):
-        values = _values(name)
+        values = preset_values(name)
         for paradigm in PARADIGMS:
             for loss in LOSSES:
                 d = derive(paradigm, loss, classes=values["classes"], segments=values["segments"], alpha=values["alpha"], beta=values["beta"])
@@ -60,18 +46,18 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
 
     step("cross-checks")
     crosschecks = []
-    small = _values("small")
+    small = preset_values("small")
     for paradigm in PARADIGMS:
         for loss in LOSSES:
-            result = compare(_setting(small, paradigm, loss), small["u0"], small["v0"], SMALL_CROSSCHECK_HORIZON)
+            result = compare(setting_from(small, paradigm, loss), small["u0"], small["v0"], SMALL_CROSSCHECK_HORIZON)
             crosschecks.append(result.to_dict())
     summary["crosschecks_small"] = crosschecks
 
     milestone_tables = {}
     for name in ("paper", "small"):
         step(f"milestones ({name})")
-        values = _values(name)
-        base = _setting(values, "soft")
+        values = preset_values(name)
+        base = setting_from(values, "soft")
         best = best_switch(base, TARGETS[-1], "hard", values["u0"], values["v0"])
         best_lvml = best_switch(base, TARGETS[-1], "lvml", values["u0"], values["v0"])
         report = milestone_report(base, values["u0"], values["v0"], check_targets(TARGETS), values["horizon"],
@@ -87,7 +73,7 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
         write_text(root / f"milestones_{name}.txt", report.text() + "\n")
 
     step("paper and figures")
-    paper_values = _values("paper")
+    paper_values = preset_values("paper")
     table = float_table(milestone_tables["paper"].latex(), "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
     paper = write_paper(root / "paper", paper_values, horizon=paper_values["horizon"], pdf=pdf, force=True, milestones_table=table)
     summary["paper"] = {"tex": str(Path("paper") / "paper.tex"), "pdf": None if paper.pdf is None else str(Path("paper") / "paper.pdf"),
