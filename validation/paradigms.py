@@ -35,7 +35,7 @@ class MilestoneReport:
             out = {}
             for m in entries:
                 value = m.time_any if beyond else m.time
-                out[_key(m.target)] = None if (beyond and m.time is not None) else value
+                out[format_target(m.target)] = None if (beyond and m.time is not None) else value
             return out
 
         return {
@@ -93,10 +93,6 @@ class MilestoneReport:
 
 def format_target(target: float) -> str:
     return f"{target:g}"
-
-
-def _key(target: float) -> str:
-    return format_target(target)
 
 
 def _latex_time(m: Milestone) -> str:
