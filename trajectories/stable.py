@@ -112,11 +112,12 @@ def dilog_neg_exp(level):
     r""":math:`\operatorname{Li}_2(-e^{L})`; for :math:`L > 0` by inversion,
     :math:`-\pi^2/6 - L^2/2 - \operatorname{Li}_2(-e^{-L})`, so :math:`e^{L}` never overflows."""
     level = np.asarray(level, dtype=float)
-    inside = np.minimum(level, 0.0)
-    outside = -np.maximum(level, 0.0)
-    direct = dilog(-np.exp(inside))
-    inverted = -np.pi**2 / 6 - level**2 / 2 - dilog(-np.exp(outside))
-    return np.where(level <= 0, direct, inverted)
+    result = np.empty_like(level)
+    low = level <= 0
+    result[low] = dilog(-np.exp(level[low]))
+    high = ~low
+    result[high] = -np.pi**2 / 6 - level[high] ** 2 / 2 - dilog(-np.exp(-level[high]))
+    return result
 
 
 def _exp_plus_positive(argument: sp.Expr):
