@@ -10,6 +10,8 @@ classifier evolution.
 True
 """
 
+__version__ = "0.1.0"
+
 from .derivation import Derivation, derive, derive_custom
 from .losses import LOSS_NAMES, SegmentLoss, cross_entropy, custom, exponential, square
 from .paradigms import PARADIGMS, reduced_loss

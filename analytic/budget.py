@@ -42,11 +42,53 @@ class Deadline:
             raise DeadlineExceeded(f"time budget of {self.seconds:g} s ran out during {what}")
 
 
+class NoClosedForm(RuntimeError):
+    """SymPy could not do it (``NotImplementedError``, ``PolynomialError``, ...): fall back."""
+
+
+class WorkerError(Exception):
+    """A budgeted step failed unexpectedly: a bug to report, not a missing closed form.
+
+    ``step``, ``type_name``, ``module`` and ``text`` describe the original exception.
+    """
+
+    def __init__(self, step: str, type_name: str, text: str, module: str = "builtins"):
+        super().__init__(f"{step} failed with {type_name}: {text}")
+        self.step, self.type_name, self.module, self.text = step, type_name, module, text
+
+
+#: "module.Name" of the exceptions by which SymPy says "cannot do it"
+#: (subclasses included). They become :class:`NoClosedForm`.
+CANNOT_DO_IT = frozenset(
+    {
+        "builtins.NotImplementedError",
+        "builtins.RecursionError",
+        "sympy.polys.polyerrors.PolynomialError",
+        "sympy.polys.polyerrors.CoercionFailed",
+        "sympy.polys.polyerrors.GeneratorsNeeded",
+    }
+)
+
+
+def _describe(error: BaseException) -> tuple[str, str, str, tuple[str, ...]]:
+    """``(module, class name, text, "module.Name" of each class in its MRO)``: plain strings only."""
+    kind = type(error)
+    lineage = tuple(f"{c.__module__}.{c.__qualname__}" for c in kind.__mro__)
+    return kind.__module__, kind.__qualname__, str(error), lineage
+
+
+def _raise_described(what: str, module: str, name: str, text: str, lineage: tuple[str, ...]):
+    """Raise :class:`NoClosedForm` for the "cannot do it" family, else :class:`WorkerError`."""
+    if CANNOT_DO_IT.intersection(lineage):
+        raise NoClosedForm(f"{what} found no closed form ({name}: {text})")
+    raise WorkerError(what, name, text, module)
+
+
 def _child(conn, function, args):
     try:
         conn.send(("ok", function(*args)))
     except BaseException as error:  # reported to the parent, never raised here
-        conn.send(("error", repr(error)))
+        conn.send(("error", _describe(error)))
     finally:
         conn.close()
 
@@ -54,13 +96,27 @@ def _child(conn, function, args):
 def call_with_budget(function: Callable[..., Any], *args: Any, seconds: float, what: str = "a SymPy call") -> Any:
     """Return ``function(*args)``, or raise :class:`BudgetExceeded` after ``seconds``.
 
-    Exceptions raised by ``function`` come back as ``RuntimeError`` with their
-    text. On platforms without ``fork`` the call runs in-process, unbudgeted.
+    An exception of ``function`` comes back as :class:`NoClosedForm` when it is
+    SymPy's "cannot do it" (:data:`CANNOT_DO_IT`), else as :class:`WorkerError`
+    (also when the worker dies). On platforms without ``fork`` the call runs
+    in-process, unbudgeted.
+
+    Examples
+    --------
+    >>> call_with_budget(sorted, [3, 1, 2], seconds=5)
+    [1, 2, 3]
+    >>> call_with_budget(int, "x", seconds=5, what="int")
+    Traceback (most recent call last):
+    ...
+    analytic.budget.WorkerError: int failed with ValueError: invalid literal for int() with base 10: 'x'
     """
     if seconds <= 0:
         raise BudgetExceeded(f"no time left for {what}")
     if "fork" not in multiprocessing.get_all_start_methods():
-        return function(*args)
+        try:
+            return function(*args)
+        except Exception as error:
+            _raise_described(what, *_describe(error))
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(send, function, args))
@@ -71,16 +127,15 @@ def call_with_budget(function: Callable[..., Any], *args: Any, seconds: float, w
             raise BudgetExceeded(f"{what} did not finish within {seconds:.3g} s")
         status, value = receive.recv()
     except EOFError:
-        raise RuntimeError(f"{what} failed: the worker process died") from None
+        raise WorkerError(what, "EOFError", "the worker process died", "builtins") from None
     finally:
         receive.close()
         if process.is_alive():
             process.kill()
         process.join()
     if status == "error":
-        raise RuntimeError(f"{what} failed: {value}")
+        _raise_described(what, *value)
     return value
-
 
 
 def run_step(function: Callable[..., Any], *args: Any, cap: float, deadline: Deadline | None, what: str) -> Any:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from .budget import BudgetExceeded, Deadline, run_step
+from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
 from .special import MPMATH_FUNCTIONS, WrightOmega
 
 DIGITS = 40  # mpmath working digits (>= 30 required; the margin absorbs cancellation)
@@ -48,6 +48,15 @@ DOMAINS: dict[str, tuple[float, float]] = {
     "p": (0.02, 0.98),
 }
 DEFAULT_DOMAIN = (-2.0, 2.0)
+
+
+def _dirac_delta(x, k=0):
+    """``DiracDelta(x, k)`` away from 0 is 0; at 0 it is not finite (the point is skipped)."""
+    return mpmath.inf if x == 0 else mpmath.mpf(0)
+
+
+#: Functions ``lambdify`` cannot print for mpmath (the derivative of Heaviside).
+PIECEWISE_MPMATH = {"DiracDelta": _dirac_delta}
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,7 @@ def is_symbolically_zero(expr: sp.Expr, deadline: Deadline | None = None) -> boo
         return True
     try:
         return run_step(_simplifies_to_zero, expr, cap=SIMPLIFY_SECONDS, deadline=deadline, what="zero test")
-    except (BudgetExceeded, RuntimeError):
+    except (BudgetExceeded, NoClosedForm):
         return False
 
 
@@ -174,7 +183,7 @@ def numeric_residual(lhs: sp.Expr, rhs: sp.Expr, scale: str = "relative") -> tup
     """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     symbols = sorted((lhs.free_symbols | rhs.free_symbols), key=lambda s: s.name)
-    modules = [MPMATH_FUNCTIONS, "mpmath"]
+    modules = [MPMATH_FUNCTIONS, PIECEWISE_MPMATH, "mpmath"]
     f_lhs = sp.lambdify(symbols, lhs, modules=modules)
     f_rhs = sp.lambdify(symbols, rhs, modules=modules)
     worst, used = mpmath.mpf(0), 0

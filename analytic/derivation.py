@@ -8,20 +8,19 @@ cached, so repeating a derivation in the same process is near-instant.
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import symbols
+from . import cache, symbols
 from .budget import Deadline, DeadlineExceeded
 from .certify import Certificate, Check, check_equal
 from .fixed_focus import FixedFocus, fixed_focus
 from .flow import Flow, attention_form, gradient_flow
 from .invariants import FirstIntegral, first_integral
 from .losses import SegmentLoss, by_name
-from .paradigms import check_paradigm, reduced_loss
+from .paradigms import Paradigm, check_paradigm
 from .setting import check_rate, check_segments
 from .symbols import u, v
 from .trajectory import ExplicitTrajectory, explicit_trajectory
@@ -39,7 +38,7 @@ class Derivation:
 
     Attributes
     ----------
-    paradigm : ``"soft"``, ``"hard"``, ``"lvml"`` or ``"custom"``.
+    paradigm : the paradigm's name: ``"soft"``, ``"hard"``, ``"lvml"`` or ``"custom"``.
     loss : the per-segment loss (``None`` for a custom two-parameter loss).
     segments, alpha, beta : :math:`T`, :math:`\alpha`, :math:`\beta` (numbers or symbols).
     loss_expr : :math:`L(u, v)`.
@@ -54,6 +53,7 @@ class Derivation:
     status : ``"ok"``, ``"no first integral found"`` or ``"timeout"``.
     message : a sentence on what was and was not found.
     seconds : wall-clock time of the derivation.
+    scheme : the :class:`~analytic.paradigms.Paradigm` (``None`` for a whole loss L(u, v)).
     """
 
     paradigm: str
@@ -73,6 +73,18 @@ class Derivation:
     status: str
     message: str
     seconds: float = field(compare=False)
+    scheme: Paradigm | None = None
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """The symbols the derivation keeps: the setting's (``T``, ``c``, ``alpha``, ``beta``) and the user's."""
+        own = [s for s in (symbols.T, symbols.c, symbols.alpha, symbols.beta) if self.loss_expr.has(s) or self.flow.du.has(s) or self.flow.dv.has(s)]
+        return tuple(own) + symbols.parameters_of(self.loss_expr)
+
+    @property
+    def is_whole_loss(self) -> bool:
+        """Whether this is a user's whole loss L(u, v) (no paradigm, no attention)."""
+        return self.scheme is None
 
     @property
     def certified(self) -> bool:
@@ -84,6 +96,8 @@ class Derivation:
         if self.loss is None:
             return "custom"
         name = self.loss.label
+        if self.paradigm == "custom" and name == "custom":
+            return "custom"
         if self.loss.name == "cross-entropy" and self.loss.classes not in (2, symbols.c):
             name += str(self.loss.classes)
         return f"{self.paradigm}-{name}"
@@ -107,7 +121,7 @@ class Derivation:
 
 
 def derive(
-    paradigm: str,
+    paradigm: str | Paradigm,
     loss: str | SegmentLoss = "cross-entropy",
     *,
     classes: int | sp.Expr = 2,
@@ -115,13 +129,15 @@ def derive(
     alpha=symbols.alpha,
     beta=symbols.beta,
     budget: float = DEFAULT_BUDGET,
+    use_cache: bool = True,
 ) -> Derivation:
     r"""Derive the dynamics of ``paradigm`` with per-segment ``loss``.
 
     Parameters
     ----------
-    paradigm : {"soft", "hard", "lvml"}
-    loss : {"cross-entropy", "square", "exponential"} or SegmentLoss
+    paradigm : {"soft", "hard", "lvml"} or Paradigm
+        A :class:`~analytic.paradigms.Paradigm` for a custom aggregation.
+    loss : {"cross-entropy", "square", "exponential", "logistic"} or SegmentLoss
         A :class:`~analytic.losses.SegmentLoss` for a custom :math:`\ell(v)`.
     classes : int or the symbol ``c``
         Classes of the cross-entropy loss (2: the logistic loss).
@@ -129,6 +145,8 @@ def derive(
         :math:`T \ge 2` and the rates :math:`\alpha, \beta > 0`.
     budget : float
         Seconds before the derivation gives up with status ``"timeout"``.
+    use_cache : bool
+        Read and write the on-disk cache (:mod:`analytic.cache`); ``False`` derives afresh.
 
     Examples
     --------
@@ -136,18 +154,23 @@ def derive(
     >>> d.invariant.expr
     -v**2/2 + u + exp(u)/9
     """
-    check_paradigm(paradigm)
+    paradigm = check_paradigm(paradigm)
     if not isinstance(loss, SegmentLoss):
         if not isinstance(loss, str):
             raise TypeError(f"`loss` must be a loss name or a SegmentLoss, got {loss!r}")
         loss = by_name(loss, classes)
-    return _derive_cached(
-        paradigm, loss, check_segments(segments), check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget
+    return _derive_stored(
+        paradigm, loss, check_segments(segments), check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache
     )
 
 
-def derive_custom(expr: sp.Expr, *, alpha=symbols.alpha, beta=symbols.beta, budget: float = DEFAULT_BUDGET) -> Derivation:
+def derive_custom(
+    expr: sp.Expr, *, alpha=symbols.alpha, beta=symbols.beta, budget: float = DEFAULT_BUDGET, use_cache: bool = True
+) -> Derivation:
     """Derive the flow of a user loss :math:`L(u, v)`, and a first integral if it separates.
+
+    Names other than ``u`` and ``v`` are parameters and stay symbolic; symbols
+    are matched by name, so ``sympy.symbols("u v")`` are the toolkit's own.
 
     Examples
     --------
@@ -157,25 +180,51 @@ def derive_custom(expr: sp.Expr, *, alpha=symbols.alpha, beta=symbols.beta, budg
     """
     if not isinstance(expr, sp.Expr):
         raise TypeError(f"`expr` must be a SymPy expression, got {type(expr).__name__}")
-    extra = expr.free_symbols - {u, v}
-    if extra:
-        names = ", ".join(sorted(s.name for s in extra))
-        raise ValueError(f"`expr` may only use the symbols u and v, got {names} in {expr}")
-    return _derive_cached("custom", expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget)
+    expr = symbols.canonical_symbols(expr, "expr", forbidden=("p", "u0", "v0", "t"))
+    symbols.check_real_expression(expr, "expr")
+    if not (expr.has(u) or expr.has(v)):
+        raise ValueError(f"`expr` must depend on u or v, got {expr}")
+    return _derive_stored(None, expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache)
 
 
-@functools.lru_cache(maxsize=256)
-def _derive_cached(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
-    """``subject``: the SegmentLoss of a paradigm, or the expression L(u, v) when ``paradigm == "custom"``."""
+def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache) -> Derivation:
+    """The derivation from memory, else from the disk cache, else derived (and stored)."""
+    arguments = (paradigm, subject, segments, alpha, beta, budget)
+    if not use_cache:
+        return _derive(*arguments)
+    if arguments in _remembered:
+        return _remembered[arguments]
+    name = cache.key("derivation", *arguments)
+    stored = cache.load(name)
+    if isinstance(stored, Derivation):
+        result = stored
+    else:
+        result = _derive(*arguments)
+        if result.status != STATUS_TIMEOUT:
+            cache.store(name, result)
+    if len(_remembered) >= MEMORY_ENTRIES:
+        _remembered.clear()
+    _remembered[arguments] = result
+    return result
+
+
+MEMORY_ENTRIES = 512
+_remembered: dict = {}  # derivations of this process, by their arguments
+
+
+def _derive(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
+    """``subject``: the SegmentLoss of a paradigm, or the expression L(u, v) when ``paradigm`` is ``None``."""
     started = time.perf_counter()
     deadline = Deadline(budget)
-    if paradigm == "custom":
+    scheme = paradigm
+    if scheme is None:
         loss_expr, loss_p, segment_loss = subject, None, None
     else:
         segment_loss = subject
-        loss_p = reduced_loss(paradigm, subject.expr, symbols.p)
-        loss_expr = reduced_loss(paradigm, subject.expr, symbols.attention(u, segments))
+        loss_p = scheme.loss(subject.expr, symbols.p)
+        loss_expr = scheme.loss(subject.expr, symbols.attention(u, segments))
         loss_p = loss_p.subs(symbols.T, segments)
+    paradigm = "custom" if scheme is None else scheme.name
     flow = gradient_flow(loss_expr, alpha, beta)
     parts: dict = {"invariant": None, "trajectory": None, "attention_along": None, "fixed_focus": None}
     checks: list[Check] = []
@@ -196,13 +245,13 @@ def _derive_cached(paradigm, subject, segments, alpha, beta, budget) -> Derivati
             checks += trajectory_checks
             if trajectory is not None:
                 parts["trajectory"] = trajectory
-                if segments is not None and paradigm != "custom":
+                if segments is not None and scheme is not None:
                     parts["attention_along"] = sp.cancel(symbols.attention(trajectory.focus, segments))
             else:
                 message += "; the first integral has no closed-form inverse for u"
-        focus_symbol = u if paradigm == "custom" else symbols.p
-        frozen_loss = loss_expr if paradigm == "custom" else loss_p
-        limit = None if paradigm == "custom" else _margin_limit(paradigm, segment_loss)
+        focus_symbol = u if scheme is None else symbols.p
+        frozen_loss = loss_expr if scheme is None else loss_p
+        limit = None if scheme is None else _margin_limit(scheme, segment_loss)
         focus_result, focus_checks, focus_message = fixed_focus(frozen_loss, focus_symbol, beta, limit, deadline)
         checks += focus_checks
         parts["fixed_focus"] = focus_result
@@ -224,12 +273,15 @@ def _derive_cached(paradigm, subject, segments, alpha, beta, budget) -> Derivati
         status=status,
         message=message,
         seconds=time.perf_counter() - started,
+        scheme=scheme,
         **parts,
     )
 
 
-def _margin_limit(paradigm: str, loss: SegmentLoss) -> sp.Expr:
-    """Where v goes under fixed focus: the minimiser (over p for soft attention)."""
-    if paradigm == "soft" and loss.minimiser.is_finite:
-        return loss.minimiser / symbols.p
+def _margin_limit(scheme: Paradigm, loss: SegmentLoss) -> sp.Expr | None:
+    """Where v goes under fixed focus: the minimiser (over p for soft attention); ``None`` if unknown."""
+    if loss.minimiser is None or scheme.margin_scale is None:
+        return None  # e.g. a custom aggregation: its margin limit is not the loss minimiser in general
+    if loss.minimiser.is_finite:
+        return loss.minimiser / scheme.margin_scale
     return loss.minimiser

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .budget import BudgetExceeded, Deadline, run_step
+from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
 from .certify import Check, check_antiderivative, check_equal, check_numeric
 from .integration import antiderivative
 from .inversion import invert
@@ -116,7 +116,7 @@ def _limit(expr: sp.Expr, point: sp.Expr, deadline: Deadline | None) -> sp.Expr 
     direction = "-" if point.is_infinite or point > 0 else "+"
     try:
         value = run_step(sp.limit, expr, v, point, direction, cap=LIMIT_SECONDS, deadline=deadline, what="limit")
-    except (BudgetExceeded, RuntimeError):
+    except (BudgetExceeded, NoClosedForm):
         return None
     if value.has(sp.Limit, sp.nan, sp.zoo, sp.AccumBounds) or not value.is_finite:
         return None

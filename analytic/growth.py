@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .budget import BudgetExceeded, call_with_budget
+from .budget import BudgetExceeded, NoClosedForm, call_with_budget
 from .derivation import Derivation
 from .integration import antiderivative, is_positive
 from .latex import expression_latex
@@ -90,7 +90,7 @@ class GrowthLaw:
 def _limit(expr, point, direction="-"):
     try:
         value = call_with_budget(sp.limit, expr, v, point, direction, seconds=LIMIT_SECONDS, what="limit")
-    except (BudgetExceeded, RuntimeError):
+    except (BudgetExceeded, NoClosedForm):
         return None
     return None if value.has(sp.Limit, sp.nan, sp.zoo, sp.AccumBounds) else value
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .budget import BudgetExceeded, Deadline, run_step
+from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
 from .certify import Check, check_antiderivative, check_equal, strip_abs_in_logs
 from .flow import Flow
 from .integration import antiderivative
@@ -60,7 +60,7 @@ def separate(flow: Flow, deadline: Deadline | None = None) -> Separation | None:
         return Separation(sp.Integer(1), sp.Integer(1), ratio)
     try:
         parts = run_step(_separate_dict, ratio, cap=SEPARATE_SECONDS, deadline=deadline, what="separatevars")
-    except (BudgetExceeded, RuntimeError):
+    except (BudgetExceeded, NoClosedForm):
         return None
     if parts is None:
         return None

@@ -19,12 +19,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .budget import BudgetExceeded, call_with_budget
+from .budget import BudgetExceeded, NoClosedForm, WorkerError, call_with_budget
+from .symbols import canonical_symbols, check_real_expression
 from .symbols import c as c_symbol
 from .symbols import v
 
 LOSS_NAMES = ("cross-entropy", "square", "exponential")
+#: Other names accepted for built-in losses: the logistic loss is cross-entropy with c = 2.
+LOSS_ALIASES = {"logistic": ("cross-entropy", 2)}
 SOLVE_SECONDS = 5.0  # budget for locating a custom loss's stationary points
+PIECEWISE_FUNCTIONS = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign)
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,17 @@ class SegmentLoss:
         ``"cross-entropy"``, ``"square"``, ``"exponential"`` or ``"custom"``.
     expr : sympy.Expr
         :math:`\\ell(v)`, an expression in the symbol ``v`` (and possibly ``c``).
-    minimiser : sympy.Expr
+    minimiser : sympy.Expr or None
         Where the margin flow :math:`\\dot v = -\\ell'(v)` started at 0 converges
-        (``sympy.oo`` when it grows without bound).
+        (``sympy.oo`` when it grows without bound; ``None`` when it depends on
+        parameters whose values are not known yet: the numeric layer finds it).
     classes : sympy.Expr or None
         Number of classes for cross-entropy, else ``None``.
     """
 
     name: str
     expr: sp.Expr
-    minimiser: sp.Expr
+    minimiser: sp.Expr | None
     classes: sp.Expr | None = None
 
     @property
@@ -82,27 +87,35 @@ def custom(expr: sp.Expr, minimiser: sp.Expr | None = None) -> SegmentLoss:
 
     The minimiser is the first stationary point of :math:`\ell` reached by
     :math:`\dot v = -\ell'(v)` from :math:`v = 0`, or :math:`\pm\infty`.
+    Names other than ``v`` are parameters (``c``, ``T``, ``alpha``, ``beta`` are
+    the setting's own symbols); symbols are matched by name, so a user's
+    ``sympy.Symbol("v")`` is the toolkit's ``v``.
+
+    Examples
+    --------
+    >>> custom(sp.log(1 + sp.exp(-v / sp.Symbol("tau")))).expr
+    log(1 + exp(-v/tau))
     """
     if not isinstance(expr, sp.Expr):
         raise TypeError(f"`expr` must be a SymPy expression, got {type(expr).__name__}")
-    extra = expr.free_symbols - {v}
-    if extra:
-        names = ", ".join(sorted(s.name for s in extra))
-        raise ValueError(f"`loss` may only use the symbol v, got {names} in {expr}")
+    expr = canonical_symbols(expr, "loss", forbidden=("u", "p", "u0", "v0", "t"))
+    check_real_expression(expr, "loss")
     if minimiser is None:
         minimiser = _descent_limit(expr)
     return SegmentLoss("custom", expr, minimiser)
 
 
 def by_name(name: str, classes: int | sp.Expr = 2) -> SegmentLoss:
-    """The built-in loss called ``name`` (one of :data:`LOSS_NAMES`)."""
+    """The built-in loss called ``name`` (one of :data:`LOSS_NAMES`, or ``logistic``)."""
+    if name in LOSS_ALIASES:
+        name, classes = LOSS_ALIASES[name]
     if name == "cross-entropy":
         return cross_entropy(classes)
     if name == "square":
         return square()
     if name == "exponential":
         return exponential()
-    raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES)}, got {name!r}")
+    raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES + tuple(LOSS_ALIASES))}, got {name!r}")
 
 
 def _check_classes(classes: int | sp.Expr) -> sp.Expr:
@@ -121,13 +134,19 @@ def _descent_limit(expr: sp.Expr) -> sp.Expr:
     """Limit of :math:`\\dot v = -\\ell'(v)` from 0: nearest stationary point downhill."""
     slope = sp.diff(expr, v)
     start_slope = slope.subs(v, 0)
-    if not start_slope.is_number or start_slope == 0:
+    if not start_slope.is_number:
+        return None  # depends on parameters: found numerically once they have values
+    if start_slope == 0:
         return sp.Integer(0)
     direction = -1 if start_slope > 0 else 1
+    if expr.has(*PIECEWISE_FUNCTIONS):
+        return None  # flat pieces make solve's answer unreliable: found numerically instead
     try:
         roots = call_with_budget(sp.solve, slope, v, seconds=SOLVE_SECONDS, what="solving l'(v) = 0")
-    except (BudgetExceeded, RuntimeError):
-        roots = []
+    except (BudgetExceeded, NoClosedForm, WorkerError):
+        return None
+    if any(not root.is_number for root in roots):
+        return None
     roots = [r for r in roots if r.is_real]
     ahead = [r for r in roots if (r - 0) * direction > 0]
     if ahead:

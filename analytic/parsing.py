@@ -8,11 +8,13 @@ a small recursive-descent parser over a fixed grammar::
     term   := unary (("*" | "/") unary)*
     unary  := ("+" | "-") unary | power
     power  := atom (("^" | "**") unary)?
-    atom   := NUMBER | NAME | NAME "(" expr ")" | "(" expr ")"
+    atom   := NUMBER | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
 
 Names are looked up in a whitelist of symbols, constants and functions; any
-other character (quotes, dots outside numbers, brackets, commas, ...) or name
+other character (quotes, dots outside numbers, brackets, ...) or name
 (``__import__``, ``lambda``, ...) is rejected with a one-line ``ValueError``.
+On request, other names become real parameters (``parameters=True``) and
+given undefined functions may be applied, as in ``l(v)`` (``applied=``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,28 @@ from .special import WrightOmega
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_EXPONENT = 1000  # largest |exponent| of a numeric power, and of 10 in a literal
+MAX_VARIADIC_ARGUMENTS = 16  # arguments of Max/Min in all (SymPy compares them pairwise)
+MAX_PARAMETERS = 16  # distinct parameters with ``parameters=True``
+MAX_PARAMETER_NAME = 32  # characters of a parameter's name
 SHOWN_CHARACTERS = 80  # how much of the text an error message quotes
 
-#: name -> (SymPy function, number of arguments). Includes the special
-#: functions the toolkit itself prints, so its output parses back.
+
+def _softplus(x: sp.Expr) -> sp.Expr:
+    return sp.log(1 + sp.exp(x))
+
+
+def _sigmoid(x: sp.Expr) -> sp.Expr:
+    return 1 / (1 + sp.exp(-x))
+
+
+def _log1p(x: sp.Expr) -> sp.Expr:
+    return sp.log(1 + x)
+
+
+#: name -> (SymPy function, arity). The arity is a number of arguments or a
+#: range ``(minimum, maximum)``, ``maximum`` None for "or more". Includes the
+#: functions SymPy and the toolkit print (``Max``, ``Heaviside``, ...), so
+#: their output parses back.
 FUNCTIONS: Mapping[str, tuple] = {
     "exp": (sp.exp, 1),
     "log": (sp.log, 1),
@@ -49,7 +69,14 @@ FUNCTIONS: Mapping[str, tuple] = {
     "Ei": (sp.Ei, 1),
     "polylog": (sp.polylog, 2),
     "WrightOmega": (WrightOmega, 1),
+    "Max": (sp.Max, (2, None)),
+    "Min": (sp.Min, (2, None)),
+    "Heaviside": (sp.Heaviside, (1, 2)),  # Heaviside(x, H0) as SymPy prints it
+    "softplus": (_softplus, 1),  # log(1 + exp(x))
+    "sigmoid": (_sigmoid, 1),  # 1/(1 + exp(-x))
+    "log1p": (_log1p, 1),  # log(1 + x)
 }
+VARIADIC = frozenset({"Max", "Min"})
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 
 _TOKEN = re.compile(
@@ -59,11 +86,37 @@ _TOKEN = re.compile(
 )
 
 
+def _arity_text(arity) -> str:
+    if isinstance(arity, int):
+        return str(arity)
+    low, high = arity
+    return f"at least {low}" if high is None else " or ".join(str(n) for n in range(low, high + 1))
+
+
+def _arity_fits(arity, count: int) -> bool:
+    if isinstance(arity, int):
+        return count == arity
+    low, high = arity
+    return count >= low and (high is None or count <= high)
+
+
 class _Parser:
-    def __init__(self, text: str, names: Mapping[str, sp.Expr], label: str):
+    def __init__(
+        self,
+        text: str,
+        names: Mapping[str, sp.Expr],
+        label: str,
+        parameters: bool = False,
+        applied: Mapping[str, type] | None = None,
+    ):
         self.text = text
         self.names = names
         self.label = label
+        self.parameters = parameters
+        self.found: dict[str, sp.Symbol] = {}  # parameters seen so far
+        self.applied = dict(applied or {})
+        self.reserved = {s.name for value in names.values() for s in getattr(value, "free_symbols", ())}
+        self.variadic_arguments = 0
         self.tokens = self._tokenise(text)
         self.pos = 0
         self.depth = 0
@@ -158,25 +211,26 @@ class _Parser:
                 raise self.fail(f"has a number beyond 1e{MAX_EXPONENT}")
             return sp.Rational(value)
         if kind == "name":
-            if value in FUNCTIONS:
-                function, arity = FUNCTIONS[value]
-                self.take("(")
-                self.nested()
-                arguments = [self.expr()]
-                while self.peek() is not None and self.peek()[1] == ",":
-                    self.take()
-                    arguments.append(self.expr())
-                self.depth -= 1
-                self.take(")")
-                if len(arguments) != arity:
-                    raise self.fail(f"calls {value} with {len(arguments)} arguments instead of {arity}")
+            if value in FUNCTIONS or value in self.applied:
+                function, arity = FUNCTIONS.get(value) or (self.applied[value], 1)
+                arguments = self.arguments(value)
+                if not _arity_fits(arity, len(arguments)):
+                    raise self.fail(
+                        f"calls {value} with {len(arguments)} arguments instead of {_arity_text(arity)}"
+                    )
+                if value in VARIADIC:
+                    self.variadic_arguments += len(arguments)
+                    if self.variadic_arguments > MAX_VARIADIC_ARGUMENTS:
+                        raise self.fail(f"has more than {MAX_VARIADIC_ARGUMENTS} arguments of Max/Min in all")
                 return function(*arguments)
             if value in self.names:
                 return self.names[value]
             if value in CONSTANTS:
                 return CONSTANTS[value]
-            allowed = ", ".join(sorted(self.names)) or "none"
-            raise self.fail(f"uses the unknown name {value!r} (symbols allowed: {allowed})")
+            following = self.peek()
+            if self.parameters and (following is None or following[1] != "("):
+                return self.parameter(value)
+            raise self.fail(f"uses the unknown name {value!r} ({self.allowed()})")
         if value == "(":
             self.nested()
             inner = self.expr()
@@ -185,9 +239,49 @@ class _Parser:
             return inner
         raise self.fail(f"has unexpected {value!r}")
 
+    def arguments(self, name: str) -> list[sp.Expr]:
+        """The parenthesised, comma-separated arguments of a call of ``name``."""
+        following = self.peek()
+        if following is None or following[1] != "(":
+            raise self.fail(f"uses the function {name!r} without an argument in parentheses")
+        self.take("(")
+        self.nested()
+        arguments = [self.expr()]
+        while self.peek() is not None and self.peek()[1] == ",":
+            self.take()
+            arguments.append(self.expr())
+        self.depth -= 1
+        self.take(")")
+        return arguments
+
+    def parameter(self, name: str) -> sp.Symbol:
+        """The real symbol of parameter ``name`` (checked against the limits)."""
+        if name in self.found:
+            return self.found[name]
+        if len(name) > MAX_PARAMETER_NAME:
+            raise self.fail(f"has a parameter name longer than {MAX_PARAMETER_NAME} characters ({name[:12]}...)")
+        if name in self.reserved:
+            raise self.fail(f"uses the parameter {name!r}, which is the name of one of its symbols")
+        if len(self.found) >= MAX_PARAMETERS:
+            raise self.fail(f"has more than {MAX_PARAMETERS} parameters")
+        self.found[name] = sp.Symbol(name, real=True)
+        return self.found[name]
+
+    def allowed(self) -> str:
+        """The allowed names, on one line: symbols, functions, constants."""
+        symbols = ", ".join(sorted(self.names)) or "none"
+        functions = ", ".join(sorted(set(FUNCTIONS) | set(self.applied)))
+        constants = ", ".join(sorted(CONSTANTS))
+        return f"allowed: symbols {symbols}; functions {functions}; constants {constants}"
+
 
 def parse_expression(
-    text: str, symbols: Mapping[str, sp.Expr], *, label: str = "expr"
+    text: str,
+    symbols: Mapping[str, sp.Expr],
+    *,
+    label: str = "expr",
+    parameters: bool = False,
+    applied: Mapping[str, type] | None = None,
 ) -> sp.Expr:
     """Parse ``text`` into a SymPy expression using only whitelisted names.
 
@@ -199,18 +293,35 @@ def parse_expression(
         Name -> SymPy symbol allowed in the expression.
     label : str
         Parameter name used in error messages.
+    parameters : bool
+        Whether any other name (not a function or constant) is a parameter,
+        ``sp.Symbol(name, real=True)``: at most 16, of at most 32 characters.
+        The result's free symbols beyond ``symbols`` are exactly these.
+    applied : mapping, optional
+        Name -> undefined function (``sp.Function("l")``) that may be applied
+        to exactly one argument, as in ``l(v)`` or ``l(0)``.
 
     Examples
     --------
     >>> x = sp.Symbol("x")
     >>> parse_expression("x^2/2 - 3*x", {"x": x})
     x**2/2 - 3*x
+    >>> parse_expression("Max(0, 1 - x)^2", {"x": x})
+    Max(0, 1 - x)**2
+    >>> parse_expression("softplus(-tau*x)", {"x": x}, parameters=True)
+    log(1 + exp(-tau*x))
+    >>> parse_expression("-log(p*exp(-l(x)) + (1 - p)*exp(-l(0)))", {"x": x},
+    ...                  parameters=True, applied={"l": sp.Function("l")})
+    -log(p*exp(-l(x)) + (1 - p)*exp(-l(0)))
     """
     if not isinstance(text, str):
         raise TypeError(f"`{label}` must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ValueError(f"`{label}` is longer than {MAX_LENGTH} characters ({len(text)})")
-    result = _Parser(text, symbols, label).parse()
+    for name in applied or {}:
+        if name in FUNCTIONS or name in CONSTANTS or name in symbols:
+            raise ValueError(f"`{label}`: the applied function {name!r} clashes with a function, constant or symbol")
+    result = _Parser(text, symbols, label, parameters, applied).parse()
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ValueError(f"`{label}` is not finite: {text!r}")
     return result

@@ -40,3 +40,47 @@ def attention(u_expr: sp.Expr, segments: sp.Expr = T) -> sp.Expr:
     1/10
     """
     return sp.exp(u_expr) / (sp.exp(u_expr) + segments - 1)
+
+
+def canonical_symbols(expr: sp.Expr, label: str, forbidden: tuple[str, ...] = ()) -> sp.Expr:
+    """``expr`` with every symbol matched by name: the toolkit's own (``u``, ``v``, ``T``, ...)
+    replace a user's namesakes, other names become real parameter symbols.
+
+    ``forbidden`` names (e.g. ``u`` in a per-segment loss) are refused.
+
+    Examples
+    --------
+    >>> x, tau = sp.symbols("v tau")
+    >>> canonical_symbols(x / tau, "loss").free_symbols == {v, sp.Symbol("tau", real=True)}
+    True
+    """
+    replacements = {}
+    for symbol in expr.free_symbols:
+        if not isinstance(symbol, sp.Symbol):
+            raise ValueError(f"`{label}` may only contain plain symbols, got {symbol}")
+        if symbol.name in forbidden:
+            raise ValueError(f"`{label}` may not use the symbol {symbol.name}: {expr}")
+        own = BY_NAME.get(symbol.name)
+        target = own if own is not None else parameter(symbol.name)
+        if target is not symbol:
+            replacements[symbol] = target
+    return expr.xreplace(replacements) if replacements else expr
+
+
+def parameter(name: str) -> sp.Symbol:
+    """The symbol of a user parameter (real), e.g. a temperature ``tau``."""
+    return sp.Symbol(name, real=True)
+
+
+def parameters_of(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
+    """The user parameters of ``expr`` (symbols that are not the setting's own), sorted by name."""
+    own = set(BY_NAME.values())
+    return tuple(sorted((s for s in expr.free_symbols if s not in own), key=lambda s: s.name))
+
+
+def check_real_expression(expr: sp.Expr, label: str) -> None:
+    """Refuse NaN, infinities and explicit complex numbers in a user expression."""
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ValueError(f"`{label}` must be finite, got {expr}")
+    if expr.has(sp.I):
+        raise ValueError(f"`{label}` must be real, got {expr}")

@@ -8,6 +8,8 @@ Run: ``python benchmarks/bench_derive.py``
 
 from __future__ import annotations
 
+from analytic.paradigms import PARADIGMS as REGISTRY
+
 import json
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from analytic import derive
 imported = time.perf_counter() - started
 rows = []
 for loss, classes in [("cross-entropy", 2), ("square", 2), ("exponential", 2), ("cross-entropy", 1000)]:
-    for paradigm in ("soft", "hard", "lvml"):
+    for paradigm in tuple(REGISTRY):
         t0 = time.perf_counter()
         d = derive(paradigm, loss, classes=classes)
         first = time.perf_counter() - t0

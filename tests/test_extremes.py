@@ -17,7 +17,7 @@ from analytic.symbols import u0 as U0
 from analytic.symbols import v as V
 from analytic.symbols import v0 as V0
 from trajectories.closed import closed_focus, closed_trajectory
-from trajectories.model import Setting, reduced_model
+from trajectories.model import Setting, reduced_model, setting_derivation
 from trajectories.result import Status
 
 STARTS = [-50.0, 0.0, 50.0, 1e4]
@@ -29,7 +29,7 @@ CASES = [
 
 
 def _reference(model):
-    expr = model.derivation.trajectory.focus
+    expr = setting_derivation(model.setting).trajectory.focus  # the engine at these numbers, not the compiled path
     function = sp.lambdify((V, U0, V0), expr, modules=[MPMATH_FUNCTIONS, "mpmath"])
     return function
 

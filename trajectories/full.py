@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
+from analytic.paradigms import check_paradigm
+
 from .checks import count, finite, nonnegative, positive
 from .progress import progress
 from .result import Status, Trajectory
@@ -89,19 +91,37 @@ def _attention_backward(attention, grad_attention):
     return attention * (grad_attention - np.sum(attention * grad_attention, axis=1, keepdims=True))
 
 
-def _aggregate(paradigm: str, attention, segment_loss):
-    r"""Hard or LVML aggregation of per-segment losses :math:`\ell_j` (N, T).
+def _expected(attention, segment_loss):
+    r"""Hard attention: :math:`\sum_j a_j \ell_j`; weights :math:`a_j`, :math:`\partial/\partial a_j = \ell_j`."""
+    return np.mean(np.sum(attention * segment_loss, axis=1)), attention, segment_loss
 
-    Returns the mean loss, the weights :math:`\partial L/\partial \ell_j` (per
-    example) and :math:`\partial L/\partial a_j`: hard :math:`(a_j, \ell_j)`;
-    LVML, with :math:`r_j = e^{-\ell_j}` and :math:`M = \sum_j a_j r_j`,
-    :math:`(a_j r_j / M, -r_j / M)`.
-    """
-    if paradigm == "hard":
-        return np.mean(np.sum(attention * segment_loss, axis=1)), attention, segment_loss
+
+def _marginal(attention, segment_loss):
+    r"""LVML: :math:`-\log M`, :math:`M = \sum_j a_j r_j`, :math:`r_j = e^{-\ell_j}`; weights
+    :math:`a_j r_j / M`, :math:`\partial/\partial a_j = -r_j / M`."""
     likelihood = np.exp(-segment_loss)
     mixture = np.sum(attention * likelihood, axis=1, keepdims=True)
     return -np.mean(np.log(mixture)), attention * likelihood / mixture, -likelihood / mixture
+
+
+#: The full model's aggregations of per-segment losses :math:`\ell_j` (N, T), by the
+#: registry's ``Paradigm.full``: each returns the mean loss, the weights
+#: :math:`\partial L/\partial \ell_j` (per example) and :math:`\partial L/\partial a_j`.
+#: ``"pooled"`` (soft attention) classifies the attention-weighted input instead.
+AGGREGATIONS = {"expected": _expected, "marginal": _marginal}
+POOLED = "pooled"
+
+
+def _aggregate(paradigm: str, attention, segment_loss):
+    return AGGREGATIONS[full_aggregation(paradigm)](attention, segment_loss)
+
+
+def full_aggregation(paradigm) -> str:
+    """The full model's aggregation of ``paradigm`` (a name or a Paradigm); refuses custom paradigms."""
+    entry = check_paradigm(paradigm)
+    if entry.full is None or (entry.full != POOLED and entry.full not in AGGREGATIONS):
+        raise ValueError(f"`paradigm` {entry.display!r} has no full (non-reduced) model: only the reduced model can be run")
+    return entry.full
 
 
 def symmetric_loss_and_gradient(paradigm: str, data: Data, w: np.ndarray, W: np.ndarray):
@@ -110,7 +130,7 @@ def symmetric_loss_and_gradient(paradigm: str, data: Data, w: np.ndarray, W: np.
     n = y.size
     attention = softmax(X @ w, axis=1)  # (N, T)
     onehot = np.eye(W.shape[0])[y]  # (N, c)
-    if paradigm == "soft":
+    if full_aggregation(paradigm) == POOLED:
         pooled = np.einsum("nt,ntc->nc", attention, X)
         logits = pooled @ W.T
         log_q = log_softmax(logits, axis=1)
@@ -135,7 +155,7 @@ def binary_loss_and_gradient(paradigm: str, loss_name: str, data: Data, w: np.nd
     X, y = data.inputs, data.labels
     n = y.size
     attention = softmax(X @ w, axis=1)
-    if paradigm == "soft":
+    if full_aggregation(paradigm) == POOLED:
         pooled = np.einsum("nt,ntd->nd", attention, X)
         value, slope = _margin_loss(loss_name, y * (pooled @ c))
         loss = np.mean(value)
@@ -175,8 +195,7 @@ def full_trajectory(
     """
     if variant not in VARIANTS:
         raise ValueError(f"`variant` must be one of {', '.join(VARIANTS)}, got {variant!r}")
-    if paradigm not in ("soft", "hard", "lvml"):
-        raise ValueError(f"`paradigm` must be one of soft, hard, lvml, got {paradigm!r}")
+    full_aggregation(paradigm)
     lr, steps, record_every = positive(lr, "lr"), count(steps, "steps"), count(record_every, "record_every")
     u0, v0, sigma = finite(u0, "u0"), finite(v0, "v0"), nonnegative(sigma, "sigma")
     segments = count(segments, "segments", 2)

@@ -58,6 +58,6 @@ def _trajectory(model, steps, lr, us, vs, status, message, diverged_at) -> Traje
     u, v = np.array(us), np.array(vs)
     if u.shape[1] == 1:
         u, v = u[:, 0], v[:, 0]
-    p, _ = model.attention(u)
+    p = model.attention(u)[0] if model.has_attention else None
     t = np.array(steps, dtype=float) * lr
     return Trajectory(t, u, v, p, "gd", status, message, diverged_at=diverged_at)

@@ -25,7 +25,7 @@ from scipy.optimize import minimize_scalar
 from .checks import finite, nonnegative, positive
 from .closed import closed_trajectory
 from .milestones import Milestone, check_targets, milestones
-from .model import Setting, reduced_model
+from .model import Setting, reduced_model, setting_derivation
 from .result import Status, Trajectory
 
 AFTER = ("hard", "lvml")
@@ -220,7 +220,7 @@ def mixture_first_integral(setting: Setting, weight: float):
     from analytic import derive_custom
 
     lam = sp.nsimplify(_schedule(weight)(0.0))
-    soft = reduced_model(dataclasses.replace(setting, paradigm="soft")).derivation
-    hard = reduced_model(dataclasses.replace(setting, paradigm="hard")).derivation
+    soft = setting_derivation(setting.with_paradigm("soft"))
+    hard = setting_derivation(setting.with_paradigm("hard"))
     mixed = lam * soft.loss_expr + (1 - lam) * hard.loss_expr
     return derive_custom(mixed, alpha=soft.alpha, beta=soft.beta, budget=20.0)

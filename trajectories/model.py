@@ -1,6 +1,13 @@
-r"""A numeric reduced model: the engine's formulas as stable vectorised NumPy functions.
+r"""A numeric reduced model: a compiled derivation bound to one setting's numbers.
 
-The flow is evaluated in the attention form (SETTING.md section 2),
+:class:`Setting` says *what* is computed (a paradigm — built-in or custom — with a
+segment loss, or a whole loss :math:`L(u, v)`, and the numbers of the setting);
+:func:`reduced_model` derives the model once, symbolically in every parameter
+(:func:`model_derivation`, cached in memory and on disk), compiles it once
+(:mod:`trajectories.compiled`) and binds the setting's numbers. A new setting of
+the same model never re-derives.
+
+For a paradigm model the flow is evaluated in the attention form
 
 .. math:: \dot u = -\alpha\, p q\, \partial_p L, \qquad \dot v = -\beta\, \partial_v L,
           \qquad p = \sigma(u - \log(T - 1)), \quad q = 1 - p = \sigma(-(u - \log(T-1))),
@@ -12,22 +19,25 @@ keeps its relative accuracy when attention saturates (:math:`q \approx e^{-u}`).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 from scipy.special import expit, wrightomega
 
-from analytic import derive
+from analytic import derive, derive_custom
 from analytic import symbols as sym
-from analytic.losses import LOSS_NAMES
+from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name
+from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
 from analytic.setting import shown
 
 from .checks import finite
-from .stable import log_wright_omega, numpy_function
+from .compiled import CompiledModel, compiled_model, numeric_minimiser
+from .stable import log_wright_omega
 
-_q = sp.Symbol("q", positive=True)  # 1 - p, kept separate for accuracy
-_s = sp.Symbol("s", real=True)  # the margin coordinate used by the closed form
+MAX_PARAMETERS = 16
 
 
 @dataclass(frozen=True)
@@ -36,107 +46,243 @@ class Setting:
 
     Parameters
     ----------
-    paradigm : {"soft", "hard", "lvml"}
-    loss : {"cross-entropy", "square", "exponential"}
+    paradigm : a name in :data:`analytic.paradigms.PARADIGMS`, a custom
+        :class:`~analytic.paradigms.Paradigm`, or ``None`` with ``expr``.
+    loss : a built-in loss name (``"logistic"`` = cross-entropy with c = 2) or a
+        :class:`~analytic.losses.SegmentLoss` (``None`` with ``expr``).
     classes : int, classes of the cross-entropy loss
     segments : T >= 2
     alpha, beta : rates > 0 (numbers; fractions such as ``sympy.Rational(1, 999)`` stay exact)
+    params : values of the user's parameters, a mapping name -> number
+    expr : a whole loss :math:`L(u, v)` (then ``paradigm`` and ``loss`` are ``None``)
+
+    Examples
+    --------
+    >>> Setting("hard", "logistic").loss, Setting("hard", "logistic").classes
+    ('cross-entropy', 2)
     """
 
-    paradigm: str
-    loss: str = "cross-entropy"
+    paradigm: str | Paradigm | None
+    loss: str | SegmentLoss | None = "cross-entropy"
     classes: int = 2
     segments: float = 10
     alpha: float = 1
     beta: float = 1
+    params: tuple = ()
+    expr: sp.Expr | None = None
 
     def __post_init__(self):
-        if self.paradigm not in ("soft", "hard", "lvml"):
-            raise ValueError(f"`paradigm` must be one of soft, hard, lvml, got {self.paradigm!r}")
-        if self.loss not in LOSS_NAMES:
-            raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES)}, got {self.loss!r}")
+        set_field = functools.partial(object.__setattr__, self)
+        if self.expr is not None:
+            if self.paradigm not in (None, "custom") or self.loss not in (None, "cross-entropy"):
+                raise ValueError("`expr` (a whole loss L(u, v)) cannot be combined with `paradigm` or `loss`")
+            if not isinstance(self.expr, sp.Expr):
+                raise TypeError(f"`expr` must be a SymPy expression, got {type(self.expr).__name__}")
+            set_field("paradigm", None)
+            set_field("loss", None)
+            set_field("expr", sym.canonical_symbols(self.expr, "expr", forbidden=("p", "u0", "v0", "t")))
+        else:
+            entry = check_paradigm(self.paradigm)
+            set_field("paradigm", entry.name if PARADIGMS.get(entry.name) == entry else entry)
+            if isinstance(self.loss, SegmentLoss):
+                if self.loss.name != "custom":
+                    set_field("loss", self.loss.name)
+            elif self.loss in LOSS_ALIASES:
+                name, classes = LOSS_ALIASES[self.loss]
+                set_field("loss", name)
+                set_field("classes", classes)
+            elif self.loss not in LOSS_NAMES:
+                raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES + tuple(LOSS_ALIASES))} or a SegmentLoss, got {shown(self.loss)}")
+        if isinstance(self.classes, (np.integer,)):
+            set_field("classes", int(self.classes))
         if isinstance(self.classes, bool) or not isinstance(self.classes, (int, sp.Integer)) or self.classes < 2:
             raise ValueError(f"`classes` must be an integer >= 2, got {shown(self.classes)}")
         for label, value, low in (("segments", self.segments, 2.0), ("alpha", self.alpha, 0.0), ("beta", self.beta, 0.0)):
             number = finite(value, label)
             if not (number >= low if label == "segments" else number > low):
                 raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {shown(value)}")
+        set_field("params", _check_params(self.params))
+
+    # -- what the setting is -----------------------------------------------------------
+    @property
+    def scheme(self) -> Paradigm | None:
+        """The :class:`~analytic.paradigms.Paradigm` (``None`` for a whole loss)."""
+        return None if self.paradigm is None else check_paradigm(self.paradigm)
+
+    @property
+    def paradigm_name(self) -> str:
+        """``soft``, ``hard``, ``lvml`` or ``custom``."""
+        return "custom" if self.scheme is None else self.scheme.name
+
+    @property
+    def loss_name(self) -> str:
+        """The loss's name, ``custom`` for a user's segment loss or a whole loss."""
+        return self.loss if isinstance(self.loss, str) else "custom"
+
+    @property
+    def segment_loss(self) -> SegmentLoss | None:
+        """The per-segment loss, symbolic in ``c`` for cross-entropy (``None`` for a whole loss)."""
+        if self.loss is None:
+            return None
+        return self.loss if isinstance(self.loss, SegmentLoss) else by_name(self.loss, sym.c)
+
+    @property
+    def values(self) -> dict:
+        """Symbol -> number for every symbol a derivation of this setting may keep."""
+        numbers = {sym.T: _exact(self.segments), sym.c: sp.Integer(int(self.classes)),
+                   sym.alpha: _exact(self.alpha), sym.beta: _exact(self.beta)}
+        numbers.update({sym.parameter(name): _exact(value) for name, value in self.params})
+        return numbers
+
+    def with_paradigm(self, paradigm: str | Paradigm) -> Setting:
+        """The same setting under another paradigm."""
+        return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params)
 
 
-@dataclass(frozen=True)
+def _check_params(params) -> tuple:
+    if isinstance(params, dict):
+        items = list(params.items())
+    else:
+        try:
+            items = [tuple(item) for item in params]
+        except TypeError:
+            raise TypeError(f"`params` must be a mapping name -> number, got {shown(params)}") from None
+    if len(items) > MAX_PARAMETERS:
+        raise ValueError(f"`params` has more than {MAX_PARAMETERS} entries ({len(items)})")
+    checked = {}
+    for item in items:
+        if len(item) != 2:
+            raise TypeError(f"`params` must be a mapping name -> number, got {shown(params)}")
+        name, value = item
+        key = name.name if isinstance(name, sp.Symbol) else name
+        if not isinstance(key, str) or not key.isidentifier() or key in sym.BY_NAME:
+            raise ValueError(f"`params` name must be a parameter name (not u, v, T, c, alpha, beta, p), got {shown(name)}")
+        if isinstance(value, sp.Expr) and value.is_number:
+            value = _exact(value)
+        checked[key] = value if isinstance(value, (sp.Rational, Fraction)) else finite(value, f"params[{key}]")
+        finite(checked[key], f"params[{key}]")
+    return tuple(sorted(checked.items()))
+
+
+# -- the derivation and its compilation --------------------------------------------------
+def model_derivation(setting: Setting, *, use_cache: bool = True):
+    """The derivation behind ``setting``: symbolic in T, c, alpha, beta and the user's parameters."""
+    if setting.expr is not None:
+        return derive_custom(setting.expr, use_cache=use_cache)
+    return derive(setting.scheme, setting.segment_loss, use_cache=use_cache)
+
+
+@dataclass(frozen=True, eq=False)
 class ReducedModel:
-    """Vectorised functions of one setting (build with :func:`reduced_model`).
+    """A compiled model bound to one setting (build with :func:`reduced_model`).
 
     Attributes
     ----------
     setting : the setting.
-    derivation : the engine's certified derivation it was built from.
+    compiled : the compiled model (shared by every setting of the same model).
+    theta : the numeric parameter vector passed to the compiled functions.
     log_others : :math:`\\log(T - 1)`.
     alpha, beta : the rates as floats.
+    loss_miniser : where the segment loss's own descent from 0 converges (``inf`` if unbounded).
+    minimiser : the margin's limit used by the closed form's coordinate (``inf`` when
+        not known in advance, e.g. soft attention).
     """
 
     setting: Setting
-    derivation: object
+    compiled: CompiledModel
+    theta: tuple
     log_others: float
     alpha: float
     beta: float
-    _rates_pq: tuple
-    _jacobian_pq: tuple
-    _loss_pq: object
-    _invariant: object
-    _margin_part: object
-    _by_side: dict
+    loss_minimiser: float
     minimiser: float
+    _by_side: dict
+
+    @property
+    def derivation(self):
+        """The symbolic derivation (substitute :attr:`Setting.values` for this setting's numbers)."""
+        return self.compiled.derivation
+
+    @property
+    def has_attention(self) -> bool:
+        """Whether the model has a foreground attention p (a whole loss L(u, v) has none)."""
+        return not self.compiled.whole_loss
 
     # -- attention -----------------------------------------------------------------
     def attention(self, u):
         """:math:`p = \\sigma(u - \\log(T - 1))`, and :math:`q = 1 - p` computed directly."""
+        if not self.has_attention:
+            raise ValueError("a whole loss L(u, v) has no attention p: use u and v")
         x = np.asarray(u, dtype=float) - self.log_others
         return expit(x), expit(-x)
+
+    def _state(self, u):
+        return self.attention(u) if self.has_attention else (np.asarray(u, dtype=float),)
 
     # -- flow ----------------------------------------------------------------------
     def flow(self, u, v):
         """:math:`(\\dot u, \\dot v)` at arrays ``u``, ``v``."""
-        p, q = self.attention(u)
+        state = self._state(u)
         v = np.asarray(v, dtype=float)
-        shape = np.broadcast(p, v).shape  # a rate free of p or v still gets the full shape
-        du, dv = self._rates_pq
-        return np.broadcast_to(du(p, q, v), shape), np.broadcast_to(dv(p, q, v), shape)
+        shape = np.broadcast(state[0], v).shape  # a rate free of p or v still gets the full shape
+        du, dv = self.compiled.functions["rates"]
+        return np.broadcast_to(du(*state, v, *self.theta), shape), np.broadcast_to(dv(*state, v, *self.theta), shape)
 
     def jacobian(self, u, v):
         """The 2x2 Jacobian of the flow at a point (for implicit ODE methods)."""
-        p, q = self.attention(u)
-        (dfu_dp, dfu_dq, dfu_dv), (dfv_dp, dfv_dq, dfv_dv) = self._jacobian_pq
+        state = self._state(u)
+        rows = self.compiled.functions["jacobian"]
+        if not self.has_attention:
+            return np.array([[float(f(*state, v, *self.theta)) for f in row] for row in rows], dtype=float)
+        p, q = state
         pq = p * q  # dp/du = pq, dq/du = -pq
+        (fu_p, fu_q, fu_v), (fv_p, fv_q, fv_v) = rows
+        arguments = (p, q, v, *self.theta)
         return np.array(
             [
-                [(dfu_dp(p, q, v) - dfu_dq(p, q, v)) * pq, dfu_dv(p, q, v)],
-                [(dfv_dp(p, q, v) - dfv_dq(p, q, v)) * pq, dfv_dv(p, q, v)],
+                [(fu_p(*arguments) - fu_q(*arguments)) * pq, fu_v(*arguments)],
+                [(fv_p(*arguments) - fv_q(*arguments)) * pq, fv_v(*arguments)],
             ],
             dtype=float,
         )
 
     def loss(self, u, v):
         """The reduced loss :math:`L(u, v)`."""
-        p, q = self.attention(u)
-        return self._loss_pq(p, q, np.asarray(v, dtype=float))
+        return self.compiled.functions["loss"](*self._state(u), np.asarray(v, dtype=float), *self.theta)
 
     # -- first integral and closed form ------------------------------------------------
+    @property
+    def has_first_integral(self) -> bool:
+        return "invariant" in self.compiled.functions
+
+    def _need_integral(self):
+        if not self.has_first_integral:
+            raise ValueError(f"no first integral: {self.derivation.message} (use the ode or gd method)")
+
     def invariant(self, u, v):
         """The first integral :math:`I(u, v)`."""
-        return self._invariant(np.asarray(u, dtype=float), np.asarray(v, dtype=float))
+        self._need_integral()
+        return self.compiled.functions["invariant"](np.asarray(u, dtype=float), np.asarray(v, dtype=float), *self.theta)
+
+    def focus_part(self, u):
+        """:math:`A(u)`, with :math:`I = A(u) - B(v)`."""
+        self._need_integral()
+        return self.compiled.functions["focus_part"](np.asarray(u, dtype=float), *self.theta)
 
     def margin_part(self, v):
         """:math:`B(v)`, with :math:`I = A(u) - B(v)`."""
-        return self._margin_part(np.asarray(v, dtype=float))
+        self._need_integral()
+        return self.compiled.functions["margin_part"](np.asarray(v, dtype=float), *self.theta)
 
     def anchor(self, u0: float, v0: float) -> Anchor:
         """The start of a trajectory, in the form :meth:`focus_at` needs."""
+        self._need_integral()
         side = self.side(v0)
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite B(v0) is reported by the callers
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite B(v0) is reported by the callers
             s0 = float(self.coordinate_of_margin(v0, side))
             b0 = float(self.margin_part_s(s0, side))
-        return Anchor(float(u0), float(u0) - self.log_others, b0, side, s0)
+            a0 = float(self.focus_part(u0)) if not self.compiled.softmax_focus else math.nan
+        return Anchor(float(u0), float(u0) - (self.log_others if self.has_attention else 0.0), b0, side, s0, a0)
 
     @property
     def has_two_sides(self) -> bool:
@@ -147,6 +293,9 @@ class ReducedModel:
         """+1 when the margin approaches its limit from below, -1 from above."""
         return 1 if v0 <= self.minimiser or len(self._by_side) == 1 else -1
 
+    def _limit(self):
+        return (self.minimiser,) if self.has_two_sides else ()
+
     def margin_of_coordinate(self, s, side: int):
         r"""The closed form's margin coordinate :math:`s` back to :math:`v`.
 
@@ -154,36 +303,58 @@ class ReducedModel:
         :math:`v = v^* - \mathrm{side}\, e^{-s}`, which resolves the approach
         :math:`v \to v^*` that floating-point :math:`v` cannot; otherwise :math:`v = s`.
         """
-        return self._by_side[side]["v_of_s"](np.asarray(s, dtype=float))
+        return self._by_side[side]["v_of_s"](np.asarray(s, dtype=float), *self._limit())
 
     def coordinate_of_margin(self, v, side: int):
         """Inverse of :meth:`margin_of_coordinate`."""
-        return self._by_side[side]["s_of_v"](np.asarray(v, dtype=float))
+        return self._by_side[side]["s_of_v"](np.asarray(v, dtype=float), *self._limit())
 
     def margin_part_s(self, s, side: int):
         """:math:`B(v(s))` in the margin coordinate."""
-        return self._by_side[side]["margin"](np.asarray(s, dtype=float))
+        return self._by_side[side]["margin"](np.asarray(s, dtype=float), *self._limit(), *self.theta)
 
     def focus_at(self, anchor: Anchor, s, side: int | None = None):
         r""":math:`(u, p, q)` on the trajectory from ``anchor`` at margin coordinate ``s``.
 
-        With :math:`x = u - \log(T-1)` and :math:`\Delta B = B(v) - B(v_0)`, the
-        first integral reads :math:`x + e^{x} = x_0 + e^{x_0} + \Delta B`. For
-        moderate :math:`x_0`, :math:`u = \log(T-1) + \log\omega(z)` with
-        :math:`z = x_0 + e^{x_0} + \Delta B`. For large :math:`x_0`, where
+        Softmax focus part :math:`A(u) = u + e^u/(T-1)` (every built-in paradigm): with
+        :math:`x = u - \log(T-1)` and :math:`\Delta B = B(v) - B(v_0)` the first
+        integral reads :math:`x + e^{x} = x_0 + e^{x_0} + \Delta B`. For moderate
+        :math:`x_0`, :math:`u = \log(T-1) + \log\omega(z)` with
+        :math:`z = x_0 + e^{x_0} + \Delta B`; for large :math:`x_0`, where
         :math:`e^{x_0}` overflows, :math:`\delta = u - u_0` solves
         :math:`e^{-x_0}\delta + \operatorname{expm1}(\delta) = e^{-x_0} \Delta B`
-        (Newton's method), which needs no large exponential. ``side`` selects the
-        side of a finite minimiser that ``s`` refers to (default: the start's).
+        (Newton's method). Any other :math:`A`: its derived inverse, else
+        :math:`A(u) = A(u_0) + \Delta B` solved by safeguarded Newton.
+        ``side`` selects the side of a finite minimiser that ``s`` refers to (default: the start's).
+        For a whole loss ``p`` and ``q`` are ``None``.
         """
         delta_b = np.asarray(self.margin_part_s(s, anchor.side if side is None else side), dtype=float) - anchor.b0
-        if anchor.x0 <= LARGE_FOCUS:
-            z = anchor.x0 + np.exp(anchor.x0) + delta_b
-            omega = wrightomega(z)
-            return self.log_others + log_wright_omega(z, omega), omega / (1 + omega), 1 / (1 + omega)
-        shift = _focus_shift(anchor.x0, delta_b)
-        x = anchor.x0 + shift
-        return anchor.u0 + shift, expit(x), expit(-x)
+        if self.compiled.softmax_focus:
+            if anchor.x0 <= LARGE_FOCUS:
+                z = anchor.x0 + np.exp(anchor.x0) + delta_b
+                omega = wrightomega(z)
+                return self.log_others + log_wright_omega(z, omega), omega / (1 + omega), 1 / (1 + omega)
+            shift = _focus_shift(anchor.x0, delta_b)
+            x = anchor.x0 + shift
+            return anchor.u0 + shift, expit(x), expit(-x)
+        u = self._invert_focus(anchor, anchor.a0 + delta_b)
+        if not self.has_attention:
+            return u, None, None
+        p, q = self.attention(u)
+        return u, p, q
+
+    def _invert_focus(self, anchor: Anchor, level):
+        """:math:`u` with :math:`A(u) = ` ``level``, on the branch through ``anchor.u0``."""
+        functions = self.compiled.functions
+        level = np.asarray(level, dtype=float)
+        with np.errstate(all="ignore"):
+            if "focus_of_level" in functions:
+                return np.asarray(functions["focus_of_level"](level, *self.theta), dtype=float) + 0 * level
+            return _solve_increasing(
+                lambda x: functions["focus_part"](x, *self.theta),
+                lambda x: functions["focus_slope"](x, *self.theta),
+                anchor.u0, anchor.a0, level,
+            )
 
     def time_integrand(self, s, anchor: Anchor):
         r""":math:`dt/ds = (dv/ds) / \dot v` along the trajectory from ``anchor``.
@@ -193,8 +364,9 @@ class ReducedModel:
         """
         s = np.asarray(s, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a non-finite dt/ds is reported by the caller
-            _, p, q = self.focus_at(anchor, s)
-            return self._by_side[anchor.side]["time"](p, q, s)
+            u, p, q = self.focus_at(anchor, s)
+            state = (p, q) if self.has_attention else (u,)
+            return self._by_side[anchor.side]["time"](*state, s, *self._limit(), *self.theta)
 
 
 LARGE_FOCUS = 30.0  # x0 = u0 - log(T - 1) above which the Wright-omega route is replaced by Newton in u - u0
@@ -203,13 +375,14 @@ NEWTON_STEPS = 100
 
 @dataclass(frozen=True)
 class Anchor:
-    """Start of a trajectory: u0, x0 = u0 - log(T - 1), B(v0), the side of the margin's limit, s0."""
+    """Start of a trajectory: u0, x0 = u0 - log(T - 1), B(v0), the side of the margin's limit, s0, A(u0)."""
 
     u0: float
     x0: float
     b0: float
     side: int
     s0: float
+    a0: float = math.nan
 
 
 def _focus_shift(x0: float, delta_b):
@@ -227,69 +400,115 @@ def _focus_shift(x0: float, delta_b):
     return shift
 
 
+BRACKET_DOUBLINGS = 80
+BISECTION_STEPS = 120
+
+
+def _solve_increasing(function, slope, x0: float, f0: float, target):
+    r"""Solve :math:`f(x) = ` ``target`` (vectorised) on the monotone branch of :math:`f` through :math:`(x_0, f_0)`.
+
+    Newton from :math:`x_0` while it converges; points where it does not are
+    bracketed by doubling steps from :math:`x_0` and bisected.
+    """
+    target = np.asarray(target, dtype=float)
+    direction = 1.0 if float(slope(np.float64(x0))) > 0 else -1.0
+    x = np.full(target.shape, float(x0))
+    for _ in range(NEWTON_STEPS):
+        step = (function(x) - target) / slope(x)
+        x = x - step
+        if not np.all(np.isfinite(x)):
+            break
+        if np.all(np.abs(step) <= 4 * np.finfo(float).eps * np.maximum(1.0, np.abs(x))):
+            return x
+    # bracket and bisect (f is monotone in the direction of its slope at x0)
+    want = direction * (target - f0)  # > 0: move right of x0
+    lo = np.full(target.shape, float(x0))
+    hi = lo.copy()
+    width = np.ones(target.shape)
+    for _ in range(BRACKET_DOUBLINGS):
+        hi = x0 + np.sign(want) * width
+        reached = direction * (function(hi) - target) * np.sign(want) >= 0
+        if np.all(reached | (want == 0)):
+            break
+        width = np.where(reached, width, 2 * width)
+    for _ in range(BISECTION_STEPS):
+        middle = (lo + hi) / 2
+        below = direction * (function(middle) - target) * np.sign(want) < 0
+        lo, hi = np.where(below, middle, lo), np.where(below, hi, middle)
+    return np.where(want == 0, x0, (lo + hi) / 2)
+
+
 def reduced_model(setting: Setting) -> ReducedModel:
-    """Build (and cache) the numeric model of ``setting``."""
+    """Build (and cache) the numeric model of ``setting``: derived once per model, compiled once, bound here."""
+    if not isinstance(setting, Setting):
+        raise TypeError(f"`setting` must be a Setting, got {type(setting).__name__}")
     return _build(setting)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def _build(setting: Setting) -> ReducedModel:
-    derivation = derive(
-        setting.paradigm,
-        setting.loss,
-        classes=setting.classes,
-        segments=_exact(setting.segments),
-        alpha=_exact(setting.alpha),
-        beta=_exact(setting.beta),
-    )
-    if derivation.invariant is None:
-        raise ValueError(f"no first integral for {setting}: {derivation.message}")
-    p, v = sym.p, sym.v
-    flow_p = derivation.flow_in_attention
-    rates = [_with_q(expr) for expr in (flow_p.du, flow_p.dv)]
-    loss_pq = _with_q(derivation.loss_in_attention)
-    jacobian = tuple(
-        tuple(numpy_function(sp.diff(rate, x), p, _q, v) for x in (p, _q, v)) for rate in rates
-    )
-    # the margin's own limit is the loss minimiser for hard and LVML attention;
-    # for soft attention it is v*/p at the final attention, not known in advance
-    minimiser = derivation.loss.minimiser if setting.paradigm != "soft" else sp.oo
-    margin = derivation.invariant.margin_part
-    by_side = {}
-    for side in (1, -1) if minimiser.is_finite else (1,):
-        if minimiser.is_finite:
-            v_of_s = minimiser - side * sp.exp(-_s)
-            s_of_v = -sp.log(side * (minimiser - v))
-        else:
-            v_of_s, s_of_v = _s, v
-        by_side[side] = {
-            "v_of_s": numpy_function(v_of_s, _s),
-            "s_of_v": numpy_function(s_of_v, v),
-            "margin": numpy_function(margin.subs(v, v_of_s), _s),
-            "time": numpy_function(sp.cancel(sp.diff(v_of_s, _s) / rates[1].subs(v, v_of_s)), p, _q, _s),
-        }
+    derivation = model_derivation(setting)
+    if derivation.invariant is None and derivation.status != "timeout":
+        # an antiderivative may exist only for particular values (e.g. a temperature of 1/2):
+        # derive this setting with its numbers in place before falling back to ODE/GD only
+        specific = setting_derivation(setting)
+        if specific.invariant is not None:
+            derivation = specific
+    compiled = compiled_model(derivation)
+    values = dict(setting.params)
+    theta = compiled.theta(setting.segments, setting.classes, setting.alpha, setting.beta, values)
+    loss_minimiser = math.inf if compiled.derivation.loss is None else numeric_minimiser(compiled, theta)
+    scheme = setting.scheme
+    # the margin's own limit is the loss minimiser when the segment loss sees v itself
+    # (hard, LVML); for soft attention it is v*/p at the final attention, not known in advance
+    minimiser = loss_minimiser if scheme is not None and scheme.margin_scale == 1 else math.inf
+    by_side = compiled.side_functions(math.isfinite(minimiser)) if compiled.functions.get("margin_expr") is not None else {1: None}
     return ReducedModel(
         setting=setting,
-        derivation=derivation,
+        compiled=compiled,
+        theta=theta,
         log_others=float(np.log(float(setting.segments) - 1)),
         alpha=float(setting.alpha),
         beta=float(setting.beta),
-        _rates_pq=tuple(numpy_function(rate, p, _q, v) for rate in rates),
-        _jacobian_pq=jacobian,
-        _loss_pq=numpy_function(loss_pq, p, _q, v),
-        _invariant=numpy_function(derivation.invariant.expr, sym.u, v),
-        _margin_part=numpy_function(margin, v),
+        loss_minimiser=loss_minimiser,
+        minimiser=minimiser,
         _by_side=by_side,
-        minimiser=float(minimiser),
     )
-
-
-def _with_q(expr: sp.Expr) -> sp.Expr:
-    return expr.subs(1 - sym.p, _q)
 
 
 def _exact(value):
     """Numbers for the engine: ints and SymPy numbers as they are, floats exactly by repr."""
     if isinstance(value, float):
         return sp.Rational(repr(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, (np.floating, np.integer)):
+        return _exact(value.item())
+    if isinstance(value, int):
+        return sp.Integer(value)
     return value
+
+
+def compiled_parameters(setting: Setting) -> tuple:
+    """The user parameters the model of ``setting`` needs values for (found without deriving)."""
+    if setting.expr is not None:
+        return sym.parameters_of(setting.expr)
+    found = set(sym.parameters_of(setting.segment_loss.expr)) | set(sym.parameters_of(setting.scheme.aggregation))
+    return tuple(sorted(found, key=lambda s: s.name))
+
+
+def setting_derivation(setting: Setting):
+    """The derivation with this setting's numbers in place (for reports that print per-setting formulas).
+
+    The numeric paths never need it: they use the symbolic derivation compiled once.
+    """
+    if setting.expr is not None:
+        expr = setting.expr.subs({s: v for s, v in setting.values.items() if s not in (sym.alpha, sym.beta)})
+        return derive_custom(expr, alpha=_exact(setting.alpha), beta=_exact(setting.beta))
+    loss = setting.segment_loss
+    numbers = {s: v for s, v in setting.values.items() if s not in (sym.T, sym.alpha, sym.beta)}
+    if isinstance(setting.loss, str):
+        loss = by_name(setting.loss, int(setting.classes))
+    elif numbers:
+        loss = SegmentLoss(loss.name, loss.expr.subs(numbers), None if loss.minimiser is None else loss.minimiser.subs(numbers))
+    return derive(setting.scheme, loss, segments=_exact(setting.segments), alpha=_exact(setting.alpha), beta=_exact(setting.beta))

@@ -29,7 +29,7 @@ STIFF_STEPS = 4.0  # max_step in units of the margin's relaxation time 1/beta
 
 def stable_max_step(model: ReducedModel) -> float:
     """``max_step`` keeping explicit methods stable near a finite loss minimiser."""
-    return STIFF_STEPS / model.beta if model.derivation.loss.minimiser.is_finite else np.inf
+    return STIFF_STEPS / model.beta if np.isfinite(model.loss_minimiser) else np.inf
 
 
 def ode_trajectory(
@@ -63,6 +63,6 @@ def ode_trajectory(
     )
     status = Status.OK if solution.success else Status.FAILED
     u, v = solution.y
-    p, _ = model.attention(u)
+    p = model.attention(u)[0] if model.has_attention else None
     extras = {"dense": solution.sol, "nfev": solution.nfev, "njev": solution.njev, "events": solution.t_events}
     return Trajectory(solution.t, u, v, p, "ode", status, solution.message, extras=extras)

@@ -44,11 +44,11 @@ def preset_values(name: str) -> dict:
     }
 
 
-def setting_from(values, paradigm: str, loss: str | None = None):
-    """The numeric :class:`~trajectories.model.Setting` of ``values`` for ``paradigm`` (and ``loss``)."""
+def setting_from(values, paradigm, loss=None, params=()):
+    """The numeric :class:`~trajectories.model.Setting` of ``values`` for ``paradigm`` (and ``loss``, ``params``)."""
     from .model import Setting
 
-    return Setting(paradigm, loss or values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"])
+    return Setting(paradigm, loss or values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"], params)
 
 
 def preset(name: str) -> Preset:

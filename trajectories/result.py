@@ -24,7 +24,8 @@ class Trajectory:
     Attributes
     ----------
     t, u, v, p : numpy.ndarray
-        Time, focus logit, margin and foreground attention, one entry per point.
+        Time, focus logit, margin and foreground attention, one entry per point
+        (``p`` is ``None`` for a whole loss L(u, v), which has no attention).
     method : str
         ``"closed"``, ``"ode"``, ``"gd"`` or ``"full"``.
     status : Status
@@ -54,5 +55,7 @@ class Trajectory:
         return self.status is Status.OK
 
     def rows(self):
-        """``(t, u, v, p)`` tuples, for CSV."""
+        """``(t, u, v, p)`` tuples, for CSV (``(t, u, v)`` for a whole loss, which has no attention)."""
+        if self.p is None:
+            return zip(self.t.tolist(), self.u.tolist(), self.v.tolist())
         return zip(self.t.tolist(), self.u.tolist(), self.v.tolist(), self.p.tolist())

@@ -33,6 +33,7 @@ from analytic.special import WrightOmega, dilog, numpy_functions
 EULER_GAMMA = 0.57721566490153286061
 SERIES_RADIUS = 0.5  # |x| below which Ei(x) - log|x| is summed as a series
 SERIES_TERMS = 30  # enough for 1e-17 relative at |x| = 0.5
+STATE_NAMES = frozenset({"u", "v", "s", "p", "q", "S"})  # variables (not parameters) of the compiled functions
 
 
 class LogWrightOmega(sp.Function):
@@ -92,7 +93,9 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
     )
     expr = expr.replace(lambda e: isinstance(e, sp.log) and _exp_plus_positive(e.args[0]) is not None, _log_add_exp)
     expr = expr.replace(lambda e: isinstance(e, sp.polylog) and _negative_exponential(e) is not None, _dilog_neg_exp)
-    return optimize(expr, [log1p_opt, expm1_opt])
+    # term by term: optimize() on a whole sum may put it over a common denominator
+    # (e^{2s} e^{-s} overflows where e^{s} does not)
+    return sp.Add(*(optimize(term, [log1p_opt, expm1_opt]) for term in sp.Add.make_args(expr)))
 
 
 def log_abs(x: sp.Expr) -> sp.Expr:
@@ -127,7 +130,7 @@ def _exp_plus_positive(argument: sp.Expr):
     if len(exponentials) != 1:
         return None
     rest = argument - exponentials[0]
-    if rest.free_symbols or not is_positive(rest):
+    if any(symbol.name in STATE_NAMES for symbol in rest.free_symbols) or not is_positive(rest):
         return None
     return exponentials[0].args[0], rest
 
@@ -136,10 +139,12 @@ def _negative_exponential(e):
     """For Li2(-C e^{E}) with C > 0 a number: log C + E, else None."""
     if e.args[0] != 2:
         return None
-    coefficient, rest = (-e.args[1]).as_independent(*e.args[1].free_symbols, as_Add=False)
-    if not isinstance(rest, sp.exp) or not coefficient.is_number or not coefficient.is_positive:
+    factors = sp.Mul.make_args(-e.args[1])
+    exponentials = [f for f in factors if isinstance(f, sp.exp)]
+    coefficient = sp.Mul(*(f for f in factors if not isinstance(f, sp.exp)))
+    if not exponentials or not is_positive(coefficient):
         return None
-    return sp.log(coefficient) + rest.args[0]
+    return sp.log(coefficient) + sp.Add(*(f.args[0] for f in exponentials))
 
 
 def _dilog_neg_exp(e):

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 import sympy as sp
 
 from analytic import LOSS_NAMES, PARADIGMS, derive, derive_custom
+from analytic import cache
 from analytic import symbols as sym
-from analytic.losses import by_name, custom
+from analytic.losses import LOSS_ALIASES, by_name, custom
+from analytic.paradigms import SEGMENT, Paradigm, custom_paradigm
 from analytic.parsing import parse_expression, parse_number
 from analytic.report import derivation_text
 
@@ -38,7 +40,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- argument types --------------------------------------------------------------------
-def _classes(text: str) -> int:
+def _classes(text: str):
+    if text == sym.c.name:
+        return sym.c  # kept symbolic by derive; numeric commands refuse it
     return _integer("classes", 2)(text)
 
 
@@ -59,6 +63,9 @@ def _number(label: str, minimum: float, inclusive: bool):
     """An exact number (fractions allowed) above ``minimum``."""
 
     def parse(text: str) -> sp.Expr:
+        own = SYMBOL_OPTIONS.get(label)
+        if own is not None and text == own.name:
+            return own  # kept symbolic by derive; numeric commands refuse it
         try:
             value = parse_number(text, label=label)
         except (ValueError, TypeError) as error:
@@ -101,11 +108,35 @@ def _switch(text: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _param(text: str):
+    name, equals, value = text.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"must be NAME=VALUE (e.g. tau=1/2), got {text!r}")
+    if name in sym.BY_NAME:
+        raise argparse.ArgumentTypeError(f"{name} is a setting symbol, not a parameter (use its own option), got {text!r}")
+    try:
+        number = parse_number(value.strip(), label=f"param {name}")
+    except (ValueError, TypeError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return name, number
+
+
+SYMBOL_OPTIONS = {"segments": sym.T, "alpha": sym.alpha, "beta": sym.beta}
+
+
 # --- shared options -------------------------------------------------------------------
-def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True) -> None:
+def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True, custom: bool = True) -> None:
     """--preset and the setting; explicit options override the preset's values."""
-    parser.add_argument("--preset", choices=("paper", "small"), default=None, help="paper or small (SETTING.md section 6)")
-    parser.add_argument("--loss", default=None, help="per-segment loss: " + ", ".join(LOSS_NAMES))
+    parser.add_argument("--preset", choices=("paper", "small"), default=None, help="paper or small (see docs/setting.rst)")
+    parser.add_argument("--loss", default=None, help="per-segment loss: " + ", ".join(LOSS_NAMES + tuple(LOSS_ALIASES)))
+    if custom:
+        parser.add_argument("--segment-loss", dest="segment_loss", default=None,
+                            help='a custom per-segment loss "l(v)", e.g. "log(1+exp(-v/tau))" (other names are parameters)')
+        parser.add_argument("--aggregate", default=None,
+                            help='a custom paradigm: aggregation of l(.) in p and v, e.g. "(p*l(v)^2 + (1-p)*l(0)^2)^(1/2)"')
+        parser.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                            help="value of a parameter of a custom expression (repeatable; fractions allowed)")
     parser.add_argument("--classes", type=_classes, default=None, help="classes of the cross-entropy loss")
     parser.add_argument("--segments", type=_number("segments", 2, True), default=None, help="T >= 2")
     parser.add_argument("--alpha", type=_number("alpha", 0, False), default=None, help="focus rate > 0, e.g. 1/1000")
@@ -113,6 +144,52 @@ def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True) 
     if start:
         parser.add_argument("--u0", type=_real("u0"), default=None, help="start focus logit")
         parser.add_argument("--v0", type=_real("v0"), default=None, help="start margin")
+
+
+def custom_parts(args) -> dict:
+    """The custom expressions of the command line, parsed (no eval) and checked for contradictions."""
+    parts = {"segment_loss": None, "aggregate": None, "expr": None, "params": dict(getattr(args, "param", []) or [])}
+    names = [name for name, _ in getattr(args, "param", []) or []]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UsageError(f"argument --param: {repeated[0]} is given more than once")
+    expr_text = getattr(args, "expr", None)
+    if expr_text is not None:
+        for option, given in (("--paradigm", getattr(args, "paradigm", None) not in (None, "all")),
+                              ("--aggregate", getattr(args, "aggregate", None) is not None),
+                              ("--segment-loss", getattr(args, "segment_loss", None) is not None),
+                              ("--loss", getattr(args, "loss", None) is not None)):
+            if given:
+                raise UsageError(f"argument --expr: a whole loss L(u, v) cannot be combined with {option}")
+        parts["expr"] = _parsed(expr_text, EXPR_SYMBOLS, "--expr")
+    if getattr(args, "aggregate", None) is not None:
+        if getattr(args, "paradigm", None) not in (None, "all"):
+            raise UsageError("argument --aggregate: a custom paradigm cannot be combined with --paradigm")
+        try:
+            parts["aggregate"] = custom_paradigm(
+                _parsed(args.aggregate, {"p": sym.p, "v": sym.v}, "--aggregate", applied={"l": SEGMENT}), args.aggregate
+            )
+        except ValueError as error:
+            raise UsageError(f"argument --aggregate: {error}") from None
+    if getattr(args, "segment_loss", None) is not None:
+        if getattr(args, "loss", None) is not None:
+            raise UsageError("argument --segment-loss: a custom segment loss cannot be combined with --loss")
+        try:
+            parts["segment_loss"] = custom(_parsed(args.segment_loss, LOSS_SYMBOLS, "--segment-loss"))
+        except ValueError as error:
+            raise UsageError(f"argument --segment-loss: {error}") from None
+    return parts
+
+
+EXPR_SYMBOLS = {s.name: s for s in (sym.u, sym.v, sym.T, sym.c, sym.alpha, sym.beta)}
+LOSS_SYMBOLS = {s.name: s for s in (sym.v, sym.T, sym.c, sym.alpha, sym.beta)}
+
+
+def _parsed(text: str, names: dict, label: str, applied=None) -> sp.Expr:
+    try:
+        return parse_expression(text, names, label=label, parameters=True, applied=applied)
+    except (ValueError, TypeError) as error:
+        raise UsageError(f"argument {error}") from None
 
 
 SYMBOLIC_DEFAULTS = {"loss": "cross-entropy", "classes": 2, "segments": sym.T, "alpha": sym.alpha, "beta": sym.beta,
@@ -135,12 +212,35 @@ def resolve(args, default_preset: str | None) -> dict:
     return values
 
 
-def numeric_setting(args, paradigm: str, values: dict):
+def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed: bool = True):
+    """The typed numeric Setting of the command line (custom expressions included)."""
+    from trajectories.model import Setting, compiled_parameters
     from trajectories.presets import setting_from
 
-    _choices(paradigm, PARADIGMS, "paradigm", allow_all=False)
-    _choices(values["loss"], LOSS_NAMES, "loss", allow_all=False)
-    return setting_from(values, paradigm)
+    parts = custom_parts(args)
+    if not custom_allowed and (parts["expr"] is not None or parts["aggregate"] is not None or parts["segment_loss"] is not None):
+        raise UsageError(f"argument --segment-loss/--aggregate/--expr: `{args.command}` runs the built-in models only (use trajectory, compare or milestones)")
+    for label, symbol in (("classes", sym.c), ("segments", sym.T), ("alpha", sym.alpha), ("beta", sym.beta)):
+        if values.get(label) is symbol:
+            raise UsageError(f"argument --{label}: `{args.command}` needs a number, got the symbol {symbol}")
+    if parts["expr"] is not None:
+        setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
+                          parts["params"], expr=parts["expr"])
+    else:
+        scheme = parts["aggregate"] if parts["aggregate"] is not None else paradigm
+        if not isinstance(scheme, Paradigm):
+            _choices(scheme, PARADIGMS, "paradigm", allow_all=False)
+        loss = parts["segment_loss"]
+        if loss is None:
+            _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
+        setting = setting_from(values, scheme, loss, parts["params"])
+    missing = [s.name for s in compiled_parameters(setting) if s.name not in dict(setting.params)]
+    if missing:
+        raise UsageError(f"argument --param: no value for the parameter {missing[0]} (add --param {missing[0]}=VALUE)")
+    unused = sorted(set(dict(setting.params)) - {s.name for s in compiled_parameters(setting)})
+    if unused:
+        raise UsageError(f"argument --param: {unused[0]} is not a parameter of this model")
+    return setting
 
 
 def _choices(value: str, allowed: Sequence[str], label: str, allow_all: bool = True) -> list[str]:
@@ -161,13 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     derive_parser.add_argument("--paradigm", default="all", help="soft, hard, lvml or all (default all)")
     add_setting_options(derive_parser, start=False)
     derive_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
-    derive_parser.add_argument("--segment-loss", default=None, help='a custom per-segment loss "l(v)" for the paradigms')
     derive_parser.add_argument("--budget", type=_number("budget", 0, False), default=None, help="seconds per derivation (default 60)")
     derive_parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    derive_parser.add_argument("--no-cache", dest="no_cache", action="store_true", help="derive afresh (neither read nor write the disk cache)")
     derive_parser.set_defaults(handler=run_derive)
 
     trajectory_parser = commands.add_parser("trajectory", help="one trajectory: closed form, ODE, gradient descent or full model")
-    trajectory_parser.add_argument("--paradigm", required=True, help="soft, hard or lvml")
+    trajectory_parser.add_argument("--paradigm", default=None, help="soft, hard or lvml (or --aggregate / --expr)")
+    trajectory_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
     add_setting_options(trajectory_parser)
     trajectory_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
     trajectory_parser.add_argument("--points", type=_integer("points", 1), default=101, help="output points (default 101)")
@@ -180,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     trajectory_parser.set_defaults(handler=run_trajectory)
 
     compare_parser = commands.add_parser("compare", help="closed form vs ODE vs gradient descent vs full model")
-    compare_parser.add_argument("--paradigm", required=True, help="soft, hard or lvml")
+    compare_parser.add_argument("--paradigm", default=None, help="soft, hard or lvml (or --aggregate / --expr)")
+    compare_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
     add_setting_options(compare_parser)
     compare_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
     compare_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
@@ -236,25 +338,29 @@ def build_parser() -> argparse.ArgumentParser:
 def run_derive(args) -> int:
     values = resolve(args, None)
     rates = {"alpha": values["alpha"], "beta": values["beta"]}
-    budget = {} if args.budget is None else {"budget": float(args.budget)}
-    if args.expr is not None:
-        try:
-            expr = parse_expression(args.expr, {"u": sym.u, "v": sym.v}, label="--expr")
-        except ValueError as error:
-            raise UsageError(f"argument {error}") from None
-        derivations = [derive_custom(expr, **rates, **budget)]
+    options = {"use_cache": not args.no_cache}
+    if args.budget is not None:
+        options["budget"] = float(args.budget)
+    parts = custom_parts(args)
+    given = {sym.parameter(name): value for name, value in parts["params"].items()}
+    if parts["expr"] is not None:
+        expr = _with_values(parts["expr"], given, "--expr")
+        expr = expr.subs({s: values[key] for key, s in (("classes", sym.c), ("segments", sym.T)) if values.get(key) is not None})
+        derivations = [derive_custom(expr, **rates, **options)]
     else:
-        paradigms = _choices(args.paradigm, PARADIGMS, "paradigm")
-        if args.segment_loss is not None:
-            try:
-                ell = parse_expression(args.segment_loss, {"v": sym.v}, label="--segment-loss")
-            except ValueError as error:
-                raise UsageError(f"argument {error}") from None
-            losses = [custom(ell)]
+        if parts["aggregate"] is not None:
+            scheme = parts["aggregate"]
+            paradigms = [custom_paradigm(_with_values(scheme.aggregation, given, "--aggregate"), scheme.text)]
         else:
-            losses = [by_name(name, values["classes"]) for name in _choices(values["loss"], LOSS_NAMES, "loss")]
+            paradigms = _choices(args.paradigm, PARADIGMS, "paradigm")
+        if parts["segment_loss"] is not None:
+            ell = parts["segment_loss"].expr.subs(sym.c, values["classes"])
+            losses = [custom(_with_values(ell, given, "--segment-loss"))]
+        else:
+            names = _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss")
+            losses = [by_name(name, values["classes"]) for name in names if name in LOSS_NAMES or len(names) == 1]
         derivations = [
-            derive(paradigm, loss, segments=values["segments"], **rates, **budget) for loss in losses for paradigm in paradigms
+            derive(paradigm, loss, segments=values["segments"], **rates, **options) for loss in losses for paradigm in paradigms
         ]
     if args.format == "json":
         print(json.dumps([d.to_dict() for d in derivations], indent=2))
@@ -263,6 +369,15 @@ def run_derive(args) -> int:
     else:
         print("\n\n".join(derivation_text(d) for d in derivations))
     return 0
+
+
+def _with_values(expr: sp.Expr, given: dict, label: str) -> sp.Expr:
+    """``expr`` with the --param values in place; a value for a name it does not use is an error."""
+    names = {s.name for s in sym.parameters_of(expr)}
+    for symbol in given:
+        if symbol.name not in names:
+            raise UsageError(f"argument --param: {symbol.name} is not a parameter of {label} (its parameters: {', '.join(sorted(names)) or 'none'})")
+    return expr.subs(given)
 
 
 def run_trajectory(args) -> int:
@@ -274,7 +389,7 @@ def run_trajectory(args) -> int:
     from validation.compare import full_variant_for
 
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, args.paradigm, values)
+    setting = numeric_setting(args, _paradigm_or_custom(args), values)
     u0, v0 = values["u0"], values["v0"]
     t_end = float(args.t_end)
     lr = DEFAULT_LR if args.lr is None else float(args.lr)
@@ -313,13 +428,37 @@ def run_trajectory(args) -> int:
     if not result.ok:
         raise UsageError(f"{args.method}: {result.status.value}: {result.message}")
     if args.format == "json":
-        print(json.dumps({"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist(), "p": result.p.tolist(),
-                          "method": result.method, "message": result.message}))
+        record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
+        if result.p is not None:
+            record["p"] = result.p.tolist()
+        record.update({"method": result.method, "message": result.message, "model": model_description(setting)})
+        print(json.dumps(record))
     else:
-        print("t,u,v,p")
+        print("t,u,v,p" if result.p is not None else "t,u,v")
         for row in result.rows():
             print(",".join(repr(float(x)) for x in row))
     return 0
+
+
+def model_description(setting) -> dict:
+    """Names and expressions of a setting's model, for JSON output (custom models show their expression)."""
+    description = {"paradigm": setting.paradigm_name, "loss": setting.loss_name}
+    if setting.expr is not None:
+        description["expression"] = str(setting.expr)
+    else:
+        if setting.scheme.is_custom:
+            description["aggregate"] = setting.scheme.text
+        if setting.loss_name == "custom":
+            description["segment_loss"] = str(setting.segment_loss.expr)
+    if setting.params:
+        description["params"] = {name: float(value) for name, value in setting.params}
+    return description
+
+
+def _paradigm_or_custom(args):
+    if args.paradigm is None and args.aggregate is None and args.expr is None:
+        raise UsageError("argument --paradigm: required (or a custom model with --aggregate or --expr)")
+    return args.paradigm
 
 
 def _whole(value, label: str) -> int:
@@ -333,7 +472,7 @@ def run_compare(args) -> int:
     from validation.compare import compare, comparison_latex, comparison_text
 
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, args.paradigm, values)
+    setting = numeric_setting(args, _paradigm_or_custom(args), values)
     comparison = compare(setting, values["u0"], values["v0"], float(args.t_end))
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2))
@@ -362,7 +501,7 @@ def run_best_switch(args) -> int:
     if not target < 1:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values)
+    setting = numeric_setting(args, "soft", values, custom_allowed=False)
     best = best_switch(setting, target, args.after, values["u0"], values["v0"])
     record = {
         "p_s": best.attention, "time": best.time, "soft_time": best.soft_time,
@@ -386,7 +525,7 @@ def run_growth(args) -> int:
     from validation.growth import growth_table
 
     values = resolve(args, NUMERIC_PRESET)
-    checks = growth_table(numeric_setting(args, "soft", values), values["u0"], values["v0"])
+    checks = growth_table(numeric_setting(args, "soft", values, custom_allowed=False), values["u0"], values["v0"])
     if args.format == "json":
         print(json.dumps([check.to_dict() for check in checks], indent=2))
     elif args.format == "latex":
@@ -413,7 +552,7 @@ def run_signature(args) -> int:
     from validation.signature import signature
 
     values = resolve(args, NUMERIC_PRESET)
-    _choices(values["loss"], LOSS_NAMES, "loss", allow_all=False)
+    numeric_setting(args, "soft", values, custom_allowed=False)
     table = signature(values["loss"], values["classes"], values["beta"])
     print(json.dumps(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
     return 0
@@ -424,7 +563,7 @@ def run_paper(args) -> int:
     from validation.paradigms import milestone_report
 
     values = resolve(args, "paper")
-    setting = numeric_setting(args, "soft", values)
+    setting = numeric_setting(args, "soft", values, custom_allowed=False)
     report = milestone_report(setting, values["u0"], values["v0"], _targets(DEFAULT_TARGETS), values["horizon"] or 1e3)
     table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")
     result = write_paper(args.out, values, horizon=values["horizon"] or 1e3, pdf=args.pdf, force=args.force, milestones_table=table)
@@ -462,7 +601,7 @@ def run_figures(args) -> int:
     from validation.figures import write_figures
 
     values = resolve(args, NUMERIC_PRESET)
-    numeric_setting(args, "soft", values)  # validate before any directory is created
+    numeric_setting(args, "soft", values, custom_allowed=False)  # validate before any directory is created
     written = write_figures(args.out, values, force=args.force)
     print("\n".join(str(path) for path in written))
     return 0

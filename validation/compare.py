@@ -53,8 +53,8 @@ class Comparison:
 
     def to_dict(self) -> dict:
         return {
-            "paradigm": self.setting.paradigm,
-            "loss": self.setting.loss,
+            "paradigm": self.setting.paradigm_name,
+            "loss": self.setting.loss_name,
             "classes": self.setting.classes,
             "segments": json_number(self.setting.segments),
             "alpha": json_number(self.setting.alpha),
@@ -88,9 +88,8 @@ def invariant_drift(model, u, v) -> float:
     that conditioning.
     """
     u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
-    limit = model.derivation.loss.minimiser
-    if limit.is_finite and model.setting.paradigm != "soft":
-        keep = np.abs(v - float(limit)) >= CONDITIONED
+    if np.isfinite(model.minimiser):
+        keep = np.abs(v - model.minimiser) >= CONDITIONED
         u, v = u[keep], v[keep]
     values = model.invariant(u, v)
     return float(np.max(np.abs(values - values[0])) / max(1.0, abs(values[0])))
@@ -154,6 +153,8 @@ def full_variant_for(setting: Setting) -> str | None:
     beta = 1/(c - 1); the binary model any margin loss (logistic for
     cross-entropy, so c = 2) at alpha = |mu_f|^2, beta = |mu_c|^2.
     """
+    if setting.expr is not None or setting.scheme.full is None or not isinstance(setting.loss, str):
+        return None  # custom models have only the reduced model
     c = setting.classes
     alpha, beta = sp.nsimplify(setting.alpha), sp.nsimplify(setting.beta)
     symmetric_rates = alpha == sp.Rational(1, c) and beta == sp.Rational(1, c - 1)

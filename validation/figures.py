@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from analytic.paradigms import PARADIGMS as REGISTRY
+
 import dataclasses
 from pathlib import Path
 
@@ -60,8 +62,8 @@ def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
 
 
 def phase_portrait(values: dict, horizon: float):
-    figure, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), sharey=True, layout="constrained")
-    for axis, paradigm in zip(axes, ("soft", "hard", "lvml")):
+    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 2.8), sharey=True, layout="constrained")
+    for axis, paradigm in zip(axes, tuple(REGISTRY), strict=True):
         model = reduced_model(setting_from(values, paradigm))
         run = closed_trajectory(model, values["u0"], values["v0"], horizon, CURVE_POINTS)
         u_range = (min(run.u.min(), values["u0"]) - 1, run.u.max() + 1)
@@ -84,7 +86,7 @@ def phase_portrait(values: dict, horizon: float):
 
 def attention_curves(values: dict, horizon: float):
     figure, axis = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
-    models = {paradigm: reduced_model(setting_from(values, paradigm)) for paradigm in ("soft", "hard", "lvml")}
+    models = {paradigm: reduced_model(setting_from(values, paradigm)) for paradigm in tuple(REGISTRY)}
     reached = {name: milestones(model, values["u0"], values["v0"], TARGETS, horizon) for name, model in models.items()}
     first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
     times = _log_times(horizon, first)
@@ -129,7 +131,7 @@ def paper_uv():
     paper = preset("paper")
     values = preset_values("paper")
     figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
-    for paradigm in ("soft", "hard", "lvml"):
+    for paradigm in tuple(REGISTRY):
         run = closed_trajectory(reduced_model(setting_from(values, paradigm)), paper.u0, paper.v0, paper.horizon, 401)
         left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
         right.plot(run.t, run.v, color=COLOURS[paradigm], label=NAMES[paradigm])
@@ -144,9 +146,9 @@ def paper_uv():
 
 def incentive_figure(values: dict):
     times = np.logspace(-2, 4, 120)
-    figure, axes = plt.subplots(1, 3, figsize=(7.0, 2.8), sharey=True, layout="constrained")
+    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 2.8), sharey=True, layout="constrained")
     shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
-    for axis, paradigm in zip(axes, ("soft", "hard", "lvml")):
+    for axis, paradigm in zip(axes, tuple(REGISTRY), strict=True):
         for attention, shade in zip(DEFAULT_ATTENTIONS, shades):
             curve, limit = incentive_curve(paradigm, values["loss"], values["classes"], values["beta"], attention, times)
             line = axis.plot(times, curve, color=COLOURS[paradigm], alpha=shade, label=f"$p = {attention:g}$")[0]

@@ -9,7 +9,6 @@ limit :math:`(u_\infty, v_\infty)` is computed from the closed-form trajectory
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +19,8 @@ from scipy.optimize import brentq
 from analytic.growth import GrowthLaw, growth_law
 from analytic.symbols import t as t_symbol
 from trajectories.closed import closed_focus
-from trajectories.model import Setting, reduced_model
+from analytic.paradigms import PARADIGMS
+from trajectories.model import Setting, reduced_model, setting_derivation
 
 CHECK_TIMES = (1e2, 1e4, 1e6, 1e8)
 
@@ -54,7 +54,7 @@ class GrowthCheck:
 def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK_TIMES) -> GrowthCheck:
     """Integrate to max(times) and compare with the growth law."""
     model = reduced_model(setting)
-    law = growth_law(model.derivation)
+    law = growth_law(setting_derivation(setting))
     if law is None:
         raise ValueError(f"no growth law could be derived for {setting}")
     run = solve_ivp(
@@ -86,7 +86,7 @@ def _evaluate(expr: sp.Expr, setting: Setting, times) -> np.ndarray:
 def finite_limits(setting: Setting, u0: float, v0: float) -> tuple[float, float]:
     r""":math:`(u_\infty, v_\infty)` of stalled soft attention: :math:`p(U(v))\,v = v^*` along the trajectory."""
     model = reduced_model(setting)
-    target = float(model.derivation.loss.minimiser)
+    target = model.loss_minimiser
 
     def excess(v):
         _, p = closed_focus(model, [v], u0, v0)
@@ -102,4 +102,4 @@ def finite_limits(setting: Setting, u0: float, v0: float) -> tuple[float, float]
 
 def growth_table(setting: Setting, u0: float = 0.0, v0: float = 0.0) -> list[GrowthCheck]:
     """All three paradigms for one loss."""
-    return [check_growth(dataclasses.replace(setting, paradigm=paradigm), u0, v0) for paradigm in ("soft", "hard", "lvml")]
+    return [check_growth(setting.with_paradigm(paradigm), u0, v0) for paradigm in PARADIGMS]

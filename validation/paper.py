@@ -16,6 +16,8 @@ compared with the expression it came from before the files are written.
 
 from __future__ import annotations
 
+from analytic.paradigms import PARADIGMS as REGISTRY
+
 import re
 import shutil
 import subprocess
@@ -35,7 +37,7 @@ from .files import commit, prepare_directory, write_text
 from .latex_read import read_latex
 
 LOSSES = ("cross-entropy", "square", "exponential")
-PARADIGMS = ("soft", "hard", "lvml")
+PARADIGMS = tuple(REGISTRY)
 OVERFULL_LIMIT = 5.0  # pt
 MACROS = r"""% Notation of the attention-dynamics toolkit (SETTING.md section 5).
 \newcommand{\Lsoft}{L_{\mathrm{soft}}}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -10,7 +9,9 @@ from trajectories.hybrid import hybrid_milestones
 from trajectories.milestones import Milestone, milestones, ode_milestones
 from trajectories.model import Setting, reduced_model
 
-PARADIGM_NAMES = ("soft", "hard", "lvml")
+from analytic.paradigms import PARADIGMS
+
+PARADIGM_NAMES = tuple(PARADIGMS)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class MilestoneReport:
     def text(self) -> str:
         s = self.setting
         lines = [
-            f"attention milestones: {s.loss} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
+            f"attention milestones: {s.loss_name} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
             f" start ({self.u0:g}, {self.v0:g}), horizon t <= {self.horizon:g}",
             f"{'':>22}" + "".join(f"{'p = ' + format_target(x):>16}" for x in self.targets),
         ]
@@ -108,18 +109,23 @@ def _latex_name(name: str) -> str:
 
 
 def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: float, hybrids=(), *, check: bool = False) -> MilestoneReport:
-    """Milestones of the three paradigms and the given hybrids (closed form)."""
+    """Milestones of every registered paradigm (and the setting's custom one), and the given hybrids (closed form)."""
+    if setting.scheme is None:
+        raise ValueError("`setting` is a whole loss L(u, v): it has no attention, so no attention milestones")
+    schemes = {name: setting.with_paradigm(name) for name in PARADIGMS}
+    if setting.scheme.is_custom:
+        schemes["custom"] = setting
     rows = {}
-    for paradigm in PARADIGM_NAMES:
-        rows[paradigm] = milestones(reduced_model(dataclasses.replace(setting, paradigm=paradigm)), u0, v0, targets, horizon)
+    for name, each in schemes.items():
+        rows[name] = milestones(reduced_model(each), u0, v0, targets, horizon)
     for switch in hybrids:
         rows[switch.label] = hybrid_milestones(setting, switch, u0, v0, targets, horizon)
     worst = None
     if check:
         worst = 0.0
-        for paradigm in PARADIGM_NAMES:
-            model = reduced_model(dataclasses.replace(setting, paradigm=paradigm))
-            for closed, event in zip(rows[paradigm], ode_milestones(model, u0, v0, targets, horizon)):
+        for name, each in schemes.items():
+            model = reduced_model(each)
+            for closed, event in zip(rows[name], ode_milestones(model, u0, v0, targets, horizon)):
                 if closed.time is None or event is None:
                     if (closed.time is None) != (event is None):
                         worst = float("inf")

@@ -8,6 +8,8 @@ evaluated along it; its :math:`t \to \infty` limit is the engine's exact limit.
 
 from __future__ import annotations
 
+from analytic.paradigms import PARADIGMS as REGISTRY
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +24,7 @@ from trajectories.stable import numpy_function
 
 DEFAULT_ATTENTIONS = (0.2, 0.4, 0.6, 0.8)
 DEFAULT_TIMES = (0.0, 1.0, 10.0, 100.0, 1000.0)
-PARADIGMS = ("soft", "hard", "lvml")
+PARADIGMS = tuple(REGISTRY)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,216 @@
+r"""Compiled models: one symbolic derivation, lambdified once, parameters as arguments.
+
+A derivation symbolic in the setting (:math:`T`, :math:`c`, :math:`\alpha`,
+:math:`\beta` and the user's parameters) is compiled into vectorised NumPy
+functions of the state *and* the parameters, so one compiled model serves
+every numeric setting of the same model (no re-derivation) and broadcasts over
+arrays of settings. Every function takes the state first, then the parameter
+vector :math:`\theta = (T - 1, c - 1, \alpha, \beta, \text{user parameters...})`
+(:math:`T - 1` and :math:`c - 1` are positive symbols, so the stable rewrites of
+:mod:`trajectories.stable` can prove the signs they need).
+
+For a paradigm model the flow is evaluated in attention form with
+:math:`q = 1 - p` kept separately; for a whole loss :math:`L(u, v)` in
+:math:`(u, v)`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from analytic import symbols as sym
+from analytic.derivation import Derivation
+from analytic.trajectory import LEVEL
+
+from .stable import numpy_function
+
+OTHERS = sp.Symbol("K", positive=True)  # T - 1
+RIVALS = sp.Symbol("C", positive=True)  # c - 1
+LIMIT = sp.Symbol("w", real=True)  # a finite limit v* of the margin (an argument of the finite-side functions)
+Q = sp.Symbol("q", positive=True)  # 1 - p, kept separate for accuracy
+S = sp.Symbol("s", real=True)  # the closed form's margin coordinate
+SETTING_SYMBOLS = (OTHERS, RIVALS, sym.alpha, sym.beta)
+BISECTION_STEPS = 200
+
+
+def _shift(expr: sp.Expr) -> sp.Expr:
+    """Write ``expr`` in T - 1 and c - 1 (positive symbols)."""
+    return expr.subs({sym.T: 1 + OTHERS, sym.c: 1 + RIVALS})
+
+
+@dataclass(eq=False)
+class CompiledModel:
+    """Vectorised functions of one derivation; see the module docstring.
+
+    Attributes
+    ----------
+    derivation : the certified derivation, symbolic in the parameters.
+    parameters : the user's parameter symbols, in argument order (after the setting's four).
+    whole_loss : ``True`` for a user's L(u, v) (no attention), else a paradigm model.
+    softmax_focus : whether the first integral's focus part is
+        :math:`A(u) = u + e^u/(T - 1)` (the Wright-omega closed form applies).
+    """
+
+    derivation: Derivation
+    parameters: tuple
+    whole_loss: bool
+    softmax_focus: bool
+    functions: dict
+    _sides: dict = field(default_factory=dict)
+
+    def theta(self, segments: float, classes: float, alpha: float, beta: float, values: dict) -> tuple:
+        """The parameter vector for numeric values (``values``: user parameter name -> number)."""
+        missing = [s.name for s in self.parameters if s.name not in values]
+        if missing:
+            raise ValueError(f"`params` needs a value for {', '.join(missing)} (e.g. --param {missing[0]}=1)")
+        return (float(segments) - 1, float(classes) - 1, float(alpha), float(beta)) + tuple(
+            float(values[s.name]) for s in self.parameters
+        )
+
+    def side_functions(self, finite_limit: bool) -> dict:
+        """The margin-coordinate functions: ``v = s`` or, towards a finite limit, ``v = v* - side e^{-s}``."""
+        if finite_limit not in self._sides:
+            self._sides[finite_limit] = _side_functions(self, finite_limit)
+        return self._sides[finite_limit]
+
+
+def compile_derivation(derivation: Derivation) -> CompiledModel:
+    """Lambdify ``derivation`` once (milliseconds to a second); see :func:`compiled_model`."""
+    if derivation.invariant is None and derivation.flow is None:
+        raise ValueError(f"no flow to compile: {derivation.message}")
+    parameters = sym.parameters_of(derivation.loss_expr)
+    whole = derivation.is_whole_loss
+    functions = {}
+    if whole:
+        state = (sym.u, sym.v)
+        rates = [_shift(derivation.flow.du), _shift(derivation.flow.dv)]
+        loss = _shift(derivation.loss_expr)
+    else:
+        state = (sym.p, Q, sym.v)
+        rates = [_with_q(_shift(derivation.flow_in_attention.du)), _with_q(_shift(derivation.flow_in_attention.dv))]
+        loss = _with_q(_shift(derivation.loss_in_attention))
+    arguments = SETTING_SYMBOLS + parameters
+    functions["state"] = state
+    functions["rates"] = tuple(numpy_function(rate, *state, *arguments) for rate in rates)
+    functions["rate_exprs"] = tuple(rates)
+    functions["jacobian"] = tuple(
+        tuple(numpy_function(sp.diff(rate, x), *state, *arguments) for x in state) for rate in rates
+    )
+    functions["loss"] = numpy_function(loss, *state, *arguments)
+    softmax = False
+    if derivation.invariant is not None:
+        focus = _shift(derivation.invariant.focus_part)
+        margin = _shift(derivation.invariant.margin_part)
+        functions["invariant"] = numpy_function(focus - margin, sym.u, sym.v, *arguments)
+        functions["focus_part"] = numpy_function(focus, sym.u, *arguments)
+        functions["focus_slope"] = numpy_function(sp.diff(focus, sym.u), sym.u, *arguments)
+        functions["margin_part"] = numpy_function(margin, sym.v, *arguments)
+        functions["margin_expr"] = margin
+        softmax = not whole and sp.simplify(focus - (sym.u + sp.exp(sym.u) / OTHERS)) == 0
+        trajectory = derivation.trajectory
+        if trajectory is not None and not softmax:
+            functions["focus_of_level"] = numpy_function(_shift(trajectory.focus_of_level), LEVEL, *arguments)
+    minimiser = None if derivation.loss is None else derivation.loss.minimiser
+    functions["minimiser"] = minimiser
+    if derivation.loss is not None:
+        functions["segment_slope"] = numpy_function(_shift(sp.diff(derivation.loss.expr, sym.v)), sym.v, *arguments)
+    return CompiledModel(derivation, parameters, whole, bool(softmax), functions)
+
+
+def _side_functions(model: CompiledModel, finite_limit: bool) -> dict:
+    """``v_of_s``, ``s_of_v``, ``margin`` (B in s) and ``time`` (dt/ds) for each side of the limit."""
+    arguments = SETTING_SYMBOLS + model.parameters
+    margin = model.functions["margin_expr"]
+    rate_v = model.functions["rate_exprs"][1]
+    state = model.functions["state"][:-1]  # (p, q) or (u,)
+    by_side = {}
+    known = model.functions["minimiser"]
+    # a limit known symbolically goes in as an expression, so B(v* - side e^{-s}) simplifies
+    # exactly (log|v - v*| -> -s); otherwise it is the argument LIMIT
+    limit = _shift(known) if known is not None and known.is_finite else LIMIT
+    for side in (1, -1) if finite_limit else (1,):
+        if finite_limit:
+            v_of_s, s_of_v = limit - side * sp.exp(-S), -sp.log(side * (limit - sym.v))
+        else:
+            v_of_s, s_of_v = S, sym.v
+        extra = (LIMIT,) if finite_limit else ()
+        by_side[side] = {
+            "v_of_s": numpy_function(v_of_s, S, *extra),
+            "s_of_v": numpy_function(s_of_v, sym.v, *extra),
+            "margin": numpy_function(margin.subs(sym.v, v_of_s), S, *extra, *arguments),
+            "time": numpy_function(sp.cancel(sp.diff(v_of_s, S) / rate_v.subs(sym.v, v_of_s)), *state, S, *extra, *arguments),
+        }
+    return by_side
+
+
+def _with_q(expr: sp.Expr) -> sp.Expr:
+    return expr.subs(1 - sym.p, Q)
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_model(derivation: Derivation) -> CompiledModel:
+    """The compiled model of ``derivation`` (cached per derivation)."""
+    return compile_derivation(derivation)
+
+
+def _underflowed(model: CompiledModel, theta: tuple, where: float, start: float) -> bool:
+    """Whether the segment loss's slope at ``where`` still has the start's sign in 30-digit arithmetic."""
+    import mpmath
+
+    slope = _shift(sp.diff(model.derivation.loss.expr, sym.v))
+    exact = sp.lambdify((sym.v,) + SETTING_SYMBOLS + model.parameters, slope, "mpmath")
+    with mpmath.workdps(30):
+        value = exact(mpmath.mpf(where), *(mpmath.mpf(x) for x in theta))
+    return bool(value != 0 and mpmath.sign(value) == np.sign(start))
+
+
+def numeric_minimiser(model: CompiledModel, theta: tuple) -> float:
+    r"""Where :math:`\dot v = -\ell'(v)` from 0 converges, for numeric parameters.
+
+    The symbolic minimiser when the derivation has one; else the first zero of
+    :math:`\ell'` downhill from 0 (a scan over a growing range, then Brent), or
+    :math:`\pm\infty`.
+    """
+    minimiser = model.functions["minimiser"]
+    if minimiser is not None:
+        if minimiser.free_symbols:
+            value = sp.lambdify(SETTING_SYMBOLS + model.parameters, _shift(minimiser), "math")(*theta)
+            return float(value)
+        return float(minimiser)
+    slope = model.functions["segment_slope"]
+
+    def at(x):
+        with np.errstate(all="ignore"):
+            return float(np.asarray(slope(np.float64(x), *theta)))
+
+    start = at(0.0)
+    if not np.isfinite(start):
+        raise ValueError("the segment loss's slope is not finite at v = 0 for these parameters")
+    if start == 0:
+        return 0.0
+    direction = -1.0 if start > 0 else 1.0
+    previous, width = 0.0, 1e-3
+    while width <= 1e6:
+        grid = direction * np.linspace(previous * direction, width, 64)
+        values = np.array([at(x) for x in grid])
+        sign_change = np.nonzero(np.sign(values) != np.sign(start))[0]
+        if sign_change.size:
+            k = int(sign_change[0])
+            lo, hi = float(grid[k - 1]), float(grid[k])  # the slope keeps its start sign at lo, not at hi
+            for _ in range(BISECTION_STEPS):
+                middle = (lo + hi) / 2
+                if middle in (lo, hi):
+                    break
+                if np.sign(at(middle)) == np.sign(start):
+                    lo = middle
+                else:
+                    hi = middle
+            if _underflowed(model, theta, hi, start):
+                return direction * np.inf  # the slope only rounds to 0 in float64 (e.g. e^{-2v} past v = 355)
+            return hi
+        previous, width = width * direction, width * 10
+    return direction * np.inf
