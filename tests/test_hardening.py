@@ -90,7 +90,8 @@ def test_boundary_settings_work(capsys, segments, classes):
         (lambda: derive("hard", classes=True), "classes"),
         (lambda: derive("hard", loss=3), "loss"),
         (lambda: derive_custom("u + v"), "expr"),
-        (lambda: derive_custom(u + sp.Symbol("w")), "expr"),
+        (lambda: derive_custom(u + sp.Symbol("p")), "expr"),  # p is the attention, not a parameter of L(u, v)
+        (lambda: derive_custom(u + sp.I * v), "expr"),
         (lambda: Setting("soft", segments=1.5), "segments"),
         (lambda: Setting("soft", alpha=sp.Integer(10) ** 400), "alpha"),
         (lambda: Setting("soft", classes=1), "classes"),
