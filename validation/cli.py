@@ -161,7 +161,10 @@ def custom_parts(args) -> dict:
                               ("--loss", getattr(args, "loss", None) is not None)):
             if given:
                 raise UsageError(f"argument --expr: a whole loss L(u, v) cannot be combined with {option}")
-        parts["expr"] = _parsed(expr_text, EXPR_SYMBOLS, "--expr")
+        try:
+            parts["expr"] = sym.canonical_symbols(_parsed(expr_text, EXPR_SYMBOLS, "--expr"), "--expr", forbidden=("p", "u0", "v0", "t"))
+        except ValueError as error:
+            raise UsageError(f"argument {error}") from None
     if getattr(args, "aggregate", None) is not None:
         if getattr(args, "paradigm", None) not in (None, "all"):
             raise UsageError("argument --aggregate: a custom paradigm cannot be combined with --paradigm")
