@@ -162,6 +162,7 @@ NUMPY_FUNCTIONS = {
     "EiMinusLog": ei_minus_log,
     "LogAddExp": np.logaddexp,
     "DilogNegExp": dilog_neg_exp,
+    "expint": lambda order, x: special.expn(order, x),  # E_n(x), integer order (from some integrals of e^{-kv})
 }
 
 
