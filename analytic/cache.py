@@ -5,7 +5,8 @@ A derivation is stored as a pickle under a key that hashes its inputs
 so a change of either is a miss. The directory is ``$ATTENTION_DYNAMICS_CACHE``
 or ``~/.cache/attention-dynamics``; :func:`set_enabled` (the command line's
 ``--no-cache``) or ``ATTENTION_DYNAMICS_CACHE=off`` bypasses it. Only
-derivations that finished (not timed out) are stored; writes are atomic
+derivations with status ``ok`` are stored (a "not found" may depend on a
+SymPy step's time budget or on the hash seed, and must not become permanent); writes are atomic
 (temporary file, then rename), and an unreadable entry is a miss.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import sympy as sp
 
 ENVIRONMENT = "ATTENTION_DYNAMICS_CACHE"
-FORMAT = 1  # bump when the pickled Derivation's shape changes
+FORMAT = 2  # bump when the pickled Derivation's shape or the derivation rules change
 _enabled = True
 
 

@@ -200,7 +200,9 @@ def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache) 
         result = stored
     else:
         result = _derive(*arguments)
-        if result.status != STATUS_TIMEOUT:
+        if result.status == STATUS_OK:
+            # only finished derivations: a "not found" may come from a SymPy step that ran out of
+            # its budget, or whose luck depends on the hash seed, and must not become permanent
             cache.store(name, result)
     if len(_remembered) >= MEMORY_ENTRIES:
         _remembered.clear()

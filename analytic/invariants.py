@@ -32,10 +32,16 @@ SEPARATE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class FirstIntegral:
-    r"""A first integral :math:`I(u, v) = A(u) - B(v)` of the flow."""
+    r"""A first integral :math:`I(u, v) = A(u) - B(v)` of the flow.
+
+    ``quadrature`` names the parts (``"A(u)"``, ``"B(v)"``) that have no
+    antiderivative in closed form: they are kept as definite integrals
+    :math:`\int_{x_0}^{x}` (SymPy ``Integral``) and evaluated numerically.
+    """
 
     focus_part: sp.Expr
     margin_part: sp.Expr
+    quadrature: tuple = ()
 
     @property
     def expr(self) -> sp.Expr:
@@ -95,17 +101,18 @@ def first_integral(flow: Flow, deadline: Deadline | None = None) -> tuple[FirstI
     focus_integrand = 1 / separation.focus_factor
     focus = antiderivative(focus_integrand, u, deadline)
     margin = antiderivative(separation.margin_factor, v, deadline)
-    if focus is None or margin is None:
-        missing = "A(u) = int du/f(u)" if focus is None else "B(v) = int g(v) dv"
-        return None, checks, f"no first integral found: no antiderivative for {missing}"
-    checks.append(check_antiderivative("A'(u) = 1/f(u)", focus.result, focus_integrand, u, deadline))
-    checks.append(check_antiderivative("B'(v) = g(v)", margin.result, separation.margin_factor, v, deadline))
-    scale = sp.expand(focus.result).coeff(u, 1)
+    quadrature = tuple(name for name, found in (("A(u)", focus), ("B(v)", margin)) if found is None)
+    focus_result = focus.result if focus is not None else definite_integral(focus_integrand, u)
+    margin_result = margin.result if margin is not None else definite_integral(separation.margin_factor, v)
+    checks.append(check_antiderivative("A'(u) = 1/f(u)", focus_result, focus_integrand, u, deadline))
+    checks.append(check_antiderivative("B'(v) = g(v)", margin_result, separation.margin_factor, v, deadline))
+    scale = sp.expand(focus_result).coeff(u, 1) if focus is not None else sp.Integer(1)
     if scale == 0 or scale.has(u):
         scale = sp.Integer(1)
     integral = FirstIntegral(
-        tidy(focus.result / scale, u),
-        tidy(separation.coefficient * margin.result / scale, v),
+        tidy(focus_result / scale, u) if focus is not None else focus_result,
+        tidy(separation.coefficient * margin_result / scale, v) if margin is not None else separation.coefficient * margin_result / scale,
+        quadrature,
     )
     def rates(expr):
         return sp.diff(expr, u) * flow.du, sp.diff(expr, v) * flow.dv
@@ -121,4 +128,21 @@ def first_integral(flow: Flow, deadline: Deadline | None = None) -> tuple[FirstI
             deadline=deadline,
         )
     )
+    if quadrature:
+        return integral, checks, f"first integral found; {' and '.join(quadrature)} by quadrature (no antiderivative in closed form)"
     return integral, checks, "first integral found"
+
+
+#: Integration variables of the quadrature parts (bound, so never parameters).
+QUADRATURE_VARIABLES = {u: sp.Symbol("x_u", real=True), v: sp.Symbol("x_v", real=True)}
+
+
+def definite_integral(integrand: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    r""":math:`\int_{x_0}^{x} f(\xi)\,d\xi` as an unevaluated SymPy ``Integral``: an antiderivative of ``f``.
+
+    The lower limit is 0, or 1 where the integrand is not finite at 0.
+    """
+    variable = QUADRATURE_VARIABLES[x]
+    at_zero = integrand.subs(x, 0)
+    lower = sp.Integer(1) if at_zero.is_number and not at_zero.is_finite else sp.Integer(0)
+    return sp.Integral(integrand.subs(x, variable), (variable, lower, x))

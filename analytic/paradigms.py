@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .symbols import p, v
+from .symbols import canonical_symbols, check_real_expression, p, v
 
 #: The per-segment loss as an undefined function in aggregation expressions.
 SEGMENT = sp.Function("l")
@@ -107,6 +107,8 @@ def custom_paradigm(aggregation: sp.Expr, text: str | None = None) -> Paradigm:
     """
     if not isinstance(aggregation, sp.Expr):
         raise TypeError(f"`aggregate` must be a SymPy expression, got {type(aggregation).__name__}")
+    aggregation = canonical_symbols(aggregation, "aggregate", forbidden=("u", "u0", "v0", "t"))  # matched by name
+    check_real_expression(aggregation, "aggregate")
     if not aggregation.has(SEGMENT):
         raise ValueError(f"`aggregate` must apply the segment loss as l(...), got {aggregation}")
     if not aggregation.has(p):

@@ -63,6 +63,18 @@ def _invariant_latex(derivation) -> str | None:
     return invariant_latex(derivation.invariant) if derivation.invariant else None
 
 
+def _failure_text(check) -> str:
+    """Why a check failed: no symbolic proof and/or a numeric residual above its tolerance."""
+    reasons = []
+    if check.symbolic is False:
+        reasons.append("no symbolic proof")
+    if check.points < check.min_points:
+        reasons.append(f"only {check.points} numeric points")
+    if not check.max_residual <= check.tolerance:
+        reasons.append(f"residual {check.max_residual:.1e} > {check.tolerance:.0e}")
+    return f"{check.name} ({', '.join(reasons) or 'failed'})"
+
+
 def derivation_text(derivation) -> str:
     """A human-readable block for the terminal."""
     data = derivation_dict(derivation)
@@ -94,9 +106,15 @@ def derivation_text(derivation) -> str:
         lines.append(f"  fixed focus: t(v) = {focus['time_of_margin']}")
         if focus["margin_of_time"]:
             lines.append(f"               v(t) = {focus['margin_of_time']}")
-        lines.append(f"               incentive -dL/dp = {focus['incentive']}")
+        variable = "u" if derivation.is_whole_loss else "p"
+        lines.append(f"               incentive -dL/d{variable} = {focus['incentive']}")
         if focus["incentive_limit"] is not None:
             lines.append(f"               incentive as t -> oo: {focus['incentive_limit']}")
     verdict = "certified" if data["certified"] else "NOT certified"
     lines.append(f"  {verdict}: max residual {data['max_residual']}, {data['seconds']} s, status {data['status']}")
+    failed = derivation.certificate.failures()
+    if failed:
+        lines.append("  failed checks: " + "; ".join(_failure_text(check) for check in failed))
+    if derivation.invariant is not None and derivation.invariant.quadrature:
+        lines.append(f"  by quadrature: {', '.join(derivation.invariant.quadrature)} (no antiderivative in closed form)")
     return "\n".join(lines)

@@ -56,10 +56,14 @@ def explicit_trajectory(
     if focus_of_level is None:
         return None, []
     focus = focus_of_level.subs(LEVEL, level)
-    check = check_equal(
-        "trajectory: A(U(v)) = A(u0) + B(v) - B(v0)",
-        integral.focus_part.subs(u, focus),
-        level,
-        deadline=deadline,
-    )
+    if integral.quadrature:
+        # B is a definite integral: check the inverse on the level itself, A(U(S)) = S
+        check = check_equal("trajectory: A(U(S)) = S", integral.focus_part.subs(u, focus_of_level), LEVEL, deadline=deadline)
+    else:
+        check = check_equal(
+            "trajectory: A(U(v)) = A(u0) + B(v) - B(v0)",
+            integral.focus_part.subs(u, focus),
+            level,
+            deadline=deadline,
+        )
     return ExplicitTrajectory(focus, 1 / flow.dv.subs(u, focus), focus_of_level, level), [check]

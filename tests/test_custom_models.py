@@ -284,3 +284,85 @@ def test_milestones_with_a_custom_aggregation_add_a_custom_row(capsys):
     record = json.loads(out)
     assert status == 0 and set(record["times"]) == {"soft", "hard", "lvml", "custom"}
     assert record["targets"] == [0.3, 0.5]
+
+
+# --- quadrature parts of a first integral ---------------------------------------------------
+def test_definite_integral_on_arrays_matches_mpmath():
+    import mpmath
+
+    from trajectories.quadrature import definite_integral
+
+    def integrand(x):
+        return np.log1p(np.exp(-2 * x)) * np.exp(x) / (1 + x * x)
+
+    limits = np.array([-3.0, -0.25, 0.0, 0.7, 2.0, 11.5])
+    values, errors = definite_integral(integrand, 0.0, limits)
+    with mpmath.workdps(30):
+        f = lambda x: mpmath.log(1 + mpmath.exp(-2 * x)) * mpmath.exp(x) / (1 + x * x)  # noqa: E731
+        expected = [float(mpmath.quad(f, [0, mpmath.mpf(b)])) for b in limits]
+    # 1e-12 relative to max(1, |value|): composite 16-point Gauss-Legendre on panels of 1/4
+    assert np.max(np.abs(values - expected) / np.maximum(1.0, np.abs(expected))) < 1e-12
+    assert np.all(errors < 1e-9) and values[2] == 0.0
+
+
+def test_a_non_finite_integrand_gives_nan_not_a_number():
+    from trajectories.quadrature import definite_integral
+
+    values, _ = definite_integral(lambda x: 1 / (x - 1), 0.0, np.array([0.5, 2.0]))
+    assert np.isfinite(values[0]) and np.isnan(values[1])
+
+
+def test_a_margin_part_without_antiderivative_is_kept_as_a_certified_integral():
+    tau = sym.parameter("tau")
+    d = derive("hard", custom(sp.log(1 + sp.exp(-sym.v / tau))))
+    assert d.status == "ok" and d.certified and d.invariant.quadrature == ("B(v)",)
+    assert d.invariant.margin_part.has(sp.Integral) and tau in d.invariant.margin_part.free_symbols
+    assert "quadrature" in d.message
+
+
+@pytest.mark.parametrize("tau", [0.5, 2.0])
+def test_quadrature_first_integral_trajectory_matches_independent_integration(tau):
+    ell, slope = softplus_temperature(tau)
+
+    def rhs(_, y):
+        u, v = y
+        p = np.exp(u) / (np.exp(u) + 9)
+        return [-p * (1 - p) * (ell(v) - ell(0.0)), -p * slope(v)]
+
+    loss = custom(sp.log(1 + sp.exp(-sym.v / sp.Symbol("tau"))))
+    model = reduced_model(Setting("hard", loss, 2, 10, 1, 1, {"tau": tau}))
+    assert model.quadrature_parts == ("B(v)",)
+    closed = closed_trajectory(model, 0.0, 0.0, 30.0, 16)
+    u_ref, v_ref = independent_solution(rhs, 0.0, 0.0, 30.0, 16)
+    # 1e-7: the bound; the quadrature's own estimate is far below it
+    assert np.max(np.abs(closed.u - u_ref)) < 1e-7 and np.max(np.abs(closed.v - v_ref)) < 1e-7
+    assert closed.extras["quadrature_error"] < 1e-9 and "quadrature" in closed.message
+
+
+def test_a_falling_margin_has_a_closed_form_too():
+    # L = u^2 + v^2 with alpha = beta = 1: u = u0 e^{-2t}, v = v0 e^{-2t} (the margin falls to 0)
+    model = reduced_model(Setting(None, None, expr=sym.u**2 + sym.v**2, alpha=1, beta=1))
+    closed = closed_trajectory(model, 1.0, 1.0, 5.0, 6)
+    exact = np.exp(-2 * closed.t)
+    # 1e-12 relative: closed form with a time quadrature at 1e-13
+    assert np.max(np.abs(closed.u - exact) / exact) < 1e-12 and np.max(np.abs(closed.v - exact) / exact) < 1e-12
+
+
+def test_compare_without_a_first_integral_checks_gradient_descent_against_the_ode(capsys):
+    status, out, _ = run(capsys, "compare", "--expr", "u^2 + u*v + v^2", "--u0", "1", "--v0=-0.5", "--t-end", "3",
+                         "--alpha", "1", "--beta", "1", "--format", "json")
+    record = json.loads(out)
+    assert status == 0 and record["max_abs_u_closed_vs_ode"] is None and "does not separate" in record["no_closed_form"]
+    assert 0.9 < record["gd_order"] < 1.4  # first order (lr 0.05 ... 0.4 on a stiff-ish linear flow)
+
+
+def test_a_failed_check_is_named_in_the_text_report(capsys):
+    from analytic.report import derivation_text
+
+    d = derive(custom_paradigm(sp.sqrt(sym.p * SEGMENT(sym.v) ** 2 + (1 - sym.p) * SEGMENT(0) ** 2)), "exponential",
+               segments=10, alpha=1, beta=1)
+    text = derivation_text(d)
+    if not d.certified:
+        assert "failed checks:" in text and d.certificate.failures()[0].name in text
+    else:
+        assert "failed checks" not in text

@@ -135,7 +135,12 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
         bad = int(np.argmin(np.isfinite(u) & np.isfinite(v)))
         return _overflow(times, bad, f"u or v not representable at t = {times[bad]:g}")
-    return Trajectory(times, u, v, p, "closed", message=message, time_error=errors, extras={"coordinate": coordinates})
+    extras = {"coordinate": coordinates}
+    if model.quadrature_parts:
+        extras["quadrature_error"] = float(np.max(model.margin_part_error(v)) + abs(float(model.margin_part_error(v0))))
+        note = f"{' and '.join(model.quadrature_parts)} by quadrature (error estimate of B(v) - B(v0) <= {extras['quadrature_error']:.1e})"
+        message = "; ".join(m for m in (message, note) if m)
+    return Trajectory(times, u, v, p, "closed", message=message, time_error=errors, extras=extras)
 
 
 def _solve_time(integrand, s_prev: float, t_prev: float, target: float) -> tuple[float, bool] | None:

@@ -26,7 +26,8 @@ from analytic import symbols as sym
 from analytic.derivation import Derivation
 from analytic.trajectory import LEVEL
 
-from .stable import numpy_function
+from .quadrature import definite_integral
+from .stable import numpy_function as stable_function
 
 OTHERS = sp.Symbol("K", positive=True)  # T - 1
 RIVALS = sp.Symbol("C", positive=True)  # c - 1
@@ -40,6 +41,37 @@ BISECTION_STEPS = 200
 def _shift(expr: sp.Expr) -> sp.Expr:
     """Write ``expr`` in T - 1 and c - 1 (positive symbols)."""
     return expr.subs({sym.T: 1 + OTHERS, sym.c: 1 + RIVALS})
+
+
+class Quadratures:
+    r"""Definite integrals of a first integral, replaced by functions ``QuadratureK(x, *theta)`` for lambdify.
+
+    Each evaluates :math:`\int_{x_0}^{x} f(\xi; \theta)\,d\xi` with :func:`trajectories.quadrature.definite_integral`.
+    """
+
+    def __init__(self, arguments: tuple):
+        self.arguments = arguments
+        self.functions: dict = {}
+        self.errors: dict = {}
+
+    def replace(self, expr: sp.Expr) -> sp.Expr:
+        return expr.replace(lambda e: isinstance(e, sp.Integral), self._placeholder)
+
+    def _placeholder(self, integral: sp.Integral) -> sp.Expr:
+        (variable, lower, upper), = integral.limits
+        name = f"Quadrature{len(self.functions)}"
+        integrand = stable_function(integral.function, variable, *self.arguments)
+        start = float(lower)
+
+        def value(x, *theta):
+            return definite_integral(lambda xi: integrand(xi, *theta), start, x)[0]
+
+        def error(x, *theta):
+            return definite_integral(lambda xi: integrand(xi, *theta), start, x)[1]
+
+        self.functions[name] = value
+        self.errors[name] = error
+        return sp.Function(name)(upper, *self.arguments)
 
 
 @dataclass(eq=False)
@@ -94,6 +126,12 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
         rates = [_with_q(_shift(derivation.flow_in_attention.du)), _with_q(_shift(derivation.flow_in_attention.dv))]
         loss = _with_q(_shift(derivation.loss_in_attention))
     arguments = SETTING_SYMBOLS + parameters
+    quadratures = Quadratures(arguments)
+
+    def numpy_function(expr, *symbols):
+        return stable_function(expr, *symbols, functions=quadratures.functions)
+
+    functions["numpy_function"] = numpy_function
     functions["state"] = state
     functions["rates"] = tuple(numpy_function(rate, *state, *arguments) for rate in rates)
     functions["rate_exprs"] = tuple(rates)
@@ -103,16 +141,18 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
     functions["loss"] = numpy_function(loss, *state, *arguments)
     softmax = False
     if derivation.invariant is not None:
-        focus = _shift(derivation.invariant.focus_part)
-        margin = _shift(derivation.invariant.margin_part)
+        focus = quadratures.replace(_shift(derivation.invariant.focus_part))
+        margin = quadratures.replace(_shift(derivation.invariant.margin_part))
+        if derivation.invariant.quadrature:
+            functions["margin_error"] = _error_function(margin, quadratures, arguments)
         functions["invariant"] = numpy_function(focus - margin, sym.u, sym.v, *arguments)
         functions["focus_part"] = numpy_function(focus, sym.u, *arguments)
-        functions["focus_slope"] = numpy_function(sp.diff(focus, sym.u), sym.u, *arguments)
+        functions["focus_slope"] = numpy_function(sp.diff(_shift(derivation.invariant.focus_part), sym.u), sym.u, *arguments)
         functions["margin_part"] = numpy_function(margin, sym.v, *arguments)
         functions["margin_expr"] = margin
         softmax = not whole and sp.simplify(focus - (sym.u + sp.exp(sym.u) / OTHERS)) == 0
         trajectory = derivation.trajectory
-        if trajectory is not None and not softmax:
+        if trajectory is not None and not softmax and not focus.has(*map(sp.Function, quadratures.functions)):
             functions["focus_of_level"] = numpy_function(_shift(trajectory.focus_of_level), LEVEL, *arguments)
     minimiser = None if derivation.loss is None else derivation.loss.minimiser
     functions["minimiser"] = minimiser
@@ -121,22 +161,40 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
     return CompiledModel(derivation, parameters, whole, bool(softmax), functions)
 
 
+def _error_function(margin: sp.Expr, quadratures: Quadratures, arguments: tuple):
+    """The summed error estimates of the quadrature parts of B(v) (coefficients taken in absolute value)."""
+    pieces = [(term, name) for term in sp.Add.make_args(margin) for name in quadratures.functions if term.has(sp.Function(name))]
+    compiled = []
+    for term, name in pieces:
+        placeholder = next(e for e in term.atoms(sp.Function) if e.func.__name__ == name)
+        coefficient = stable_function(sp.Abs(term / placeholder), *arguments)
+        compiled.append((coefficient, quadratures.errors[name]))
+
+    def error(v, *theta):
+        return sum(np.abs(coefficient(*theta)) * estimate(v, *theta) for coefficient, estimate in compiled)
+
+    return error
+
+
 def _side_functions(model: CompiledModel, finite_limit: bool) -> dict:
-    """``v_of_s``, ``s_of_v``, ``margin`` (B in s) and ``time`` (dt/ds) for each side of the limit."""
+    """``v_of_s``, ``s_of_v``, ``margin`` (B in s) and ``time`` (dt/ds) for each side of the limit
+    (without a finite limit: for a margin that grows, side 1, or falls, side -1)."""
     arguments = SETTING_SYMBOLS + model.parameters
     margin = model.functions["margin_expr"]
     rate_v = model.functions["rate_exprs"][1]
     state = model.functions["state"][:-1]  # (p, q) or (u,)
+    numpy_function = model.functions["numpy_function"]
     by_side = {}
     known = model.functions["minimiser"]
     # a limit known symbolically goes in as an expression, so B(v* - side e^{-s}) simplifies
     # exactly (log|v - v*| -> -s); otherwise it is the argument LIMIT
     limit = _shift(known) if known is not None and known.is_finite else LIMIT
-    for side in (1, -1) if finite_limit else (1,):
+    for side in (1, -1):
+        # towards a finite limit v*: v = v* - side e^{-s}; otherwise v = side s (s grows with time either way)
         if finite_limit:
             v_of_s, s_of_v = limit - side * sp.exp(-S), -sp.log(side * (limit - sym.v))
         else:
-            v_of_s, s_of_v = S, sym.v
+            v_of_s, s_of_v = side * S, side * sym.v
         extra = (LIMIT,) if finite_limit else ()
         by_side[side] = {
             "v_of_s": numpy_function(v_of_s, S, *extra),

@@ -255,9 +255,21 @@ class ReducedModel:
     def has_first_integral(self) -> bool:
         return "invariant" in self.compiled.functions
 
+    @property
+    def quadrature_parts(self) -> tuple:
+        """The parts of the first integral evaluated by quadrature (``"A(u)"``, ``"B(v)"``), if any."""
+        invariant = self.derivation.invariant
+        return () if invariant is None else invariant.quadrature
+
+    def margin_part_error(self, v):
+        """Error estimate of :math:`B(v)` (0 when B is in closed form)."""
+        estimate = self.compiled.functions.get("margin_error")
+        v = np.asarray(v, dtype=float)
+        return np.zeros_like(v) if estimate is None else estimate(v, *self.theta)
+
     def _need_integral(self):
         if not self.has_first_integral:
-            raise ValueError(f"no first integral: {self.derivation.message} (use the ode or gd method)")
+            raise ValueError(f"the closed form needs a first integral: {self.derivation.message} (use the ode or gd method)")
 
     def invariant(self, u, v):
         """The first integral :math:`I(u, v)`."""
@@ -278,6 +290,10 @@ class ReducedModel:
         """The start of a trajectory, in the form :meth:`focus_at` needs."""
         self._need_integral()
         side = self.side(v0)
+        if not math.isfinite(self.minimiser):
+            with np.errstate(all="ignore"):
+                falling = float(self.flow(u0, v0)[1]) < 0
+            side = -1 if falling else 1
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite B(v0) is reported by the callers
             s0 = float(self.coordinate_of_margin(v0, side))
             b0 = float(self.margin_part_s(s0, side))
@@ -287,11 +303,12 @@ class ReducedModel:
     @property
     def has_two_sides(self) -> bool:
         """Whether the margin coordinate distinguishes the sides of a finite minimiser."""
-        return len(self._by_side) == 2
+        return math.isfinite(self.minimiser)
 
     def side(self, v0: float) -> int:
-        """+1 when the margin approaches its limit from below, -1 from above."""
-        return 1 if v0 <= self.minimiser or len(self._by_side) == 1 else -1
+        """+1 when the margin approaches its limit from below, -1 from above (see :meth:`anchor`
+        for a margin without a finite limit: the side follows the sign of dv/dt at the start)."""
+        return 1 if v0 <= self.minimiser else -1
 
     def _limit(self):
         return (self.minimiser,) if self.has_two_sides else ()
@@ -447,14 +464,7 @@ def reduced_model(setting: Setting) -> ReducedModel:
 
 @functools.lru_cache(maxsize=256)
 def _build(setting: Setting) -> ReducedModel:
-    derivation = model_derivation(setting)
-    if derivation.invariant is None and derivation.status != "timeout":
-        # an antiderivative may exist only for particular values (e.g. a temperature of 1/2):
-        # derive this setting with its numbers in place before falling back to ODE/GD only
-        specific = setting_derivation(setting)
-        if specific.invariant is not None:
-            derivation = specific
-    compiled = compiled_model(derivation)
+    compiled = compiled_model(model_derivation(setting))
     values = dict(setting.params)
     theta = compiled.theta(setting.segments, setting.classes, setting.alpha, setting.beta, values)
     loss_minimiser = math.inf if compiled.derivation.loss is None else numeric_minimiser(compiled, theta)

@@ -166,6 +166,10 @@ NUMPY_FUNCTIONS = {
 }
 
 
-def numpy_function(expr: sp.Expr, *symbols: sp.Symbol):
-    """A vectorised NumPy function of ``symbols`` evaluating ``stabilise(expr)``."""
-    return sp.lambdify(symbols, stabilise(expr), modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
+def numpy_function(expr: sp.Expr, *symbols: sp.Symbol, functions: dict | None = None):
+    """A vectorised NumPy function of ``symbols`` evaluating ``stabilise(expr)``.
+
+    ``functions`` adds name -> callable entries (e.g. the quadrature placeholders of a compiled model).
+    """
+    modules = [{**NUMPY_FUNCTIONS, **(functions or {})}, "numpy"]
+    return sp.lambdify(symbols, stabilise(expr), modules=modules, cse=True)

@@ -1,0 +1,80 @@
+r"""Definite integrals :math:`\int_a^{x} f(\xi)\,d\xi` on arrays of upper limits, with an error estimate.
+
+Used for the parts of a first integral that have no antiderivative in closed
+form. The upper limits are sorted; the range from :math:`a` to each of them is
+cut into panels of width at most :data:`PANEL_WIDTH`, every panel is
+integrated at once by 16-point Gauss–Legendre, and the panel sums are
+accumulated, so an array of limits costs one vectorised pass over the range.
+The error estimate per point is the accumulated :math:`|G_{16} - G_8|` (an
+upper bound for smooth integrands: it measures the 8-point rule's error).
+
+Examples
+--------
+>>> import numpy as np
+>>> value, error = definite_integral(np.exp, 0.0, np.array([1.0, -1.0]))
+>>> bool(np.allclose(value, [np.e - 1, np.exp(-1) - 1], rtol=1e-15, atol=0))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PANEL_WIDTH = 0.25
+NODES, WEIGHTS = np.polynomial.legendre.leggauss(16)
+COARSE_NODES, COARSE_WEIGHTS = np.polynomial.legendre.leggauss(8)
+MAX_PANELS = 4_000_000  # panels of one call (64 M integrand evaluations)
+TOLERANCE = 1e-8  # |G16 - G8| accumulated, relative to max(1, |value|): above it the value is NaN (unresolved)
+
+
+def definite_integral(integrand, lower: float, upper):
+    r""":math:`\int_{lower}^{x} f` for every ``x`` in ``upper`` and its error estimate (same shape).
+
+    ``integrand`` takes a NumPy array. Limits that are not finite, integrands
+    that are not finite on the way, and values whose error estimate exceeds
+    :data:`TOLERANCE` (e.g. a pole between the nodes) give NaN, never a finite wrong value.
+    """
+    upper = np.asarray(upper, dtype=float)
+    values, errors = np.full(upper.shape, np.nan), np.full(upper.shape, np.nan)
+    flat = upper.ravel()
+    finite = np.isfinite(flat)
+    result, error = np.full(flat.shape, np.nan), np.full(flat.shape, np.nan)
+    for direction in (1.0, -1.0):
+        chosen = finite & (direction * (flat - lower) >= 0)
+        if np.any(chosen):
+            result[chosen], error[chosen] = _one_side(integrand, float(lower), flat[chosen], direction)
+    with np.errstate(invalid="ignore"):
+        unresolved = ~(error <= TOLERANCE * np.maximum(1.0, np.abs(result)))
+    result[unresolved] = np.nan
+    values[...] = result.reshape(upper.shape)
+    errors[...] = error.reshape(upper.shape)
+    return values, errors
+
+
+def _one_side(integrand, lower: float, limits: np.ndarray, direction: float):
+    order = np.argsort(direction * limits)
+    ends = limits[order]
+    edges = np.concatenate([[lower], ends])
+    lengths = np.diff(edges)  # signed, all of the direction's sign
+    counts = np.maximum(1, np.ceil(np.abs(lengths) / PANEL_WIDTH)).astype(int)
+    if counts.sum() > MAX_PANELS:
+        raise ValueError(f"the integration range to {ends[-1]:g} needs more than {MAX_PANELS} quadrature panels")
+    starts = np.repeat(edges[:-1], counts)
+    widths = np.repeat(lengths / counts, counts)
+    starts = starts + widths * (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    fine = _panels(integrand, starts, widths, NODES, WEIGHTS)
+    coarse = _panels(integrand, starts, widths, COARSE_NODES, COARSE_WEIGHTS)
+    boundaries = np.cumsum(counts) - counts
+    per_interval = np.add.reduceat(fine, boundaries)
+    per_error = np.add.reduceat(np.abs(fine - coarse), boundaries)
+    out_value, out_error = np.empty_like(limits), np.empty_like(limits)
+    out_value[order] = np.cumsum(per_interval)
+    out_error[order] = np.cumsum(per_error)
+    return out_value, out_error
+
+
+def _panels(integrand, starts, widths, nodes, weights):
+    points = starts[:, None] + widths[:, None] * (nodes[None, :] + 1) / 2
+    with np.errstate(all="ignore"):
+        values = np.asarray(integrand(points), dtype=float) * np.ones_like(points)
+    return (values @ weights) * widths / 2
