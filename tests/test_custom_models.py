@@ -366,3 +366,41 @@ def test_a_failed_check_is_named_in_the_text_report(capsys):
         assert "failed checks:" in text and d.certificate.failures()[0].name in text
     else:
         assert "failed checks" not in text
+
+
+def test_real_part_of_the_exponential_integral_matches_mpmath():
+    import mpmath
+
+    from trajectories.stable import real_expint
+
+    for order in (1, 2, 3):
+        for x in (-5.0, -2.0, -0.3, 0.4, 3.0):
+            expected = float(mpmath.re(mpmath.expint(order, x)))
+            # 1e-13 relative: float64 recurrence from E1 / Ei
+            assert abs(real_expint(order, x) - expected) <= 1e-13 * max(1.0, abs(expected))
+
+
+def test_a_custom_loss_equal_to_a_built_in_gives_the_same_numbers():
+    # LVML with e^{-v/tau} at tau = 1: SymPy's antiderivative uses E_2 at negative arguments,
+    # the built-in exponential loss uses Ei: two derivations, one flow
+    tau = sym.parameter("tau")
+    custom_model = reduced_model(Setting("lvml", custom(sp.exp(-sym.v / tau)), 2, 10, 1, 1, {"tau": 1}))
+    built_in = reduced_model(Setting("lvml", "exponential", 2, 10, 1, 1))
+    a = closed_trajectory(custom_model, 0.0, 0.0, 100.0, 11)
+    b = closed_trajectory(built_in, 0.0, 0.0, 100.0, 11)
+    # 1e-9: each closed form is within ~1e-11 of the ODE
+    assert a.ok and b.ok and np.max(np.abs(a.u - b.u)) < 1e-9 and np.max(np.abs(a.v - b.v)) < 1e-9
+
+
+@pytest.mark.parametrize("command", [["best-switch", "--target", "0.5"], ["signature"]])
+def test_commands_that_take_a_custom_segment_loss(capsys, command):
+    status, out, err = run(capsys, *command, "--segment-loss", "exp(-v/tau)", "--param", "tau=1", "--format", "json")
+    assert status == 0, err
+    record = json.loads(out)
+    reference_status, reference_out, _ = run(capsys, *command, "--loss", "exponential", "--format", "json")
+    reference = json.loads(reference_out)
+    if command[0] == "best-switch":  # the same optimum as the built-in exponential loss (1e-6 relative)
+        assert abs(record["time"] - reference["time"]) <= 1e-6 * reference["time"]
+    else:
+        for name in ("soft", "hard", "lvml"):
+            assert np.allclose(record["incentive"][name], reference["incentive"][name], rtol=1e-9, atol=1e-12)

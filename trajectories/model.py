@@ -29,7 +29,7 @@ from scipy.special import expit, wrightomega
 
 from analytic import derive, derive_custom
 from analytic import symbols as sym
-from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name
+from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, custom
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
 from analytic.setting import shown
 
@@ -520,5 +520,5 @@ def setting_derivation(setting: Setting):
     if isinstance(setting.loss, str):
         loss = by_name(setting.loss, int(setting.classes))
     elif numbers:
-        loss = SegmentLoss(loss.name, loss.expr.subs(numbers), None if loss.minimiser is None else loss.minimiser.subs(numbers))
+        loss = custom(loss.expr.subs(numbers))  # the minimiser is found again with the numbers in place
     return derive(setting.scheme, loss, segments=_exact(setting.segments), alpha=_exact(setting.alpha), beta=_exact(setting.beta))

@@ -81,6 +81,27 @@ def ei_minus_log(x):
 
 
 
+def real_expint(order, x):
+    r"""Real part of the generalised exponential integral :math:`E_n(x)`, integer :math:`n \ge 1`.
+
+    SymPy's antiderivatives use :math:`E_n` at negative arguments too, where it
+    is complex; its imaginary part there contributes a constant to a first
+    integral with real coefficients (e.g. :math:`\operatorname{Im} E_2(-y) = -\pi y`
+    multiplied by :math:`e^{v}` with :math:`y = e^{-v}`), so the real part is an
+    antiderivative as good. :math:`\operatorname{Re} E_1(x) = -\operatorname{Ei}(-x)`
+    for :math:`x < 0`, and :math:`E_{k+1}(x) = (e^{-x} - x E_k(x))/k`.
+    """
+    x = np.asarray(x, dtype=float)
+    order = int(order)
+    if order < 1:
+        raise ValueError(f"`order` of E_n must be an integer >= 1, got {order}")
+    with np.errstate(all="ignore"):
+        value = np.where(x > 0, special.exp1(np.where(x > 0, x, 1.0)), -special.expi(-np.where(x > 0, -1.0, x)))
+        for k in range(1, order):
+            value = (np.exp(-x) - x * value) / k
+    return value
+
+
 def stabilise(expr: sp.Expr) -> sp.Expr:
     """Rewrite ``expr`` exactly into a form that evaluates stably in floating point."""
     expr = expr.replace(
@@ -162,7 +183,7 @@ NUMPY_FUNCTIONS = {
     "EiMinusLog": ei_minus_log,
     "LogAddExp": np.logaddexp,
     "DilogNegExp": dilog_neg_exp,
-    "expint": lambda order, x: special.expn(order, x),  # E_n(x), integer order (from some integrals of e^{-kv})
+    "expint": real_expint,
 }
 
 

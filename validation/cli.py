@@ -216,14 +216,23 @@ def resolve(args, default_preset: str | None) -> dict:
     return values
 
 
-def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed: bool = True):
-    """The typed numeric Setting of the command line (custom expressions included)."""
+CUSTOM_OPTIONS = {"segment_loss": "--segment-loss", "aggregate": "--aggregate", "expr": "--expr"}
+
+
+def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=tuple(CUSTOM_OPTIONS)):
+    """The typed numeric Setting of the command line (custom expressions included).
+
+    ``custom_allowed`` names the custom parts the command can run (others are refused in one line).
+    """
     from trajectories.model import Setting, compiled_parameters
     from trajectories.presets import setting_from
 
     parts = custom_parts(args)
-    if not custom_allowed and (parts["expr"] is not None or parts["aggregate"] is not None or parts["segment_loss"] is not None):
-        raise UsageError(f"argument --segment-loss/--aggregate/--expr: `{args.command}` runs the built-in models only (use trajectory, compare or milestones)")
+    for key, option in CUSTOM_OPTIONS.items():
+        if parts[key] is not None and key not in custom_allowed:
+            allowed = ", ".join(CUSTOM_OPTIONS[k] for k in custom_allowed) or "none"
+            raise UsageError(f"argument {option}: `{args.command}` cannot run it (custom options it takes: {allowed}; "
+                             "trajectory, compare and milestones take all)")
     for label, symbol in (("classes", sym.c), ("segments", sym.T), ("alpha", sym.alpha), ("beta", sym.beta)):
         if values.get(label) is symbol:
             raise UsageError(f"argument --{label}: `{args.command}` needs a number, got the symbol {symbol}")
@@ -505,7 +514,7 @@ def run_best_switch(args) -> int:
     if not target < 1:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values, custom_allowed=False)
+    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
     best = best_switch(setting, target, args.after, values["u0"], values["v0"])
     record = {
         "p_s": best.attention, "time": best.time, "soft_time": best.soft_time,
@@ -529,7 +538,7 @@ def run_growth(args) -> int:
     from validation.growth import growth_table
 
     values = resolve(args, NUMERIC_PRESET)
-    checks = growth_table(numeric_setting(args, "soft", values, custom_allowed=False), values["u0"], values["v0"])
+    checks = growth_table(numeric_setting(args, "soft", values, custom_allowed=("segment_loss",)), values["u0"], values["v0"])
     if args.format == "json":
         print(json.dumps([check.to_dict() for check in checks], indent=2))
     elif args.format == "latex":
@@ -556,8 +565,9 @@ def run_signature(args) -> int:
     from validation.signature import signature
 
     values = resolve(args, NUMERIC_PRESET)
-    numeric_setting(args, "soft", values, custom_allowed=False)
-    table = signature(values["loss"], values["classes"], values["beta"])
+    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
+    loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
+    table = signature(loss, values["classes"], values["beta"])
     print(json.dumps(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
     return 0
 
@@ -567,7 +577,7 @@ def run_paper(args) -> int:
     from validation.paradigms import milestone_report
 
     values = resolve(args, "paper")
-    setting = numeric_setting(args, "soft", values, custom_allowed=False)
+    setting = numeric_setting(args, "soft", values, custom_allowed=())
     report = milestone_report(setting, values["u0"], values["v0"], _targets(DEFAULT_TARGETS), values["horizon"] or 1e3)
     table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")
     result = write_paper(args.out, values, horizon=values["horizon"] or 1e3, pdf=args.pdf, force=args.force, milestones_table=table)
@@ -605,7 +615,7 @@ def run_figures(args) -> int:
     from validation.figures import write_figures
 
     values = resolve(args, NUMERIC_PRESET)
-    numeric_setting(args, "soft", values, custom_allowed=False)  # validate before any directory is created
+    numeric_setting(args, "soft", values, custom_allowed=())  # validate before any directory is created
     written = write_figures(args.out, values, force=args.force)
     print("\n".join(str(path) for path in written))
     return 0

@@ -56,7 +56,10 @@ def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK
     model = reduced_model(setting)
     law = growth_law(setting_derivation(setting))
     if law is None:
-        raise ValueError(f"no growth law could be derived for {setting}")
+        raise ValueError(
+            f"no growth law could be derived for {setting.paradigm_name} / {setting.loss_name}: the growth analysis covers "
+            "losses whose time to reach v grows like e^v, or that have a finite minimiser"
+        )
     run = solve_ivp(
         lambda _, y: [float(x) for x in model.flow(y[0], y[1])], (0.0, max(times)), [u0, v0],
         method="LSODA", t_eval=list(times), rtol=1e-10, atol=1e-12, jac=lambda _, y: model.jacobian(y[0], y[1]),

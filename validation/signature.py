@@ -82,6 +82,8 @@ def incentive_curve(paradigm: str, loss: str, classes: int, beta, attention: flo
     else:
         elapsed = numpy_function(focus.time_of_margin.subs(values), v)
         margins = np.array([_invert(elapsed, time, focus.margin_limit.subs(p_symbol, attention)) for time in times])
+    if focus is None or focus.incentive_limit is None:
+        raise ValueError(f"`loss` {loss if isinstance(loss, str) else loss.expr}: no fixed-focus incentive limit under {paradigm} attention")
     limit = float(focus.incentive_limit.subs(p_symbol, sp.nsimplify(attention)))
     return np.asarray(incentive(margins), dtype=float) * np.ones_like(times), limit
 
@@ -103,8 +105,8 @@ def _invert(elapsed, time: float, limit) -> float:
     return brentq(lambda x: float(elapsed(x)) - time, 0.0, hi, xtol=1e-14, rtol=1e-15)
 
 
-def signature(loss: str = "cross-entropy", classes: int = 2, beta=1, attentions=DEFAULT_ATTENTIONS, times=DEFAULT_TIMES) -> Signature:
-    """The incentive table for the three paradigms."""
+def signature(loss="cross-entropy", classes: int = 2, beta=1, attentions=DEFAULT_ATTENTIONS, times=DEFAULT_TIMES) -> Signature:
+    """The incentive table for the registered paradigms; ``loss`` is a name or a SegmentLoss (numbers in place)."""
     values, limits = {}, {}
     for paradigm in PARADIGMS:
         rows, row_limits = [], []
@@ -113,4 +115,5 @@ def signature(loss: str = "cross-entropy", classes: int = 2, beta=1, attentions=
             rows.append(tuple(float(x) for x in curve))
             row_limits.append(limit)
         values[paradigm], limits[paradigm] = tuple(rows), tuple(row_limits)
-    return Signature(loss, classes, float(beta), tuple(attentions), tuple(times), values, limits)
+    name = loss if isinstance(loss, str) else f"custom {loss.expr}"
+    return Signature(name, classes, float(beta), tuple(attentions), tuple(times), values, limits)
