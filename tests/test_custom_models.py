@@ -404,3 +404,16 @@ def test_commands_that_take_a_custom_segment_loss(capsys, command):
     else:
         for name in ("soft", "hard", "lvml"):
             assert np.allclose(record["incentive"][name], reference["incentive"][name], rtol=1e-9, atol=1e-12)
+
+
+def test_users_can_lambdify_the_toolkit_formulas_with_the_public_mapping():
+    from trajectories.closed import closed_focus
+    from trajectories.stable import lambdify
+
+    d = derive("hard", "cross-entropy", classes=sym.c)  # symbolic in T, c, alpha, beta
+    focus = lambdify((sym.v, sym.u0, sym.v0, sym.T, sym.c, sym.alpha, sym.beta), d.trajectory.focus)
+    margins = np.array([-1.0, 0.5, 3.0, 20.0])
+    model = reduced_model(Setting("hard", "cross-entropy", 5, 20, 0.5, 2.0))
+    expected, _ = closed_focus(model, margins, 0.3, 0.0)
+    # 1e-12 relative: the same formula, evaluated through two stable mappings
+    assert np.allclose(focus(margins, 0.3, 0.0, 20, 5, 0.5, 2.0), expected, rtol=1e-12, atol=0)

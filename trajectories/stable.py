@@ -187,6 +187,25 @@ NUMPY_FUNCTIONS = {
 }
 
 
+#: The lambdify module mapping for the toolkit's formulas (Wright omega, Ei, Li2, E_n and the
+#: stable placeholders onto SciPy/NumPy): ``sympy.lambdify(args, expr, modules=MODULES)``.
+MODULES = [NUMPY_FUNCTIONS, "numpy"]
+
+
+def lambdify(symbols, expr: sp.Expr, *, stable: bool = True):
+    """A vectorised NumPy function of a toolkit formula (``stable``: rewritten by :func:`stabilise` first).
+
+    Examples
+    --------
+    >>> from analytic import derive, symbols as s
+    >>> d = derive("hard", "exponential", segments=10, alpha=1, beta=1)
+    >>> focus = lambdify((s.v, s.u0, s.v0), d.trajectory.focus)
+    >>> round(float(focus(0.0, 0.0, 0.0)), 12)
+    0.0
+    """
+    return sp.lambdify(symbols, stabilise(expr) if stable else expr, modules=MODULES, cse=True)
+
+
 def numpy_function(expr: sp.Expr, *symbols: sp.Symbol, functions: dict | None = None):
     """A vectorised NumPy function of ``symbols`` evaluating ``stabilise(expr)``.
 
