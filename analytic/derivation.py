@@ -74,6 +74,14 @@ class Derivation:
     message: str
     seconds: float = field(compare=False)
     scheme: Paradigm | None = None
+    attention_map: sp.Expr | None = None
+
+    @property
+    def attention(self) -> sp.Expr | None:
+        """The attention map :math:`p(u)` (``None`` for a whole loss)."""
+        if self.scheme is None:
+            return None
+        return self.attention_map if self.attention_map is not None else symbols.attention(u, self.segments)
 
     @property
     def parameters(self) -> tuple[sp.Symbol, ...]:
@@ -130,6 +138,7 @@ def derive(
     beta=symbols.beta,
     budget: float = DEFAULT_BUDGET,
     use_cache: bool = True,
+    attention: sp.Expr | None = None,
 ) -> Derivation:
     r"""Derive the dynamics of ``paradigm`` with per-segment ``loss``.
 
@@ -147,6 +156,10 @@ def derive(
         Seconds before the derivation gives up with status ``"timeout"``.
     use_cache : bool
         Read and write the on-disk cache (:mod:`analytic.cache`); ``False`` derives afresh.
+    attention : sympy.Expr, optional
+        The attention map :math:`p(u)` (default :math:`e^u/(e^u + T - 1)`); a logistic
+        map of a shifted :math:`u`, :math:`dp/du = p(1 - p)`, e.g. :math:`k` foreground
+        segments :math:`k e^u/(k e^u + T - k)` (see :func:`check_attention`).
 
     Examples
     --------
@@ -159,9 +172,38 @@ def derive(
         if not isinstance(loss, str):
             raise TypeError(f"`loss` must be a loss name or a SegmentLoss, got {loss!r}")
         loss = by_name(loss, classes)
+    segments = check_segments(segments)
+    if attention is not None:
+        attention = check_attention(attention).subs(symbols.T, segments)
     return _derive_stored(
-        paradigm, loss, check_segments(segments), check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache
+        paradigm, loss, segments, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache, attention
     )
+
+
+def check_attention(attention: sp.Expr) -> sp.Expr:
+    r"""An attention map :math:`p(u)` in ``u``, ``T`` and parameters with :math:`dp/du = p(1 - p)`.
+
+    The closed forms, the attention form of the flow and the stable evaluation
+    (:math:`q = 1 - p` computed directly) rest on this: the map is a logistic
+    function :math:`\sigma(u - o)` with an offset :math:`o` free of :math:`u`.
+
+    Examples
+    --------
+    >>> k = sp.Symbol("k", positive=True)
+    >>> check_attention(k * sp.exp(u) / (k * sp.exp(u) + symbols.T - k))
+    k*exp(u)/(T - k + k*exp(u))
+    """
+    if not isinstance(attention, sp.Expr):
+        raise TypeError(f"`attention` must be a SymPy expression, got {type(attention).__name__}")
+    attention = symbols.canonical_symbols(attention, "attention", forbidden=("v", "p", "u0", "v0", "t"))
+    symbols.check_real_expression(attention, "attention")
+    if not attention.has(u):
+        raise ValueError(f"`attention` must depend on u, got {attention}")
+    if sp.simplify(sp.diff(attention, u) - attention * (1 - attention)) != 0:
+        raise ValueError(
+            f"`attention` must be a logistic map of a shifted u (dp/du = p(1 - p)), e.g. k*exp(u)/(k*exp(u) + T - k), got {attention}"
+        )
+    return attention
 
 
 def derive_custom(
@@ -187,9 +229,9 @@ def derive_custom(
     return _derive_stored(None, expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache)
 
 
-def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache) -> Derivation:
+def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache, attention=None) -> Derivation:
     """The derivation from memory, else from the disk cache, else derived (and stored)."""
-    arguments = (paradigm, subject, segments, alpha, beta, budget)
+    arguments = (paradigm, subject, segments, alpha, beta, budget) + ((attention,) if attention is not None else ())
     if not use_cache:
         return _derive(*arguments)
     if arguments in _remembered:
@@ -214,7 +256,7 @@ MEMORY_ENTRIES = 512
 _remembered: dict = {}  # derivations of this process, by their arguments
 
 
-def _derive(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
+def _derive(paradigm, subject, segments, alpha, beta, budget, attention=None) -> Derivation:
     """``subject``: the SegmentLoss of a paradigm, or the expression L(u, v) when ``paradigm`` is ``None``."""
     started = time.perf_counter()
     deadline = Deadline(budget)
@@ -224,7 +266,8 @@ def _derive(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
     else:
         segment_loss = subject
         loss_p = scheme.loss(subject.expr, symbols.p)
-        loss_expr = scheme.loss(subject.expr, symbols.attention(u, segments))
+        attention_u = attention if attention is not None else symbols.attention(u, segments)
+        loss_expr = scheme.loss(subject.expr, attention_u)
         loss_p = loss_p.subs(symbols.T, segments)
     paradigm = "custom" if scheme is None else scheme.name
     flow = gradient_flow(loss_expr, alpha, beta)
@@ -234,7 +277,6 @@ def _derive(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
     try:
         if loss_p is not None:
             flow_p = attention_form(loss_p, symbols.p, alpha, beta)
-            attention_u = symbols.attention(u, segments)
             checks.append(
                 check_equal("flow in p equals flow in u", flow_p.du.subs(symbols.p, attention_u), flow.du, deadline=deadline)
             )
@@ -248,7 +290,7 @@ def _derive(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
             if trajectory is not None:
                 parts["trajectory"] = trajectory
                 if segments is not None and scheme is not None:
-                    parts["attention_along"] = sp.cancel(symbols.attention(trajectory.focus, segments))
+                    parts["attention_along"] = sp.cancel(attention_u.subs(u, trajectory.focus))
             else:
                 message += "; the first integral has no closed-form inverse for u"
         focus_symbol = u if scheme is None else symbols.p
@@ -276,6 +318,7 @@ def _derive(paradigm, subject, segments, alpha, beta, budget) -> Derivation:
         message=message,
         seconds=time.perf_counter() - started,
         scheme=scheme,
+        attention_map=attention,
         **parts,
     )
 

@@ -127,7 +127,7 @@ def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False) -> list[R
     if derivation.loss is not None:
         out.append(row("segment-loss", r"\ell(v)", derivation.loss.expr))
         out.append(row("loss", name, derivation.loss_in_attention))
-        out.append(row("attention", "p", symbols.attention(symbols.u, derivation.segments)))
+        out.append(row("attention", "p", derivation.attention))
         shown = derivation.flow_in_attention
     else:
         out.append(row("loss", "L(u, v)", derivation.loss_expr))
@@ -142,7 +142,7 @@ def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False) -> list[R
         out.append(row("trajectory", "u", derivation.trajectory.focus_of_level))
         out.append(row("trajectory-level", "S = A(u_0) + B(v) - B(v_0)", derivation.trajectory.level))
     if derivation.attention_along is not None:
-        along = sp.cancel(symbols.attention(derivation.trajectory.focus_of_level, derivation.segments))
+        along = sp.cancel(derivation.attention.subs(symbols.u, derivation.trajectory.focus_of_level))
         out.append(row("trajectory-attention", "p", along))
     focus = derivation.fixed_focus
     if focus is not None:

@@ -84,7 +84,7 @@ def derivation_text(derivation) -> str:
     if derivation.flow_in_attention is not None:
         lines = [
             head,
-            f"  p        = exp(u)/(exp(u) + {derivation.segments - 1})",
+            f"  p        = {derivation.attention}",
             f"  L        = {derivation.loss_in_attention}",
             f"  du/dt    = {derivation.flow_in_attention.du}",
             f"  dv/dt    = {derivation.flow_in_attention.dv}",

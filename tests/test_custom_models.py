@@ -417,3 +417,36 @@ def test_users_can_lambdify_the_toolkit_formulas_with_the_public_mapping():
     expected, _ = closed_focus(model, margins, 0.3, 0.0)
     # 1e-12 relative: the same formula, evaluated through two stable mappings
     assert np.allclose(focus(margins, 0.3, 0.0, 20, 5, 0.5, 2.0), expected, rtol=1e-12, atol=0)
+
+
+# --- a custom attention map ------------------------------------------------------------------
+def test_k_foreground_segments_match_independent_integration():
+    k = sym.parameter("k")
+    attention = k * sp.exp(sym.u) / (k * sp.exp(sym.u) + sym.T - k)
+    model = reduced_model(Setting("hard", "exponential", 2, 10, 1, 1, {"k": 3}, attention=attention))
+    assert model.compiled.softmax_focus and abs(model.log_others - np.log(7 / 3)) < 1e-15
+
+    def rhs(_, y):  # L = p e^{-v} + (1 - p), p = 3 e^u/(3 e^u + 7)
+        u, v = y
+        p = 3 * np.exp(u) / (3 * np.exp(u) + 7)
+        return [-p * (1 - p) * (np.exp(-v) - 1), p * np.exp(-v)]
+
+    u_ref, v_ref = independent_solution(rhs, 0.0, 0.0, 20.0, 11)
+    closed = closed_trajectory(model, 0.0, 0.0, 20.0, 11)
+    ode = ode_trajectory(model, 0.0, 0.0, 20.0, 11)
+    for run_ in (closed, ode):  # 1e-7: the bound
+        assert np.max(np.abs(run_.u - u_ref)) < 1e-7 and np.max(np.abs(run_.v - v_ref)) < 1e-7
+    assert abs(closed.p[0] - 0.3) < 1e-15
+
+
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["--attention", "exp(2*u)/(exp(2*u) + T - 1)"], "--attention"),  # dp/du = 2p(1-p): not supported
+        (["--attention", "k*exp(u)/(k*exp(u) + T - k)", "--param", "k=30"], "attention"),  # p(0) = 3 > 1
+        (["--attention", "exp(u)/(exp(u)+1)", "--expr", "u*v"], "--attention"),
+    ],
+)
+def test_bad_attention_maps_are_one_line_errors(capsys, argv, name):
+    status, out, err = run(capsys, "trajectory", "--t-end", "1", *(["--paradigm", "hard"] if "--expr" not in argv else []), *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and name in err

@@ -76,7 +76,7 @@ class Quadratures:
 
 @dataclass(eq=False)
 class CompiledModel:
-    """Vectorised functions of one derivation; see the module docstring.
+    r"""Vectorised functions of one derivation; see the module docstring.
 
     Attributes
     ----------
@@ -84,7 +84,8 @@ class CompiledModel:
     parameters : the user's parameter symbols, in argument order (after the setting's four).
     whole_loss : ``True`` for a user's L(u, v) (no attention), else a paradigm model.
     softmax_focus : whether the first integral's focus part is
-        :math:`A(u) = u + e^u/(T - 1)` (the Wright-omega closed form applies).
+        :math:`A(u) = u + e^{u - o}` with :math:`p = \sigma(u - o)` (:math:`o = \log(T - 1)`
+        for the default attention): the Wright-omega closed form applies.
     """
 
     derivation: Derivation
@@ -139,6 +140,12 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
         tuple(numpy_function(sp.diff(rate, x), *state, *arguments) for x in state) for rate in rates
     )
     functions["loss"] = numpy_function(loss, *state, *arguments)
+    offset = None
+    if not whole:
+        # p = sigma(u - o) with o = log((1 - p(0))/p(0)): log(T - 1) for the default map
+        at_zero = _shift(derivation.attention.subs(sym.u, 0))
+        offset = sp.simplify(sp.log((1 - at_zero) / at_zero))
+        functions["offset"] = numpy_function(offset, *arguments)
     softmax = False
     if derivation.invariant is not None:
         focus = quadratures.replace(_shift(derivation.invariant.focus_part))
@@ -150,7 +157,7 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
         functions["focus_slope"] = numpy_function(sp.diff(_shift(derivation.invariant.focus_part), sym.u), sym.u, *arguments)
         functions["margin_part"] = numpy_function(margin, sym.v, *arguments)
         functions["margin_expr"] = margin
-        softmax = not whole and sp.simplify(focus - (sym.u + sp.exp(sym.u) / OTHERS)) == 0
+        softmax = not whole and sp.simplify(focus - (sym.u + sp.exp(sym.u - offset))) == 0
         trajectory = derivation.trajectory
         if trajectory is not None and not softmax and not focus.has(*map(sp.Function, quadratures.functions)):
             functions["focus_of_level"] = numpy_function(_shift(trajectory.focus_of_level), LEVEL, *arguments)

@@ -28,6 +28,7 @@ import sympy as sp
 from scipy.special import expit, wrightomega
 
 from analytic import derive, derive_custom
+from analytic.derivation import check_attention
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, custom
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
@@ -55,6 +56,8 @@ class Setting:
     alpha, beta : rates > 0 (numbers; fractions such as ``sympy.Rational(1, 999)`` stay exact)
     params : values of the user's parameters, a mapping name -> number
     expr : a whole loss :math:`L(u, v)` (then ``paradigm`` and ``loss`` are ``None``)
+    attention : the attention map :math:`p(u)` (default :math:`e^u/(e^u + T - 1)`), a logistic
+        map of a shifted u such as ``k*exp(u)/(k*exp(u) + T - k)`` (:func:`analytic.derivation.check_attention`)
 
     Examples
     --------
@@ -70,6 +73,7 @@ class Setting:
     beta: float = 1
     params: tuple = ()
     expr: sp.Expr | None = None
+    attention: sp.Expr | None = None
 
     def __post_init__(self):
         set_field = functools.partial(object.__setattr__, self)
@@ -81,6 +85,8 @@ class Setting:
             set_field("paradigm", None)
             set_field("loss", None)
             set_field("expr", sym.canonical_symbols(self.expr, "expr", forbidden=("p", "u0", "v0", "t")))
+            if self.attention is not None:
+                raise ValueError("`attention` is a paradigm model's: a whole loss L(u, v) has no attention")
         else:
             entry = check_paradigm(self.paradigm)
             set_field("paradigm", entry.name if PARADIGMS.get(entry.name) == entry else entry)
@@ -102,6 +108,8 @@ class Setting:
             if not (number >= low if label == "segments" else number > low):
                 raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {shown(value)}")
         set_field("params", _check_params(self.params))
+        if self.attention is not None:
+            set_field("attention", check_attention(self.attention))
 
     # -- what the setting is -----------------------------------------------------------
     @property
@@ -136,7 +144,7 @@ class Setting:
 
     def with_paradigm(self, paradigm: str | Paradigm) -> Setting:
         """The same setting under another paradigm."""
-        return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params)
+        return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params, attention=self.attention)
 
 
 def _check_params(params) -> tuple:
@@ -169,7 +177,7 @@ def model_derivation(setting: Setting, *, use_cache: bool = True):
     """The derivation behind ``setting``: symbolic in T, c, alpha, beta and the user's parameters."""
     if setting.expr is not None:
         return derive_custom(setting.expr, use_cache=use_cache)
-    return derive(setting.scheme, setting.segment_loss, use_cache=use_cache)
+    return derive(setting.scheme, setting.segment_loss, use_cache=use_cache, attention=setting.attention)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,7 +189,7 @@ class ReducedModel:
     setting : the setting.
     compiled : the compiled model (shared by every setting of the same model).
     theta : the numeric parameter vector passed to the compiled functions.
-    log_others : :math:`\\log(T - 1)`.
+    log_others : the attention offset :math:`o` with :math:`p = \\sigma(u - o)` (:math:`\\log(T - 1)` by default).
     alpha, beta : the rates as floats.
     loss_miniser : where the segment loss's own descent from 0 converges (``inf`` if unbounded).
     minimiser : the margin's limit used by the closed form's coordinate (``inf`` when
@@ -467,6 +475,10 @@ def _build(setting: Setting) -> ReducedModel:
     compiled = compiled_model(model_derivation(setting))
     values = dict(setting.params)
     theta = compiled.theta(setting.segments, setting.classes, setting.alpha, setting.beta, values)
+    with np.errstate(invalid="ignore", divide="ignore"):  # reported just below
+        offset = compiled.functions["offset"](*theta) if "offset" in compiled.functions else 0.0
+    if not np.isfinite(offset):
+        raise ValueError(f"`attention` {setting.attention} must lie strictly between 0 and 1 at u = 0 for these values")
     loss_minimiser = math.inf if compiled.derivation.loss is None else numeric_minimiser(compiled, theta)
     scheme = setting.scheme
     # the margin's own limit is the loss minimiser when the segment loss sees v itself
@@ -477,7 +489,7 @@ def _build(setting: Setting) -> ReducedModel:
         setting=setting,
         compiled=compiled,
         theta=theta,
-        log_others=float(np.log(float(setting.segments) - 1)),
+        log_others=float(offset),
         alpha=float(setting.alpha),
         beta=float(setting.beta),
         loss_minimiser=loss_minimiser,
@@ -504,6 +516,8 @@ def compiled_parameters(setting: Setting) -> tuple:
     if setting.expr is not None:
         return sym.parameters_of(setting.expr)
     found = set(sym.parameters_of(setting.segment_loss.expr)) | set(sym.parameters_of(setting.scheme.aggregation))
+    if setting.attention is not None:
+        found |= set(sym.parameters_of(setting.attention))
     return tuple(sorted(found, key=lambda s: s.name))
 
 
@@ -521,4 +535,6 @@ def setting_derivation(setting: Setting):
         loss = by_name(setting.loss, int(setting.classes))
     elif numbers:
         loss = custom(loss.expr.subs(numbers))  # the minimiser is found again with the numbers in place
-    return derive(setting.scheme, loss, segments=_exact(setting.segments), alpha=_exact(setting.alpha), beta=_exact(setting.beta))
+    attention = None if setting.attention is None else setting.attention.subs(numbers)
+    return derive(setting.scheme, loss, segments=_exact(setting.segments), alpha=_exact(setting.alpha), beta=_exact(setting.beta),
+                  attention=attention)

@@ -44,11 +44,12 @@ def preset_values(name: str) -> dict:
     }
 
 
-def setting_from(values, paradigm, loss=None, params=()):
-    """The numeric :class:`~trajectories.model.Setting` of ``values`` for ``paradigm`` (and ``loss``, ``params``)."""
+def setting_from(values, paradigm, loss=None, params=(), attention=None):
+    """The numeric :class:`~trajectories.model.Setting` of ``values`` for ``paradigm`` (and ``loss``, ``params``, ``attention``)."""
     from .model import Setting
 
-    return Setting(paradigm, loss or values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"], params)
+    return Setting(paradigm, loss or values["loss"], values["classes"], values["segments"], values["alpha"], values["beta"], params,
+                   attention=attention)
 
 
 def preset(name: str) -> Preset:

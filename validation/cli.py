@@ -18,6 +18,7 @@ from analytic import LOSS_NAMES, PARADIGMS, derive, derive_custom
 from analytic import cache
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, by_name, custom
+from analytic.derivation import check_attention
 from analytic.paradigms import SEGMENT, Paradigm, custom_paradigm
 from analytic.parsing import parse_expression, parse_number
 from analytic.report import derivation_text
@@ -136,6 +137,8 @@ def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True, 
                             help='a custom per-segment loss "l(v)", e.g. "log(1+exp(-v/tau))" (other names are parameters)')
         parser.add_argument("--aggregate", default=None,
                             help='a custom paradigm: aggregation of l(.) in p and v, e.g. "(p*l(v)^2 + (1-p)*l(0)^2)^(1/2)"')
+        parser.add_argument("--attention", default=None,
+                            help='attention map p(u) with dp/du = p(1-p), e.g. "k*exp(u)/(k*exp(u) + T - k)" (default exp(u)/(exp(u) + T - 1))')
         parser.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                             help="value of a parameter of a custom expression (repeatable; fractions allowed)")
     parser.add_argument("--classes", type=_classes, default=None, help="classes of the cross-entropy loss")
@@ -149,7 +152,8 @@ def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True, 
 
 def custom_parts(args) -> dict:
     """The custom expressions of the command line, parsed (no eval) and checked for contradictions."""
-    parts = {"segment_loss": None, "aggregate": None, "expr": None, "params": dict(getattr(args, "param", []) or [])}
+    parts = {"segment_loss": None, "aggregate": None, "expr": None, "attention": None,
+             "params": dict(getattr(args, "param", []) or [])}
     names = [name for name, _ in getattr(args, "param", []) or []]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -175,6 +179,13 @@ def custom_parts(args) -> dict:
             )
         except ValueError as error:
             raise UsageError(f"argument --aggregate: {error}") from None
+    if getattr(args, "attention", None) is not None:
+        if parts["expr"] is not None:
+            raise UsageError("argument --attention: a whole loss L(u, v) has no attention map")
+        try:
+            parts["attention"] = check_attention(_parsed(args.attention, {"u": sym.u, "T": sym.T}, "--attention"))
+        except ValueError as error:
+            raise UsageError(f"argument --attention: {error}") from None
     if getattr(args, "segment_loss", None) is not None:
         if getattr(args, "loss", None) is not None:
             raise UsageError("argument --segment-loss: a custom segment loss cannot be combined with --loss")
@@ -216,7 +227,7 @@ def resolve(args, default_preset: str | None) -> dict:
     return values
 
 
-CUSTOM_OPTIONS = {"segment_loss": "--segment-loss", "aggregate": "--aggregate", "expr": "--expr"}
+CUSTOM_OPTIONS = {"segment_loss": "--segment-loss", "aggregate": "--aggregate", "expr": "--expr", "attention": "--attention"}
 
 
 def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=tuple(CUSTOM_OPTIONS)):
@@ -246,7 +257,7 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
         loss = parts["segment_loss"]
         if loss is None:
             _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
-        setting = setting_from(values, scheme, loss, parts["params"])
+        setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
     missing = [s.name for s in compiled_parameters(setting) if s.name not in dict(setting.params)]
     if missing:
         raise UsageError(f"argument --param: no value for the parameter {missing[0]} (add --param {missing[0]}=VALUE)")
@@ -372,6 +383,8 @@ def run_derive(args) -> int:
         else:
             names = _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss")
             losses = [by_name(name, values["classes"]) for name in names if name in LOSS_NAMES or len(names) == 1]
+        if parts["attention"] is not None:
+            options["attention"] = _with_values(parts["attention"], given, "--attention", strict=False)
         derivations = [
             derive(paradigm, loss, segments=values["segments"], **rates, **options) for loss in losses for paradigm in paradigms
         ]
@@ -384,11 +397,11 @@ def run_derive(args) -> int:
     return 0
 
 
-def _with_values(expr: sp.Expr, given: dict, label: str) -> sp.Expr:
-    """``expr`` with the --param values in place; a value for a name it does not use is an error."""
+def _with_values(expr: sp.Expr, given: dict, label: str, strict: bool = True) -> sp.Expr:
+    """``expr`` with the --param values in place; a value for a name it does not use is an error (``strict``)."""
     names = {s.name for s in sym.parameters_of(expr)}
     for symbol in given:
-        if symbol.name not in names:
+        if strict and symbol.name not in names:
             raise UsageError(f"argument --param: {symbol.name} is not a parameter of {label} (its parameters: {', '.join(sorted(names)) or 'none'})")
     return expr.subs(given)
 
@@ -514,7 +527,7 @@ def run_best_switch(args) -> int:
     if not target < 1:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
+    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention"))
     best = best_switch(setting, target, args.after, values["u0"], values["v0"])
     record = {
         "p_s": best.attention, "time": best.time, "soft_time": best.soft_time,

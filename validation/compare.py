@@ -159,7 +159,7 @@ def full_variant_for(setting: Setting) -> str | None:
     beta = 1/(c - 1); the binary model any margin loss (logistic for
     cross-entropy, so c = 2) at alpha = |mu_f|^2, beta = |mu_c|^2.
     """
-    if setting.expr is not None or setting.scheme.full is None or not isinstance(setting.loss, str):
+    if setting.expr is not None or setting.scheme.full is None or not isinstance(setting.loss, str) or setting.attention is not None:
         return None  # custom models have only the reduced model
     c = setting.classes
     alpha, beta = sp.nsimplify(setting.alpha), sp.nsimplify(setting.beta)
