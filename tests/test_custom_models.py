@@ -450,3 +450,23 @@ def test_k_foreground_segments_match_independent_integration():
 def test_bad_attention_maps_are_one_line_errors(capsys, argv, name):
     status, out, err = run(capsys, "trajectory", "--t-end", "1", *(["--paradigm", "hard"] if "--expr" not in argv else []), *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and name in err
+
+
+def test_figures_of_a_custom_segment_loss(capsys, tmp_path):
+    status, out, err = run(capsys, "figures", "--out", str(tmp_path / "figures"), "--segment-loss", "exp(-v/tau)",
+                           "--param", "tau=1", "--preset", "small")
+    assert status == 0, err
+    written = out.split()
+    assert len(written) == 8 and all((tmp_path / "figures" / name).stat().st_size > 1000 for name in
+                                      ("attention.pdf", "attention.png", "phase_portrait.png", "fixed_focus_incentive.png"))
+
+
+def test_a_study_is_typed():
+    from trajectories.presets import Study
+
+    study = Study.from_preset("paper")
+    assert study.for_paradigm("lvml").classes == 1000 and study.horizon == 4e5 and study.name == "paper"
+    with pytest.raises(TypeError, match="`setting`"):
+        Study({"loss": "square"})
+    with pytest.raises(ValueError, match="`horizon`"):
+        Study(study.setting, horizon=-1.0)

@@ -212,9 +212,12 @@ def test_derive_json_is_identical_but_for_timing(capsys):
 def test_paper_tex_is_byte_identical(tmp_path):
     from validation.paper import write_paper
 
-    values = {"loss": "cross-entropy", "classes": 2, "segments": sp.Integer(10), "alpha": sp.Integer(1), "beta": sp.Integer(1), "u0": 0.0, "v0": 0.0}
+    from trajectories.model import Setting
+    from trajectories.presets import Study
+
+    study = Study(Setting("soft", "cross-entropy", 2, sp.Integer(10), sp.Integer(1), sp.Integer(1)), 0.0, 0.0)
     texts = []
     for name in ("a", "b"):
-        result = write_paper(tmp_path / name, dict(values), horizon=100.0, figures=False)
+        result = write_paper(tmp_path / name, study, horizon=100.0, figures=False)
         texts.append({p.relative_to(result.directory).as_posix(): p.read_bytes() for p in result.files if p.suffix == ".tex"})
     assert texts[0] == texts[1] and len(texts[0]) >= 12

@@ -12,12 +12,11 @@ from analytic import derive
 from analytic.latex import break_lines, rows, visible_width
 from analytic.symbols import v
 from validation.latex_read import read_latex
+from trajectories.model import Setting
+from trajectories.presets import Study
 from validation.paper import OVERFULL_LIMIT, check_rows, run_latex, write_paper
 
-PAPER_VALUES = {
-    "loss": "cross-entropy", "classes": 1000, "segments": sp.Integer(100),
-    "alpha": sp.Rational(1, 1000), "beta": sp.Rational(1, 999), "u0": 0.0, "v0": 0.0,
-}
+PAPER_STUDY = Study(Setting("soft", "cross-entropy", 1000, sp.Integer(100), sp.Rational(1, 1000), sp.Rational(1, 999)), 0.0, 0.0)
 
 
 def need_tex():
@@ -58,7 +57,7 @@ def test_long_sums_are_broken_into_lines():
 
 def test_paper_compiles_without_errors_or_overfull_boxes(tmp_path):
     need_tex()
-    result = write_paper(tmp_path / "paper", {**PAPER_VALUES}, horizon=4e5, figures=False)
+    result = write_paper(tmp_path / "paper", PAPER_STUDY, horizon=4e5, figures=False)
     assert result.formulas >= 120
     report = run_latex(result.directory / "paper.tex")
     assert report.ok, report.errors
@@ -70,7 +69,7 @@ def test_paper_compiles_without_errors_or_overfull_boxes(tmp_path):
 
 def test_snippets_compile_in_a_users_document(tmp_path):
     need_tex()
-    result = write_paper(tmp_path / "out", {**PAPER_VALUES}, horizon=4e5, figures=False)
+    result = write_paper(tmp_path / "out", PAPER_STUDY, horizon=4e5, figures=False)
     user = result.directory / "user.tex"
     user.write_text(
         "\\documentclass{article}\n\\usepackage[margin=2.5cm]{geometry}\n\\usepackage{amsmath,amssymb}\n"
@@ -102,5 +101,5 @@ def test_overfull_boxes_are_detected(tmp_path):
 def test_paper_compiles_into_a_relative_directory(tmp_path, monkeypatch):
     need_tex()
     monkeypatch.chdir(tmp_path)
-    result = write_paper("relative/out", {**PAPER_VALUES}, horizon=4e5, figures=False, pdf=True)
+    result = write_paper("relative/out", PAPER_STUDY, horizon=4e5, figures=False, pdf=True)
     assert result.pdf is not None and result.pdf.exists(), result.message

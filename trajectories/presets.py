@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy as sp
@@ -35,8 +36,54 @@ PRESETS = {
 }
 
 
+@dataclass(frozen=True)
+class Study:
+    """What the reports, figures and the paper take: a setting, its start and its horizon.
+
+    ``setting`` carries the loss (built-in or custom), the numbers and the
+    parameters; its paradigm is the one a single-paradigm report uses, and
+    :meth:`for_paradigm` gives the same setting under any other.
+
+    Examples
+    --------
+    >>> study = Study.from_preset("small")
+    >>> study.for_paradigm("hard").segments, study.horizon
+    (10, 1000.0)
+    """
+
+    setting: object
+    u0: float = 0.0
+    v0: float = 0.0
+    horizon: float | None = None
+    name: str | None = None
+
+    def __post_init__(self):
+        from .checks import finite
+        from .model import Setting
+
+        if not isinstance(self.setting, Setting):
+            raise TypeError(f"`setting` must be a Setting, got {type(self.setting).__name__}")
+        object.__setattr__(self, "u0", finite(self.u0, "u0"))
+        object.__setattr__(self, "v0", finite(self.v0, "v0"))
+        if self.horizon is not None and not finite(self.horizon, "horizon") > 0:
+            raise ValueError(f"`horizon` must be > 0, got {self.horizon!r}")
+
+    @classmethod
+    def from_preset(cls, name: str, paradigm: str = "soft", loss: str | None = None) -> Study:
+        """The preset called ``name`` as a study (``loss`` replaces the preset's)."""
+        chosen = preset(name)
+        return cls(setting_from(preset_values(name), paradigm, loss), chosen.u0, chosen.v0, chosen.horizon, name)
+
+    def for_paradigm(self, paradigm, loss=None):
+        """The study's setting under ``paradigm`` (and a built-in ``loss`` if given)."""
+        setting = self.setting.with_paradigm(paradigm)
+        if loss is not None:
+            setting = dataclasses.replace(setting, loss=loss)
+        return setting
+
+
 def preset_values(name: str) -> dict:
-    """The preset as the plain ``values`` mapping the reports and the command line use."""
+    """The preset as the plain mapping the command line starts from (see :class:`Study` for everything else)."""
     chosen = preset(name)
     return {
         "loss": chosen.loss, "classes": chosen.classes, "segments": sp.Integer(chosen.segments),

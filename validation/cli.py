@@ -481,6 +481,13 @@ def model_description(setting) -> dict:
     return description
 
 
+def study_of(args, values: dict, setting):
+    """The typed study (setting, start, horizon) of the command line."""
+    from trajectories.presets import Study
+
+    return Study(setting, values["u0"], values["v0"], values.get("horizon"), getattr(args, "preset", None))
+
+
 def _paradigm_or_custom(args):
     if args.paradigm is None and args.aggregate is None and args.expr is None:
         raise UsageError("argument --paradigm: required (or a custom model with --aggregate or --expr)")
@@ -590,10 +597,11 @@ def run_paper(args) -> int:
     from validation.paradigms import milestone_report
 
     values = resolve(args, "paper")
-    setting = numeric_setting(args, "soft", values, custom_allowed=())
-    report = milestone_report(setting, values["u0"], values["v0"], _targets(DEFAULT_TARGETS), values["horizon"] or 1e3)
+    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=()))
+    horizon = study.horizon or 1e3
+    report = milestone_report(study.setting, study.u0, study.v0, _targets(DEFAULT_TARGETS), horizon)
     table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")
-    result = write_paper(args.out, values, horizon=values["horizon"] or 1e3, pdf=args.pdf, force=args.force, milestones_table=table)
+    result = write_paper(args.out, study, horizon=horizon, pdf=args.pdf, force=args.force, milestones_table=table)
     print(f"{result.directory / 'paper.tex'}: {result.formulas} formulas read back and verified; {result.message}")
     if args.pdf and result.pdf is None:
         print(f"{PROGRAM}: {result.message}", file=sys.stderr)
@@ -628,8 +636,9 @@ def run_figures(args) -> int:
     from validation.figures import write_figures
 
     values = resolve(args, NUMERIC_PRESET)
-    numeric_setting(args, "soft", values, custom_allowed=())  # validate before any directory is created
-    written = write_figures(args.out, values, force=args.force)
+    # validated before any directory is created
+    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention")))
+    written = write_figures(args.out, study, force=args.force)
     print("\n".join(str(path) for path in written))
     return 0
 

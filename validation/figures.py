@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from analytic.losses import custom
 from analytic.paradigms import PARADIGMS as REGISTRY
 
 import dataclasses
@@ -24,7 +25,7 @@ from trajectories.closed import closed_trajectory  # noqa: E402
 from trajectories.hybrid import Switch, best_switch, switch_state  # noqa: E402
 from trajectories.milestones import milestones  # noqa: E402
 from trajectories.model import reduced_model  # noqa: E402
-from trajectories.presets import preset, preset_values, setting_from  # noqa: E402
+from trajectories.presets import Study  # noqa: E402
 
 from .files import atomic_path, commit, prepare_directory  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS, incentive_curve  # noqa: E402
@@ -61,13 +62,13 @@ def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
     return np.concatenate([[0.0], times])
 
 
-def phase_portrait(values: dict, horizon: float):
+def phase_portrait(study: Study, horizon: float):
     figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 2.8), sharey=True, layout="constrained")
     for axis, paradigm in zip(axes, tuple(REGISTRY), strict=True):
-        model = reduced_model(setting_from(values, paradigm))
-        run = closed_trajectory(model, values["u0"], values["v0"], horizon, CURVE_POINTS)
-        u_range = (min(run.u.min(), values["u0"]) - 1, run.u.max() + 1)
-        v_range = (min(run.v.min(), values["v0"]) - 0.5, run.v.max() + 0.5)
+        model = reduced_model(study.for_paradigm(paradigm))
+        run = closed_trajectory(model, study.u0, study.v0, horizon, CURVE_POINTS)
+        u_range = (min(run.u.min(), study.u0) - 1, run.u.max() + 1)
+        v_range = (min(run.v.min(), study.v0) - 0.5, run.v.max() + 0.5)
         grid_u, grid_v = np.meshgrid(np.linspace(*u_range, 200), np.linspace(*v_range, 200))
         with np.errstate(all="ignore"):
             levels = model.invariant(grid_u, grid_v)
@@ -76,7 +77,7 @@ def phase_portrait(values: dict, horizon: float):
             bounds = np.percentile(levels[finite], [2, 98])
             axis.contour(grid_u, grid_v, np.where(finite, levels, np.nan), levels=np.linspace(*bounds, 14), colors="0.75", linewidths=0.6, linestyles="solid")
         axis.plot(run.u, run.v, color=COLOURS[paradigm], linewidth=1.6, label=NAMES[paradigm])
-        axis.plot([values["u0"]], [values["v0"]], "ko", markersize=3)
+        axis.plot([study.u0], [study.v0], "ko", markersize=3)
         axis.set_title(NAMES[paradigm])
         axis.set_xlabel("focus logit $u$")
     axes[0].set_ylabel("margin $v$")
@@ -84,20 +85,20 @@ def phase_portrait(values: dict, horizon: float):
     return figure
 
 
-def attention_curves(values: dict, horizon: float):
+def attention_curves(study: Study, horizon: float):
     figure, axis = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
-    models = {paradigm: reduced_model(setting_from(values, paradigm)) for paradigm in tuple(REGISTRY)}
-    reached = {name: milestones(model, values["u0"], values["v0"], TARGETS, horizon) for name, model in models.items()}
+    models = {paradigm: reduced_model(study.for_paradigm(paradigm)) for paradigm in tuple(REGISTRY)}
+    reached = {name: milestones(model, study.u0, study.v0, TARGETS, horizon) for name, model in models.items()}
     first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
     times = _log_times(horizon, first)
     for paradigm, model in models.items():
-        run = closed_trajectory(model, values["u0"], values["v0"], horizon, times=times)
+        run = closed_trajectory(model, study.u0, study.v0, horizon, times=times)
         axis.plot(run.t[1:], run.p[1:], color=COLOURS[paradigm], label=NAMES[paradigm])
         for m in reached[paradigm]:
             if m.time is not None and m.time > 0:
                 axis.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3.5)
-    best = best_switch(setting_from(values, "soft"), TARGETS[-1], "hard", values["u0"], values["v0"])
-    hybrid_t, hybrid_p = _hybrid_curve(values, Switch("hard", attention=best.attention), times, horizon)
+    best = best_switch(study.for_paradigm("soft"), TARGETS[-1], "hard", study.u0, study.v0)
+    hybrid_t, hybrid_p = _hybrid_curve(study, Switch("hard", attention=best.attention), times, horizon)
     axis.plot(hybrid_t, hybrid_p, color=COLOURS["hybrid"], linestyle="--", label=f"soft then hard at $p_s = {best.attention:.2f}$")
     axis.set_xscale("log")
     axis.set_xlabel("time $t$")
@@ -110,17 +111,17 @@ def attention_curves(values: dict, horizon: float):
     return figure
 
 
-def _hybrid_curve(values: dict, switch: Switch, times: np.ndarray, horizon: float):
-    setting = setting_from(values, "soft")
-    state = switch_state(setting, switch, values["u0"], values["v0"])
+def _hybrid_curve(study: Study, switch: Switch, times: np.ndarray, horizon: float):
+    setting = study.for_paradigm("soft")
+    state = switch_state(setting, switch, study.u0, study.v0)
     soft = reduced_model(setting)
     if state is None or state[0] >= horizon:
-        run = closed_trajectory(soft, values["u0"], values["v0"], horizon, times=times)
+        run = closed_trajectory(soft, study.u0, study.v0, horizon, times=times)
         return run.t[1:], run.p[1:]
     t_s, u_s, v_s = state
     before = times[(times > 0) & (times <= t_s)]
     after = times[times > t_s] - t_s
-    first = closed_trajectory(soft, values["u0"], values["v0"], t_s, times=before) if before.size else None
+    first = closed_trajectory(soft, study.u0, study.v0, t_s, times=before) if before.size else None
     second = closed_trajectory(reduced_model(dataclasses.replace(setting, paradigm=switch.after)), u_s, v_s, horizon - t_s, times=after)
     t = np.concatenate([first.t if first else [], second.t + t_s])
     p = np.concatenate([first.p if first else [], second.p])
@@ -128,11 +129,10 @@ def _hybrid_curve(values: dict, switch: Switch, times: np.ndarray, horizon: floa
 
 
 def paper_uv():
-    paper = preset("paper")
-    values = preset_values("paper")
+    paper = Study.from_preset("paper")
     figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
     for paradigm in tuple(REGISTRY):
-        run = closed_trajectory(reduced_model(setting_from(values, paradigm)), paper.u0, paper.v0, paper.horizon, 401)
+        run = closed_trajectory(reduced_model(paper.for_paradigm(paradigm)), paper.u0, paper.v0, paper.horizon, 401)
         left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
         right.plot(run.t, run.v, color=COLOURS[paradigm], label=NAMES[paradigm])
     for axis, name in ((left, "focus logit $u(t)$"), (right, "margin $v(t)$")):
@@ -144,13 +144,13 @@ def paper_uv():
     return figure
 
 
-def incentive_figure(values: dict):
+def incentive_figure(study: Study):
     times = np.logspace(-2, 4, 120)
     figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 2.8), sharey=True, layout="constrained")
     shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
     for axis, paradigm in zip(axes, tuple(REGISTRY), strict=True):
         for attention, shade in zip(DEFAULT_ATTENTIONS, shades):
-            curve, limit = incentive_curve(paradigm, values["loss"], values["classes"], values["beta"], attention, times)
+            curve, limit = incentive_curve(paradigm, _segment_loss(study.setting), study.setting.classes, study.setting.beta, attention, times)
             line = axis.plot(times, curve, color=COLOURS[paradigm], alpha=shade, label=f"$p = {attention:g}$")[0]
             axis.axhline(limit, color=line.get_color(), alpha=shade, linestyle=":", linewidth=0.8)
         axis.set_xscale("log")
@@ -162,14 +162,25 @@ def incentive_figure(values: dict):
     return figure
 
 
-def write_figures(directory, values: dict, *, force: bool = False, horizon: float | None = None) -> list[Path]:
-    """Write all figures for the setting ``values`` into ``directory``; returns the files."""
+def _segment_loss(setting):
+    """A built-in loss by name, a custom one with the setting's parameter values in place."""
+    if isinstance(setting.loss, str):
+        return setting.loss
+    return custom(setting.segment_loss.expr.subs(setting.values))
+
+
+def write_figures(directory, study: Study, *, force: bool = False, horizon: float | None = None) -> list[Path]:
+    """Write all figures for ``study`` into ``directory``; returns the files."""
+    if not isinstance(study, Study):
+        raise TypeError(f"`study` must be a Study, got {type(study).__name__}")
+    if study.setting.scheme is None or study.setting.scheme.is_custom:
+        raise ValueError("`study` must use a registered paradigm: the figures compare the registered paradigms")
     path = prepare_directory(directory, force=force)
-    horizon = horizon or values.get("horizon") or 1e3
+    horizon = horizon or study.horizon or 1e3
     written = []
     with plt.rc_context(STYLE):
-        written += save(phase_portrait(values, horizon), path, "phase_portrait")
-        written += save(attention_curves(values, horizon), path, "attention")
+        written += save(phase_portrait(study, horizon), path, "phase_portrait")
+        written += save(attention_curves(study, horizon), path, "attention")
         written += save(paper_uv(), path, "paper_uv")
-        written += save(incentive_figure(values), path, "fixed_focus_incentive")
+        written += save(incentive_figure(study), path, "fixed_focus_incentive")
     return written

@@ -1,6 +1,6 @@
 r"""A paper-ready LaTeX document: snippets to ``\input``, macros, tables, figures.
 
-``write_paper(out, values)`` writes
+``write_paper(out, study)`` writes
 
 - ``macros.tex``: ``\newcommand`` for the notation the snippets use;
 - ``snippets/<paradigm>-<loss>.tex``: one ``align`` block per derivation (reduced
@@ -30,7 +30,7 @@ import sympy as sp
 from analytic import derive
 from analytic.growth import growth_law
 from analytic.latex import Row, align_block, break_lines, expression_latex, rows
-from trajectories.presets import setting_from
+from trajectories.presets import Study
 
 from .compare import DEFAULT_LRS, compare, comparison_latex_rows
 from .files import commit, prepare_directory, write_text
@@ -90,9 +90,10 @@ def check_rows(block_rows) -> FormulaCheck:
     return FormulaCheck(checked, statements, tuple(mismatches))
 
 
-def snippet(paradigm: str, loss: str, values: dict) -> tuple[str, str, FormulaCheck]:
+def snippet(paradigm: str, loss: str, study: Study) -> tuple[str, str, FormulaCheck]:
     """``(label, LaTeX, check)`` for one derivation with its growth laws."""
-    derivation = derive(paradigm, loss, classes=values["classes"], segments=values["segments"], alpha=values["alpha"], beta=values["beta"])
+    setting = study.setting
+    derivation = derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
     if not derivation.certified:
         raise ValueError(f"{derivation.label} is not certified: {derivation.message}")
     block = rows(derivation, macros=True)
@@ -106,27 +107,27 @@ def snippet(paradigm: str, loss: str, values: dict) -> tuple[str, str, FormulaCh
     return derivation.label, header + align_block(derivation.label, block) + "\n", check
 
 
-def setting_paragraph(values: dict) -> str:
+def setting_paragraph(study: Study) -> str:
     def show(x):
         return expression_latex(sp.sympify(x))
 
     return (
         "Reduced model of SETTING.md: focus logit $u$, margin $v$, "
-        rf"$p = e^u/(e^u + T - 1)$, with $T = {show(values['segments'])}$, "
-        rf"$c = {values['classes']}$ classes for the cross-entropy loss, rates "
-        rf"$\alpha = {show(values['alpha'])}$, $\beta = {show(values['beta'])}$, start $(u_0, v_0) = ({values['u0']:g}, {values['v0']:g})$. "
+        rf"$p = e^u/(e^u + T - 1)$, with $T = {show(study.setting.segments)}$, "
+        rf"$c = {study.setting.classes}$ classes for the cross-entropy loss, rates "
+        rf"$\alpha = {show(study.setting.alpha)}$, $\beta = {show(study.setting.beta)}$, start $(u_0, v_0) = ({study.u0:g}, {study.v0:g})$. "
         "Every formula below was certified by symbolic differentiation and a 40-digit numeric check, "
         "and read back from this LaTeX before it was written."
     )
 
 
-def crosscheck_table(values: dict, horizon: float) -> str:
+def crosscheck_table(study: Study, horizon: float) -> str:
     """closed vs ODE vs gradient descent for the three paradigms (setting's loss)."""
     rows_out = []
     for paradigm in PARADIGMS:
-        setting = setting_from(values, paradigm)
-        scale = 1 / float(max(sp.sympify(values["alpha"]), sp.sympify(values["beta"])))
-        result = compare(setting, values["u0"], values["v0"], horizon, lrs=tuple(x * min(scale, 1e4) for x in DEFAULT_LRS), noise_samples=())
+        setting = study.for_paradigm(paradigm)
+        scale = 1 / float(max(sp.sympify(setting.alpha), sp.sympify(setting.beta)))
+        result = compare(setting, study.u0, study.v0, horizon, lrs=tuple(x * min(scale, 1e4) for x in DEFAULT_LRS), noise_samples=())
         rows_out.append(comparison_latex_rows(PARADIGM_TITLES[paradigm].split(" (")[0], result))
     header = r"paradigm & $\max|\Delta u|$ & $\max|\Delta v|$ & $I$ drift & GD order & full vs reduced \\"
     tabular = "\n".join([r"\begin{tabular}{lrrrrr}", r"\toprule", header, r"\midrule", *rows_out, r"\bottomrule", r"\end{tabular}"])
@@ -142,7 +143,7 @@ def float_table(tabular: str, caption: str, label: str) -> str:
     return "\n".join([r"\begin{table}[ht]", r"\centering", r"\small", tabular, rf"\caption{{{caption}}}", rf"\label{{{label}}}", r"\end{table}", ""])
 
 
-def document(values: dict, labels: dict, figures: list[str], has_milestones: bool) -> str:
+def document(study: Study, labels: dict, figures: list[str], has_milestones: bool) -> str:
     lines = [
         r"\documentclass[10pt]{article}",
         r"\usepackage[margin=2.5cm]{geometry}",
@@ -155,13 +156,13 @@ def document(values: dict, labels: dict, figures: list[str], has_milestones: boo
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
-        setting_paragraph(values),
+        setting_paragraph(study),
         "",
     ]
     for paradigm in PARADIGMS:
         lines.append(rf"\section{{{PARADIGM_TITLES[paradigm]}}}")
         for loss in LOSSES:
-            title = LOSS_TITLES[loss] + (f" ($c = {values['classes']}$)" if loss == "cross-entropy" else "")
+            title = LOSS_TITLES[loss] + (f" ($c = {study.setting.classes}$)" if loss == "cross-entropy" else "")
             lines += [rf"\subsection{{{title}}}", rf"\input{{snippets/{labels[(paradigm, loss)]}}}", ""]
     lines += [r"\section{Cross-checks}", r"\input{crosscheck}", ""]
     if has_milestones:
@@ -184,30 +185,32 @@ class PaperResult:
     message: str
 
 
-def write_paper(directory, values: dict, *, horizon: float, pdf: bool = False, force: bool = False,
+def write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, force: bool = False,
                 figures: bool = True, milestones_table: str | None = None) -> PaperResult:
     """Write the document and its parts into ``directory`` (see the module docstring)."""
     from .figures import write_figures
 
+    if not isinstance(study, Study):
+        raise TypeError(f"`study` must be a Study, got {type(study).__name__}")
     root = prepare_directory(directory, force=force)
     snippets_dir = prepare_directory(root / "snippets", force=True)
     written, labels, formulas, statements = [], {}, 0, 0
     for paradigm in PARADIGMS:
         for loss in LOSSES:
-            label, text, check = snippet(paradigm, loss, values)
+            label, text, check = snippet(paradigm, loss, study)
             labels[(paradigm, loss)] = label
             formulas += check.checked
             statements += check.statements
             written.append(write_text(snippets_dir / f"{label}.tex", text))
     written.append(write_text(root / "macros.tex", MACROS))
-    written.append(write_text(root / "crosscheck.tex", crosscheck_table(values, horizon)))
+    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon)))
     if milestones_table is not None:
         written.append(write_text(root / "milestones.tex", milestones_table))
     names = []
     if figures:
-        written += write_figures(root / "figures", {**values, "horizon": horizon}, force=True)
+        written += write_figures(root / "figures", study, force=True, horizon=horizon)
         names = ["attention", "phase_portrait", "paper_uv", "fixed_focus_incentive"]
-    written.append(write_text(root / "paper.tex", document(values, labels, names, milestones_table is not None)))
+    written.append(write_text(root / "paper.tex", document(study, labels, names, milestones_table is not None)))
     result_pdf, message = None, "LaTeX written"
     if pdf:
         result_pdf, message = compile_pdf(root / "paper.tex")

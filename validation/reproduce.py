@@ -16,7 +16,7 @@ from pathlib import Path
 from analytic import derive
 from trajectories.hybrid import Switch, best_switch
 from trajectories.milestones import check_targets
-from trajectories.presets import preset_values, setting_from
+from trajectories.presets import Study
 
 from .compare import compare
 from .files import prepare_directory, write_json, write_text
@@ -37,34 +37,34 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
     step("derivations")
     derivations = []
     for name in ("paper", "small"):
-        values = preset_values(name)
+        setting = Study.from_preset(name).setting
         for paradigm in PARADIGMS:
             for loss in LOSSES:
-                d = derive(paradigm, loss, classes=values["classes"], segments=values["segments"], alpha=values["alpha"], beta=values["beta"])
+                d = derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
                 derivations.append({"preset": name, "label": d.label, "certified": d.certified, "max_residual": d.certificate.max_residual, "seconds": d.seconds})
     summary["derivations"] = derivations
 
     step("cross-checks")
     crosschecks = []
-    small = preset_values("small")
+    small = Study.from_preset("small")
     for paradigm in PARADIGMS:
         for loss in LOSSES:
-            result = compare(setting_from(small, paradigm, loss), small["u0"], small["v0"], SMALL_CROSSCHECK_HORIZON)
+            result = compare(small.for_paradigm(paradigm, loss), small.u0, small.v0, SMALL_CROSSCHECK_HORIZON)
             crosschecks.append(result.to_dict())
     summary["crosschecks_small"] = crosschecks
 
     milestone_tables = {}
     for name in ("paper", "small"):
         step(f"milestones ({name})")
-        values = preset_values(name)
-        base = setting_from(values, "soft")
-        best = best_switch(base, TARGETS[-1], "hard", values["u0"], values["v0"])
-        best_lvml = best_switch(base, TARGETS[-1], "lvml", values["u0"], values["v0"])
-        report = milestone_report(base, values["u0"], values["v0"], check_targets(TARGETS), values["horizon"],
+        study = Study.from_preset(name)
+        base = study.setting
+        best = best_switch(base, TARGETS[-1], "hard", study.u0, study.v0)
+        best_lvml = best_switch(base, TARGETS[-1], "lvml", study.u0, study.v0)
+        report = milestone_report(base, study.u0, study.v0, check_targets(TARGETS), study.horizon,
                                   [Switch("hard", attention=round(best.attention, 4))], check=True)
         milestone_tables[name] = report
         step(f"growth laws ({name})")
-        growth = [check.to_dict() for check in growth_table(base, values["u0"], values["v0"])]
+        growth = [check.to_dict() for check in growth_table(base, study.u0, study.v0)]
         summary["presets"][name] = {
             "milestones": report.to_dict(),
             "best_switch": {"after_hard": dataclasses.asdict(best), "after_lvml": dataclasses.asdict(best_lvml)},
@@ -73,9 +73,9 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
         write_text(root / f"milestones_{name}.txt", report.text() + "\n")
 
     step("paper and figures")
-    paper_values = preset_values("paper")
+    paper_study = Study.from_preset("paper")
     table = float_table(milestone_tables["paper"].latex(), "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
-    paper = write_paper(root / "paper", paper_values, horizon=paper_values["horizon"], pdf=pdf, force=True, milestones_table=table)
+    paper = write_paper(root / "paper", paper_study, horizon=paper_study.horizon, pdf=pdf, force=True, milestones_table=table)
     summary["paper"] = {"tex": str(Path("paper") / "paper.tex"), "pdf": None if paper.pdf is None else str(Path("paper") / "paper.pdf"),
                         "formulas_read_back": paper.formulas, "message": paper.message}
     summary["seconds"] = round(time.perf_counter() - started, 1)
