@@ -142,6 +142,27 @@ class Setting:
         numbers.update({sym.parameter(name): _exact(value) for name, value in self.params})
         return numbers
 
+    @property
+    def model_text(self) -> str:
+        """The model in one line: names, and the expressions of its custom parts.
+
+        Examples
+        --------
+        >>> Setting("hard", "square").model_text
+        'hard / square'
+        """
+        if self.expr is not None:
+            text = f"custom L(u, v) = {self.expr}"
+        else:
+            paradigm = self.scheme.name if not self.scheme.is_custom else f"custom aggregate {self.scheme.text}"
+            loss = self.loss if isinstance(self.loss, str) else f"custom l(v) = {self.segment_loss.expr}"
+            text = f"{paradigm} / {loss}"
+            if self.attention is not None:
+                text += f", p(u) = {self.attention}"
+        if self.params:
+            text += " with " + ", ".join(f"{name} = {value}" for name, value in self.params)
+        return text
+
     def with_paradigm(self, paradigm: str | Paradigm) -> Setting:
         """The same setting under another paradigm."""
         return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params, attention=self.attention)

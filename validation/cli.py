@@ -137,6 +137,8 @@ def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True, 
                             help='a custom per-segment loss "l(v)", e.g. "log(1+exp(-v/tau))" (other names are parameters)')
         parser.add_argument("--aggregate", default=None,
                             help='a custom paradigm: aggregation of l(.) in p and v, e.g. "(p*l(v)^2 + (1-p)*l(0)^2)^(1/2)"')
+        parser.add_argument("--no-cache", dest="no_cache", action="store_true",
+                            help="derive afresh: neither read nor write the disk cache of derivations")
         parser.add_argument("--attention", default=None,
                             help='attention map p(u) with dp/du = p(1-p), e.g. "k*exp(u)/(k*exp(u) + T - k)" (default exp(u)/(exp(u) + T - 1))')
         parser.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
@@ -287,7 +289,6 @@ def build_parser() -> argparse.ArgumentParser:
     derive_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
     derive_parser.add_argument("--budget", type=_number("budget", 0, False), default=None, help="seconds per derivation (default 60)")
     derive_parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
-    derive_parser.add_argument("--no-cache", dest="no_cache", action="store_true", help="derive afresh (neither read nor write the disk cache)")
     derive_parser.set_defaults(handler=run_derive)
 
     trajectory_parser = commands.add_parser("trajectory", help="one trajectory: closed form, ODE, gradient descent or full model")
@@ -648,6 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        cache.set_enabled(not getattr(args, "no_cache", False))
         return args.handler(args)
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)

@@ -56,6 +56,7 @@ class Comparison:
         return {
             "paradigm": self.setting.paradigm_name,
             "loss": self.setting.loss_name,
+            "model": self.setting.model_text,
             "classes": self.setting.classes,
             "segments": json_number(self.setting.segments),
             "alpha": json_number(self.setting.alpha),
@@ -196,7 +197,7 @@ def comparison_text(comparison: Comparison) -> str:
     d = comparison.to_dict()
     classes = f"c = {d['classes']}, " if d["loss"] == "cross-entropy" else ""
     lines = [
-        f"{d['paradigm']} / {d['loss']} ({classes}T = {d['segments']}, alpha = {d['alpha']}, beta = {d['beta']}),"
+        f"{d['model']} ({classes}T = {d['segments']}, alpha = {d['alpha']}, beta = {d['beta']}),"
         f" start ({d['u0']}, {d['v0']}), t in [0, {d['t_end']:g}]",
     ]
     if d["no_closed_form"] is not None:

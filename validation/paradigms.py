@@ -58,7 +58,7 @@ class MilestoneReport:
     def text(self) -> str:
         s = self.setting
         lines = [
-            f"attention milestones: {s.loss_name} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
+            f"attention milestones: {s.model_text} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
             f" start ({self.u0:g}, {self.v0:g}), horizon t <= {self.horizon:g}",
             f"{'':>22}" + "".join(f"{'p = ' + format_target(x):>16}" for x in self.targets),
         ]
