@@ -471,3 +471,18 @@ def test_a_study_is_typed():
         Study({"loss": "square"})
     with pytest.raises(ValueError, match="`horizon`"):
         Study(study.setting, horizon=-1.0)
+
+
+def test_a_new_registry_entry_reaches_every_registry_driven_report(monkeypatch):
+    from analytic.paradigms import Paradigm
+    from validation.paradigms import milestone_report
+
+    twin = Paradigm("twin", "twin", r"\mathrm{twin}", sym.p * SEGMENT(sym.v) + (1 - sym.p) * SEGMENT(0), full="expected")
+    monkeypatch.setitem(PARADIGMS, "twin", twin)
+    report = milestone_report(Setting("soft", "exponential"), 0.0, 0.0, [0.3, 0.9], 1e3)
+    assert set(report.rows) == {"soft", "hard", "lvml", "twin"}
+    # the same aggregation as hard attention: the same milestones (1e-12 relative)
+    for a, b in zip(report.rows["twin"], report.rows["hard"]):
+        assert abs(a.time - b.time) <= 1e-12 * b.time
+    with pytest.raises(ValueError, match="`paradigm` must be one of"):
+        Setting("quadruple", "exponential")
