@@ -120,6 +120,16 @@ def test_custom_segment_loss_with_a_parameter_matches_independent_integration(pa
         assert closed.ok
         assert np.max(np.abs(closed.u - u_ref)) < 1e-7 and np.max(np.abs(closed.v - v_ref)) < 1e-7
     assert paradigm != "soft" or model.has_first_integral  # soft: B = v^2/(2 beta/alpha), always closed
+    assert_first_order(model, u_ref[-1], v_ref[-1], 30.0)
+
+
+def assert_first_order(model, u_end, v_end, t_end):
+    """Gradient descent converges to the flow at first order: halving the step halves the error (ratio 2 within 10 %)."""
+    errors = []
+    for lr in (0.02, 0.01):
+        gd = gradient_descent(model, 0.0, 0.0, lr, int(round(t_end / lr)))
+        errors.append(max(abs(gd.u[-1] - u_end), abs(gd.v[-1] - v_end)))
+    assert 1.8 < errors[0] / errors[1] < 2.2
 
 
 def test_custom_aggregation_with_a_parameter_has_a_closed_form_that_matches_integration():
@@ -138,6 +148,7 @@ def test_custom_aggregation_with_a_parameter_has_a_closed_form_that_matches_inte
     ode = ode_trajectory(model, 0.0, 0.0, 20.0, 21)
     for run_ in (closed, ode):  # 1e-7: the issue's bound
         assert np.max(np.abs(run_.u - u_ref)) < 1e-7 and np.max(np.abs(run_.v - v_ref)) < 1e-7
+    assert_first_order(model, u_ref[-1], v_ref[-1], 20.0)
 
 
 def test_whole_loss_closed_ode_and_gradient_descent():
