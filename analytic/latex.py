@@ -1,4 +1,4 @@
-r"""LaTeX for derivations, in the notation of SETTING.md section 5.
+r"""LaTeX for derivations, in the notation of docs/setting.rst section 5.
 
 Each equation gets a stable label ``eq:<paradigm>-<loss>-<what>`` (for example
 ``eq:hard-ce-invariant``) so that a paper can ``\eqref`` it. Every row keeps the

@@ -1,6 +1,6 @@
 r"""Per-segment losses :math:`\ell(v)` of a classifier margin :math:`v`.
 
-The built-in losses (SETTING.md section 2):
+The built-in losses (docs/setting.rst section 2):
 
 .. math::
 

@@ -1,4 +1,4 @@
-"""Checks of the setting's parameters: T, c, alpha, beta (SETTING.md section 2).
+"""Checks of the setting's parameters: T, c, alpha, beta (docs/setting.rst section 2).
 
 Each takes a number (int, float, Fraction, SymPy number) or the parameter's own
 symbol, returns it as a SymPy expression, and raises a one-line ``ValueError``

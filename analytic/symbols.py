@@ -1,4 +1,4 @@
-"""The canonical SymPy symbols of the reduced model (SETTING.md section 5).
+"""The canonical SymPy symbols of the reduced model (docs/setting.rst section 5).
 
 Every module builds its expressions from these objects, so expressions coming
 from different derivations can be compared and substituted into each other.

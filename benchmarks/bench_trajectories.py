@@ -49,7 +49,8 @@ def _closed_vs_ode(name, setting, t_end) -> bool:
     closed_seconds = time.perf_counter() - start
 
     # accuracy of the closed form: 200 points against the formula in mpmath at 30 digits
-    formula = sp.lambdify(v, model.derivation.trajectory.focus.subs({u0: 0, v0: 0}), [MPMATH_FUNCTIONS, "mpmath"])
+    focus = model.derivation.trajectory.focus.subs({u0: 0, v0: 0, **setting.values})  # the symbolic formula at these numbers
+    formula = sp.lambdify(v, focus, [MPMATH_FUNCTIONS, "mpmath"])
     sample = np.linspace(0, POINTS - 1, 200).astype(int)
     with mpmath.workdps(30):
         closed_error = max(abs(u_closed[i] - float(mpmath.re(formula(mpmath.mpf(margins[i]))))) for i in sample)

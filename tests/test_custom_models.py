@@ -497,3 +497,16 @@ def test_a_new_registry_entry_reaches_every_registry_driven_report(monkeypatch):
         assert abs(a.time - b.time) <= 1e-12 * b.time
     with pytest.raises(ValueError, match="`paradigm` must be one of"):
         Setting("quadruple", "exponential")
+
+
+def test_the_paper_of_a_custom_segment_loss(tmp_path):
+    from trajectories.presets import Study
+    from validation.paper import write_paper
+
+    loss = custom(sp.exp(-sym.v / sym.parameter("tau")))
+    study = Study(Setting("soft", loss, 2, 10, 1, 1, {"tau": 2}), 0.0, 0.0, 100.0)
+    result = write_paper(tmp_path / "paper", study, horizon=100.0, figures=False)
+    names = sorted(p.name for p in (tmp_path / "paper" / "snippets").glob("*.tex"))
+    assert names == ["hard-custom.tex", "lvml-custom.tex", "soft-custom.tex"] and result.formulas > 10
+    text = (tmp_path / "paper" / "paper.tex").read_text()
+    assert r"Custom loss $\ell(v) = e^{- \frac{v}{2}}$" in text and "SETTING" not in text

@@ -85,7 +85,7 @@ def test_divergence_is_detected_not_printed_as_nan():
 
 @pytest.mark.parametrize("paradigm", PARADIGMS)
 def test_full_symmetric_model_at_zero_noise_is_reduced_gradient_descent(paradigm):
-    # c = 3, T = 4: the rates of SETTING.md are alpha = 1/c, beta = 1/(c - 1)
+    # c = 3, T = 4: the rates of docs/setting.rst are alpha = 1/c, beta = 1/(c - 1)
     model = reduced_model(Setting(paradigm, "cross-entropy", 3, 4, sp.Rational(1, 3), sp.Rational(1, 2)))
     full = full_trajectory(paradigm, variant="symmetric", classes=3, segments=4, u0=0.3, v0=-0.2, lr=0.4, steps=300)
     reduced = gradient_descent(model, 0.3, -0.2, 0.4, 300)

@@ -1,4 +1,4 @@
-r"""Gradient descent on the full (non-reduced) attention model (SETTING.md section 1).
+r"""Gradient descent on the full (non-reduced) attention model (docs/setting.rst section 1).
 
 Two models, each on the population loss (``sigma = 0``: one example per class,
 or per sign) or on ``samples`` examples with Gaussian noise of standard

@@ -1,4 +1,4 @@
-"""Named settings of SETTING.md section 6.
+"""Named settings of docs/setting.rst section 6.
 
 - ``paper``: the authors' published simulation — T = 100, c = 1000
   (cross-entropy), alpha = 1/c, beta = 1/(c - 1), start (0, 0), horizon

@@ -346,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
     paper_parser.set_defaults(handler=run_paper)
 
-    reproduce_parser = commands.add_parser("reproduce", help="the main job: everything, on the presets of SETTING.md")
+    reproduce_parser = commands.add_parser("reproduce", help="the main job: everything, on the presets paper and small")
     reproduce_parser.add_argument("--out", default="attention-dynamics-output", help="output directory (default ./attention-dynamics-output)")
     reproduce_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
     reproduce_parser.set_defaults(handler=run_reproduce)
@@ -598,7 +598,7 @@ def run_paper(args) -> int:
     from validation.paradigms import milestone_report
 
     values = resolve(args, "paper")
-    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=()))
+    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss",)))
     horizon = study.horizon or 1e3
     report = milestone_report(study.setting, study.u0, study.v0, _targets(DEFAULT_TARGETS), horizon)
     table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")

@@ -154,7 +154,7 @@ def compare(
 
 
 def full_variant_for(setting: Setting) -> str | None:
-    """Which full model reduces to ``setting`` (SETTING.md section 2), or ``None``.
+    """Which full model reduces to ``setting`` (docs/setting.rst section 2), or ``None``.
 
     The symmetric model gives cross-entropy with c classes at alpha = 1/c,
     beta = 1/(c - 1); the binary model any margin loss (logistic for

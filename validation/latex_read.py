@@ -4,7 +4,7 @@ A recursive-descent reader for the subset of LaTeX math that
 :mod:`analytic.latex` emits: sums, implicit and ``\cdot`` products, ``\frac``,
 powers, ``e^{x}``, ``\log``, ``\sqrt``, ``\left( \right)``, ``\Bigl( \Bigr)``,
 ``\left| \right|``, ``\omega`` (Wright omega), ``\operatorname{Li}_{2}`` /
-``\Li_{2}``, ``\operatorname{Ei}`` / ``\Ei``, Greek rates and subscripted
+``\Li_{2}``, ``\operatorname{Ei}`` / ``\Ei``, ``\operatorname{E}_{n}`` (``expint``), Greek rates and subscripted
 symbols. It builds SymPy objects directly (nothing is evaluated as code), and
 raises ``ValueError`` on anything else.
 """
@@ -178,5 +178,8 @@ class _Reader:
                 return sp.polylog(sp.Integer(order), self.parenthesised())
             if name == "Ei":
                 return sp.Ei(self.parenthesised())
+            if name == "E":  # the generalised exponential integral E_n, as SymPy prints expint(n, x)
+                order = self.subscript()
+                return sp.expint(sp.Integer(order), self.parenthesised())
             raise ValueError(f"unknown operator {name!r} in {self.text!r}")
         raise ValueError(f"unexpected {token!r} in {self.text!r}")

@@ -1,6 +1,6 @@
 """The main job: every derivation, cross-check, milestone, hybrid, figure and the paper.
 
-On the embedded defaults of SETTING.md section 6 (the ``paper`` preset, with
+On the embedded defaults of docs/setting.rst section 6 (the ``paper`` preset, with
 milestones and the best switch for both presets). Writes into one output
 directory (files atomically, reruns overwrite) and returns a summary that is
 printed as a short table and saved as ``summary.json``.
