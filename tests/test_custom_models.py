@@ -271,7 +271,7 @@ def test_logistic_is_cross_entropy_with_two_classes():
         (["trajectory", "--paradigm", "hard", "--segment-loss", "exp(-v/tau)", "--param", "tau=1", "--param", "tau=2", "--t-end", "1"], "tau"),
         (["trajectory", "--t-end", "1"], "--paradigm"),
         (["growth", "--aggregate", "l(p*v)"], "--aggregate"),
-        (["paper", "--out", "x", "--segment-loss", "exp(-v)"], "--segment-loss"),
+        (["paper", "--out", "never-written", "--aggregate", "l(p*v)"], "--aggregate"),
         (["derive", "--aggregate", "p*v"], "--aggregate"),
         (["derive", "--segment-loss", "foo(v)"], "--segment-loss"),
     ],

@@ -8,10 +8,10 @@ evaluated in the margin coordinate :math:`s` of
 :meth:`~trajectories.model.ReducedModel.margin_of_coordinate` (for very large
 :math:`u_0`, where :math:`e^{u_0}` overflows, :meth:`~trajectories.model.ReducedModel.focus_at`
 solves for :math:`u - u_0` instead). Time has no closed
-form: :math:`t(s) = \int_{s_0}^{s} (dv/ds)/\dot v\,ds` is computed with
-``scipy.integrate.quad`` (its error estimates are summed into ``time_error``) and
-inverted at the requested times by a bracket and Brent's method
-(:math:`t(s)` is increasing; its derivative is the integrand).
+form: :math:`t(s) = \int_{s_0}^{s} (dv/ds)/\dot v\,ds` is tabulated on
+Gauss–Legendre panels for all requested times at once and inverted by Newton's
+method within each time's panel (:mod:`trajectories.timeline`; the panel error
+estimates are summed into ``time_error``).
 """
 
 from __future__ import annotations
@@ -19,21 +19,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.integrate import IntegrationWarning, quad
-from scipy.optimize import brentq
+from scipy.integrate import IntegrationWarning
 
 from .checks import count, finite, positive
 from .model import ReducedModel
-from .progress import progress
 from .result import Status, Trajectory
+from .timeline import invert_times, time_grid
 
-QUAD_EPSABS = 1e-14
-QUAD_EPSREL = 1e-13
-TIME_TOLERANCE = 1e-13  # relative to max(1, t): a larger time residual means s is pinned to rounding
-ROOT_XTOL = 1e-300  # Brent stops at the rounding of s (rtol)
-ROOT_STEPS = 400
-BRACKET_STEPS = 200
-AT_LIMIT = 1e-6  # time residual (relative) left when s is pinned to rounding: the state no longer moves in float64
 
 
 def closed_focus(model: ReducedModel, v, u0: float, v0: float):
@@ -104,7 +96,7 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         return _overflow(np.array([0.0]), 0, f"dv/dt underflows at v0 = {v0!r}: the time scale 1/(dv/dt) exceeds the float64 range (use the ode method)")
 
     def integrand(s):
-        return float(model.time_integrand(s, anchor))
+        return model.time_integrand(s, anchor)
 
     if times is None:
         times = np.linspace(0.0, t_end, points)
@@ -113,23 +105,19 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         if times.ndim != 1 or times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0) or times[-1] > t_end:
             raise ValueError("`times` must be increasing, >= 0 and at most `t_end`")
         points = times.size
-    coordinates = np.empty(points)
-    errors = np.empty(points)
-    s_prev, t_prev, error = s0, 0.0, 0.0
+    grid = time_grid(integrand, s0, float(times[-1]))
+    reachable = times <= grid.t[-1]
+    coordinates = np.full(points, grid.s[-1])
+    errors = np.full(points, grid.error[-1])
+    coordinates[reachable], errors[reachable] = invert_times(integrand, grid, times[reachable])
     message = ""
-    for k, target in enumerate(progress(times, "closed form")):
-        if target == t_prev or message:
-            coordinates[k], errors[k] = s_prev, error
-            continue
-        solved = _solve_time(integrand, s_prev, t_prev, target)
-        if solved is None:
-            return _overflow(times, k, f"dt/ds is not finite near s = {s_prev}")
-        s, pinned = solved
-        elapsed, estimate = quad(integrand, s_prev, s, epsabs=QUAD_EPSABS, epsrel=QUAD_EPSREL, limit=200)
-        s_prev, t_prev, error = s, t_prev + elapsed, error + estimate
-        coordinates[k], errors[k] = s, error
-        if pinned and abs(t_prev - target) > AT_LIMIT * max(1.0, target):
-            message = f"from t = {target:g} on the state moves less than the rounding of its coordinates (at its limit, or too slowly); later times repeat it"
+    if not np.all(reachable):
+        first = int(np.argmin(reachable))
+        if grid.end != "pinned":
+            why = "the time scale needs too many quadrature panels" if grid.end == "too long" else "dt/ds is not finite"
+            return _overflow(times, first, f"{why} near s = {grid.s[-1]} (t = {grid.t[-1]:g})")
+        message = (f"from t = {grid.t[-1]:g} on the state moves less than the rounding of its coordinates "
+                   "(at its limit, or too slowly); later times repeat it")
     v = model.margin_of_coordinate(coordinates, side)
     u, p, _ = model.focus_at(anchor, coordinates)
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
@@ -141,51 +129,6 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         note = f"{' and '.join(model.quadrature_parts)} by quadrature (error estimate of B(v) - B(v0) <= {extras['quadrature_error']:.1e})"
         message = "; ".join(m for m in (message, note) if m)
     return Trajectory(times, u, v, p, "closed", message=message, time_error=errors, extras=extras)
-
-
-def _solve_time(integrand, s_prev: float, t_prev: float, target: float) -> tuple[float, bool] | None:
-    r"""Solve :math:`t_{prev} + \int_{s_{prev}}^{s} g = target` for s; ``None`` if g is not usable.
-
-    Returns ``(s, pinned)``: ``pinned`` when s is determined only to rounding
-    (the margin sits at its limit, where t(s) is unbounded).
-
-    A bracket is grown from the Euler step (halving where g is not finite and
-    positive, e.g. past the margin's limit), then Brent's method finds the root.
-    """
-
-    def usable(s):
-        value = integrand(s)
-        return np.isfinite(value) and value > 0
-
-    def elapsed(s):
-        return t_prev + quad(integrand, s_prev, s, epsabs=QUAD_EPSABS, epsrel=QUAD_EPSREL, limit=200)[0] - target
-
-    if not usable(s_prev):
-        return None
-    lo, hi = s_prev, None
-    step = (target - t_prev) / integrand(s_prev)
-    for _ in range(BRACKET_STEPS):
-        candidate = lo + step
-        if candidate == lo:
-            return lo, True  # the limit of s is within rounding of lo: s stays there
-        if not usable(candidate):
-            step /= 2
-            continue
-        residual = elapsed(candidate)
-        if not np.isfinite(residual):
-            step /= 2
-        elif residual >= 0:
-            hi = candidate
-            break
-        else:
-            lo, step = candidate, 2 * step
-    if hi is None:
-        return None
-    # F(lo) < target <= F(hi): Brent's method (robust where t(s) grows like e^s, where
-    # plain Newton from the right advances by about one unit of s per step)
-    root = brentq(elapsed, lo, hi, xtol=ROOT_XTOL, rtol=4 * np.finfo(float).eps, maxiter=ROOT_STEPS)
-    residual = elapsed(root)
-    return root, abs(residual) > TIME_TOLERANCE * max(1.0, abs(target))
 
 
 def _overflow(times, k, why) -> Trajectory:
