@@ -11,8 +11,9 @@ the time reached);
 the panel width halves where it does not and doubles where it does.
 :func:`invert_times` then finds :math:`s` for every requested time at once:
 the panel containing it, then Newton's method on
-:math:`t_j + \int_{s_j}^{s} g = t`, all targets per iteration (the derivative
-is :math:`g` itself). Where :math:`g` stops being finite and positive (the
+:math:`t_j + \int_{s_j}^{s} \tilde g = t`, where :math:`\tilde g` is the
+Legendre interpolant of :math:`g` through the panel's 16 Gauss nodes (so no
+further evaluation of :math:`g`), all targets per iteration. Where :math:`g` stops being finite and positive (the
 margin at its limit in floating point, or an overflow), the grid ends and says so.
 """
 
@@ -31,6 +32,9 @@ MAX_WIDTH = 8.0
 MIN_RELATIVE_WIDTH = 1e-13  # a panel narrower than this (relative to max(1, |s|)) means s is pinned to rounding
 MAX_PANELS = 200_000
 NEWTON_STEPS = 30
+NEWTON_TOLERANCE = 1e-14  # |step| in the panel coordinate x in [-1, 1]
+#: values at the 16 Gauss nodes -> Legendre coefficients: c_k = (2k + 1)/2 sum_i w_i g(x_i) P_k(x_i)
+PROJECTION = (np.polynomial.legendre.legvander(NODES, len(NODES) - 1) * WEIGHTS[:, None]) * ((2 * np.arange(len(NODES)) + 1) / 2)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class TimeGrid:
     t: np.ndarray
     error: np.ndarray
     end: str
+    coefficients: np.ndarray  # (panels, 16): Legendre coefficients of g on each panel, mapped to [-1, 1]
 
 
 def _panels(integrand, starts, widths, nodes, weights):
@@ -57,7 +62,7 @@ def _panels(integrand, starts, widths, nodes, weights):
 
 def time_grid(integrand, s0: float, t_end: float) -> TimeGrid:
     """Tabulate :math:`t(s)` from ``s0`` until it reaches ``t_end`` (see the module docstring)."""
-    edges, times, errors = [float(s0)], [0.0], [0.0]
+    edges, times, errors, coefficients = [float(s0)], [0.0], [0.0], []
     width = FIRST_WIDTH
     end = "horizon"
     with np.errstate(all="ignore"):
@@ -87,34 +92,58 @@ def time_grid(integrand, s0: float, t_end: float) -> TimeGrid:
                 continue
             cumulative = times[-1] + np.cumsum(fine[:accepted])
             estimate = errors[-1] + np.cumsum(np.abs(fine[:accepted] - coarse[:accepted]))
+            coefficients.append(values[:accepted] @ PROJECTION)
             edges.extend((starts[:accepted] + width).tolist())
             times.extend(cumulative.tolist())
             errors.extend(estimate.tolist())
             width = min(2 * width, MAX_WIDTH) if accepted == BATCH else width / 2
-    return TimeGrid(np.array(edges), np.array(times), np.array(errors), end)
+    table = np.concatenate(coefficients) if coefficients else np.zeros((0, len(NODES)))
+    return TimeGrid(np.array(edges), np.array(times), np.array(errors), end, table)
 
 
 def invert_times(integrand, grid: TimeGrid, targets) -> tuple[np.ndarray, np.ndarray]:
-    """:math:`s` with :math:`t(s) =` each target (within the grid), and each one's time error estimate."""
+    """:math:`s` with :math:`t(s) =` each target (within the grid), and each one's time error estimate.
+
+    On its panel, :math:`g` is the degree-15 Legendre interpolant through the 16
+    Gauss nodes already evaluated, so :math:`t(s)` is its exact antiderivative: Newton's
+    method needs no further evaluation of :math:`g` (``integrand`` is kept for the signature).
+    """
     targets = np.asarray(targets, dtype=float)
-    panel = np.clip(np.searchsorted(grid.t, targets, side="right") - 1, 0, max(len(grid.s) - 2, 0))
-    left, right = grid.s[panel], grid.s[np.minimum(panel + 1, len(grid.s) - 1)]
-    t_left, t_right = grid.t[panel], grid.t[np.minimum(panel + 1, len(grid.t) - 1)]
+    if len(grid.s) < 2:
+        return np.full(targets.shape, grid.s[0]), np.zeros(targets.shape)
+    panel = np.clip(np.searchsorted(grid.t, targets, side="right") - 1, 0, len(grid.s) - 2)
+    left, width = grid.s[panel], grid.s[panel + 1] - grid.s[panel]
+    t_left, t_right = grid.t[panel], grid.t[panel + 1]
+    coefficients = np.ascontiguousarray(grid.coefficients[panel].T)  # (16, targets): contiguous rows
     span = np.where(t_right > t_left, t_right - t_left, 1.0)
-    s = left + (right - left) * np.clip((targets - t_left) / span, 0.0, 1.0)
-    with np.errstate(all="ignore"):
-        for _ in range(NEWTON_STEPS):
-            widths = s - left
-            partial, _ = _panels(integrand, left, widths, NODES, WEIGHTS)
-            residual = t_left + partial - targets
-            slope = np.asarray(integrand(s), dtype=float) * np.ones_like(s)
-            step = np.where(slope > 0, residual / slope, 0.0)
-            s_new = np.clip(s - step, left, right)
-            moved = np.abs(s_new - s)
-            s = s_new
-            if np.all(moved <= 4 * np.finfo(float).eps * np.maximum(1.0, np.abs(s))):
-                break
-    exact = targets == t_left
-    s = np.where(exact, left, s)
-    error = grid.error[panel] + (grid.error[np.minimum(panel + 1, len(grid.error) - 1)] - grid.error[panel])
+    x = np.clip(2 * (targets - t_left) / span - 1, -1.0, 1.0)
+    for _ in range(NEWTON_STEPS):
+        value, slope = _antiderivative_and_value(coefficients, x)
+        residual = t_left + width / 2 * value - targets
+        step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
+        x_new = np.clip(x - step, -1.0, 1.0)
+        # converged: the step is negligible, or the time residual is at the rounding of t
+        settled = (np.abs(x_new - x) <= NEWTON_TOLERANCE) | (np.abs(residual) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(targets)))
+        x = x_new
+        if np.all(settled):
+            break
+    s = np.where(targets <= t_left, left, left + width * (x + 1) / 2)
+    error = grid.error[panel + 1]
     return s, error
+
+
+def _antiderivative_and_value(coefficients, x):
+    r""":math:`\int_{-1}^{x} \sum_k c_k P_k` and :math:`\sum_k c_k P_k(x)`, per column of ``coefficients`` (16, targets).
+
+    :math:`\int_{-1}^{x} P_0 = x + 1` and :math:`\int_{-1}^{x} P_k = (P_{k+1} - P_{k-1})/(2k + 1)`.
+    """
+    degree = coefficients.shape[0]
+    previous, current = np.ones_like(x), x
+    value = coefficients[0] * (x + 1)
+    slope = coefficients[0].copy()
+    for k in range(1, degree):
+        following = ((2 * k + 1) * x * current - k * previous) / (k + 1)  # P_{k+1}
+        value += coefficients[k] * (following - previous) / (2 * k + 1)
+        slope += coefficients[k] * current
+        previous, current = current, following
+    return value, slope
