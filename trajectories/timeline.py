@@ -81,8 +81,13 @@ def time_grid(integrand, s0: float, t_end: float) -> TimeGrid:
             accurate = np.abs(fine - coarse) <= PANEL_TOLERANCE * np.maximum(1.0, reached)
             good = usable & accurate
             accepted = int(np.argmin(good)) if not np.all(good) else BATCH
+            at_rounding = width <= MIN_RELATIVE_WIDTH * max(1.0, abs(edges[-1]))
+            if accepted == 0 and at_rounding and usable[0]:
+                # panels at the rounding of s: g's own rounding limits the agreement of the rules;
+                # accept the usable ones, the estimate carries the disagreement
+                accepted = int(np.argmin(usable)) if not np.all(usable) else BATCH
             if accepted == 0:
-                if width <= MIN_RELATIVE_WIDTH * max(1.0, abs(edges[-1])):
+                if at_rounding:
                     here = float(np.asarray(integrand(np.array([edges[-1]])), dtype=float)[0])
                     # g finite and positive where s stands, but no panel beyond it works: s is at its
                     # limit to rounding (the state no longer moves in float64); otherwise g overflowed
