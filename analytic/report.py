@@ -12,15 +12,91 @@ def _str(expr) -> str | None:
 
 
 def json_number(value):
-    """Numbers as JSON numbers (integers stay integers, fractions as ``"1/999"``), symbols by name."""
+    """Numbers as JSON numbers (integers stay integers, fractions as ``"1/999"``), symbols by name.
+
+    Strict JSON has no NaN or Infinity: a number that is not finite (or does not
+    fit a float) becomes ``None`` (``null``).
+    """
     if value is None:
         return None
     value = sp.sympify(value)
     if isinstance(value, sp.Integer):
         return int(value)
     if value.is_number:
-        return str(value) if isinstance(value, sp.Rational) else float(value)
+        if isinstance(value, sp.Rational):
+            return str(value)
+        return finite_or_none(value)
     return str(value)
+
+
+def finite_or_none(value) -> float | None:
+    """``float(value)`` if it is a finite number, else ``None`` (JSON ``null``)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def non_finite_reason(value) -> str | None:
+    """Why ``value`` cannot be a JSON number (``None`` when it can)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return "too large for a float"
+    except (TypeError, ValueError):
+        return "not a number"
+    if math.isnan(number):
+        return "not a number (NaN)"
+    if math.isinf(number):
+        return "infinite" if number > 0 else "negative infinite"
+    return None
+
+
+def strict_json(data, reason_suffix: str = "_reason"):
+    """A copy of ``data`` that ``json.dumps(..., allow_nan=False)`` accepts.
+
+    NaN and infinities become ``None``; in a mapping, a key ``<name>_reason`` next
+    to the value says why (for a list, which entries). NumPy scalars and arrays
+    become Python numbers and lists, tuples become lists. Existing keys are kept.
+    """
+    if isinstance(data, dict):
+        out, reasons = {}, {}
+        for key, value in data.items():
+            out[key] = strict_json(value, reason_suffix)
+            reason = _reason_of(value)
+            if reason is not None:
+                reasons[f"{key}{reason_suffix}"] = reason
+        for key, reason in reasons.items():
+            out.setdefault(key, reason)
+        return out
+    if isinstance(data, (list, tuple)):
+        return [strict_json(value, reason_suffix) for value in data]
+    if isinstance(data, (bool, str)) or data is None:
+        return data
+    if hasattr(data, "tolist") and not isinstance(data, (int, float)):  # NumPy scalar or array
+        return strict_json(data.tolist(), reason_suffix)
+    if isinstance(data, int):
+        return int(data)
+    if isinstance(data, float):
+        return float(data) if math.isfinite(data) else None
+    return data
+
+
+def _reason_of(value) -> str | None:
+    """The reason field for a value that :func:`strict_json` turns (partly) into ``null``."""
+    if hasattr(value, "tolist") and not isinstance(value, (int, float, bool)):
+        value = value.tolist()
+    if isinstance(value, float):
+        return non_finite_reason(value)
+    if isinstance(value, (list, tuple)):
+        bad = [(i, non_finite_reason(x)) for i, x in enumerate(value) if isinstance(x, float) and not isinstance(x, bool)]
+        bad = [(i, why) for i, why in bad if why is not None]
+        if bad:
+            return "null entries: " + ", ".join(f"[{i}] {why}" for i, why in bad)
+    return None
 
 
 def derivation_dict(derivation) -> dict:
@@ -52,9 +128,17 @@ def derivation_dict(derivation) -> dict:
         "status": derivation.status,
         "message": derivation.message,
         "certified": derivation.certified,
-        "max_residual": None if math.isnan(residual) else residual,
+        "max_residual": finite_or_none(residual),
+        **({} if finite_or_none(residual) is not None else {"max_residual_reason": _residual_reason(derivation.certificate)}),
         "seconds": round(derivation.seconds, 4),
     }
+
+
+def _residual_reason(certificate) -> str:
+    """Why the certificate's largest residual is no JSON number."""
+    if not any(check.symbolic is not None for check in certificate.checks):
+        return "no identity was checked"
+    return "a residual is " + (non_finite_reason(certificate.max_residual) or "not finite")
 
 
 def _invariant_latex(derivation) -> str | None:

@@ -1,10 +1,20 @@
-"""Argument checks shared by the trajectory methods (one-line errors naming the argument)."""
+"""Argument checks shared by the trajectory methods (one-line errors naming the argument).
+
+NumPy scalars (``np.int64``, ``np.float32``, ...) are accepted wherever Python
+ints and floats are; exact numbers (ints, fractions, SymPy numbers) that do not
+fit a float -- too large, or so small that they round to 0 -- are refused with
+a message that says so instead of silently becoming ``inf`` or ``0.0``.
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
+from decimal import Decimal
 
-from analytic.setting import shown
+import sympy as sp
+
+from analytic.setting import is_boolean, shown
 
 
 def positive(value, label: str) -> float:
@@ -15,21 +25,63 @@ def positive(value, label: str) -> float:
 
 
 def finite(value, label: str) -> float:
+    if is_boolean(value) and not isinstance(value, bool):  # NumPy's bool is no number here (Python's bool stays accepted)
+        raise TypeError(f"`{label}` must be a number, got {shown(value)}")
     try:
         number = float(value)
+    except OverflowError:
+        raise ValueError(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}") from None
     except (TypeError, ValueError):
         raise TypeError(f"`{label}` must be a number, got {shown(value)}") from None
     if not math.isfinite(number):
+        if _is_exact_finite(value):
+            raise ValueError(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}")
         raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+    if number == 0 and _is_exact_nonzero(value):
+        raise ValueError(f"`{label}` underflows to 0 as a float (the smallest positive float is about 5e-324), got {shown(value)}")
     return number
 
 
+def _is_exact_finite(value) -> bool:
+    """An exact number (int, Fraction, SymPy rational) -- finite however large."""
+    if isinstance(value, bool) or isinstance(value, float):
+        return False
+    if isinstance(value, numbers.Rational):
+        return True
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return isinstance(value, sp.Basic) and bool(value.is_number) and bool(value.is_finite)
+
+
+def _is_exact_nonzero(value) -> bool:
+    """Whether ``value`` is an exact (non-float) number other than 0."""
+    if isinstance(value, (bool, float)) or not _is_exact_finite(value):
+        return False
+    if isinstance(value, numbers.Number) and not hasattr(value, "is_zero"):
+        return value != 0
+    return getattr(value, "is_zero", None) is False  # SymPy: only when provably nonzero
+
+
 def count(value, label: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, float) and value.is_integer()):
+    if is_boolean(value):
         raise TypeError(f"`{label}` must be an integer, got {shown(value)}")
-    if int(value) < minimum:
+    if isinstance(value, numbers.Integral):  # int, np.int64, np.uint8, sympy.Integer
+        number = int(value)
+    elif isinstance(value, numbers.Real) and _integral_float(value):  # 5.0, np.float32(5)
+        number = int(float(value))
+    else:
+        raise TypeError(f"`{label}` must be an integer, got {shown(value)}")
+    if number < minimum:
         raise ValueError(f"`{label}` must be >= {minimum}, got {shown(value)}")
-    return int(value)
+    return number
+
+
+def _integral_float(value) -> bool:
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number.is_integer()
 
 
 def nonnegative(value, label: str) -> float:

@@ -48,6 +48,7 @@ class Data:
 
 def symmetric_data(classes: int, segments: int, sigma: float = 0.0, samples: int | None = None, seed: int = 0) -> Data:
     """Foreground :math:`e_y` at segment 0, background 0; population when ``sigma = 0``."""
+    _check_samples(sigma, samples)
     if sigma == 0 and samples is None:
         labels = np.arange(classes)
     else:
@@ -61,6 +62,7 @@ def symmetric_data(classes: int, segments: int, sigma: float = 0.0, samples: int
 
 def binary_data(alpha: float, beta: float, segments: int, sigma: float = 0.0, samples: int | None = None, seed: int = 0) -> Data:
     """Foreground :math:`\\mu_f + y \\mu_c` at segment 0, background 0."""
+    _check_samples(sigma, samples)
     if sigma == 0 and samples is None:
         labels = np.array([1.0, -1.0])
     else:
@@ -71,6 +73,12 @@ def binary_data(alpha: float, beta: float, segments: int, sigma: float = 0.0, sa
     if sigma > 0:
         inputs += sigma * np.random.default_rng(seed + 1).standard_normal(inputs.shape)
     return Data(inputs, labels)
+
+
+def _check_samples(sigma, samples) -> None:
+    """Noisy data (``sigma > 0``) need a number of examples; the population (``sigma = 0``) does not."""
+    if samples is None and sigma > 0:
+        raise ValueError(f"`samples` is required when sigma > 0 (the number of noisy examples), got samples=None with sigma = {sigma:g}")
 
 
 # --- per-segment margin losses for the binary model -----------------------------------
@@ -201,6 +209,8 @@ def full_trajectory(
     segments = count(segments, "segments", 2)
     if samples is not None:
         samples = count(samples, "samples")
+    elif sigma > 0:
+        raise ValueError(f"`samples` is required when sigma > 0 (the number of noisy examples), got samples=None with sigma = {sigma:g}")
     if variant == "symmetric":
         classes = count(classes, "classes", 2)
         if loss != "cross-entropy":

@@ -11,8 +11,12 @@ of a few 1/beta (see :func:`stable_max_step`) keeps DOP853 inside it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.integrate import solve_ivp
+
+from analytic.setting import shown
 
 from .checks import count, finite, positive
 from .model import ReducedModel
@@ -30,6 +34,32 @@ STIFF_STEPS = 4.0  # max_step in units of the margin's relaxation time 1/beta
 def stable_max_step(model: ReducedModel) -> float:
     """``max_step`` keeping explicit methods stable near a finite loss minimiser."""
     return STIFF_STEPS / model.beta if np.isfinite(model.loss_minimiser) else np.inf
+
+
+def tolerance(value, label: str):
+    """A tolerance of ``solve_ivp``: finite and > 0 (a NaN tolerance makes the step control loop forever)."""
+    if np.ndim(value) == 0:
+        return positive(value, label)
+    try:
+        values = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{label}` must be a number or an array of numbers, got {shown(value)}") from None
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+    if not np.all(values > 0):
+        raise ValueError(f"`{label}` must be > 0, got {shown(value)}")
+    return values
+
+
+def step_bound(value, label: str) -> float:
+    """``max_step``: > 0, infinity allowed (no bound), never NaN."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"`{label}` must be a number, got {shown(value)}") from None
+    if math.isnan(number) or not number > 0:
+        raise ValueError(f"`{label}` must be > 0 (inf for no bound), got {shown(value)}")
+    return number
 
 
 def ode_trajectory(
@@ -50,6 +80,8 @@ def ode_trajectory(
     t_end, points = positive(t_end, "t_end"), count(points, "points")
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(METHODS)}, got {method!r}")
+    rtol, atol = tolerance(rtol, "rtol"), tolerance(atol, "atol")
+    max_step = step_bound(max_step, "max_step")
 
     def rhs(_, y):
         du, dv = model.flow(y[0], y[1])

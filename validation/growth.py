@@ -17,6 +17,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from analytic.growth import GrowthLaw, growth_law
+from analytic.report import finite_or_none
 from analytic.symbols import t as t_symbol
 from trajectories.closed import closed_focus
 from analytic.paradigms import PARADIGMS
@@ -35,20 +36,30 @@ class GrowthCheck:
     focus_ratio: tuple
     margin_ratio: tuple
     limits: tuple | None  # (u_inf, v_inf) for a finite limit
+    #: why a ratio is not a finite number: ``(("u" or "v", time, reason), ...)``
+    notes: tuple = ()
 
     def to_dict(self) -> dict:
-        return {
+        """Strict JSON: a ratio that is not finite is ``null``, with ``u_ratio_reason`` / ``v_ratio_reason`` saying why."""
+        data = {
             "paradigm": self.setting.paradigm,
             "loss": self.setting.loss,
             "u_kind": self.law.focus_kind,
             "v_kind": self.law.margin_kind,
             "u_law": None if self.law.focus is None else str(self.law.focus),
             "v_law": None if self.law.margin is None else str(self.law.margin),
-            "times": list(self.times),
-            "u_ratio": list(self.focus_ratio),
-            "v_ratio": list(self.margin_ratio),
-            "limits": None if self.limits is None else list(self.limits),
+            "times": [finite_or_none(t) for t in self.times],
+            "u_ratio": [finite_or_none(x) for x in self.focus_ratio],
+            "v_ratio": [finite_or_none(x) for x in self.margin_ratio],
+            "limits": None if self.limits is None else [finite_or_none(x) for x in self.limits],
         }
+        for coordinate, ratios in (("u", self.focus_ratio), ("v", self.margin_ratio)):
+            reasons = [why for name, _, why in self.notes if name == coordinate]
+            if any(finite_or_none(x) is None for x in ratios):
+                data[f"{coordinate}_ratio_reason"] = "; ".join(reasons) or "a ratio is not a finite number"
+        if self.limits is not None and any(finite_or_none(x) is None for x in self.limits):
+            data["limits_reason"] = "the finite limit is not a finite number"
+        return data
 
 
 def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK_TIMES) -> GrowthCheck:
@@ -78,12 +89,41 @@ def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK
         v_pred = np.full_like(v_num, v_limit)
     else:
         v_pred = _evaluate(law.margin, setting, times)
-    return GrowthCheck(setting, law, tuple(times), tuple(u_pred / u_num), tuple(v_pred / v_num), limits)
+    u_ratio, v_ratio = _ratio(u_pred, u_num), _ratio(v_pred, v_num)
+    notes = _ratio_notes("u", times, u_pred, u_num, u_ratio) + _ratio_notes("v", times, v_pred, v_num, v_ratio)
+    return GrowthCheck(setting, law, tuple(times), tuple(u_ratio), tuple(v_ratio), limits, notes)
+
+
+def _ratio(predicted, integrated) -> np.ndarray:
+    """prediction / integration; NaN (reported in ``notes``, ``null`` in JSON) where either side is not finite --
+    a finite prediction over an overflowed integration is no ratio of 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.asarray(predicted, dtype=float) / np.asarray(integrated, dtype=float)
+    return np.where(np.isfinite(predicted) & np.isfinite(integrated), ratio, np.nan)
+
+
+def _ratio_notes(coordinate: str, times, predicted, integrated, ratios) -> tuple:
+    """Why each non-finite ratio prediction / integration is not a number."""
+    notes = []
+    for time, p, n, r in zip(times, predicted, integrated, ratios):
+        if np.isfinite(r):
+            continue
+        if not np.isfinite(n):
+            why = f"the integration overflowed ({coordinate} = {n})"
+        elif not np.isfinite(p):
+            why = f"the prediction overflows a float ({coordinate} = {p})"
+        elif n == 0:
+            why = f"the integrated {coordinate} is 0"
+        else:
+            why = "the ratio is not a finite number"
+        notes.append((coordinate, float(time), f"t = {time:g}: {why}"))
+    return tuple(notes)
 
 
 def _evaluate(expr: sp.Expr, setting: Setting, times) -> np.ndarray:
     function = sp.lambdify(t_symbol, expr, "numpy")
-    return np.asarray(function(np.asarray(times, dtype=float)), dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # a prediction beyond float range is reported, not warned
+        return np.asarray(function(np.asarray(times, dtype=float)), dtype=float)
 
 
 def finite_limits(setting: Setting, u0: float, v0: float) -> tuple[float, float]:

@@ -1,0 +1,312 @@
+"""User files stay safe: --force for one run only, stale temporaries, bad output paths, strict JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analytic.report import finite_or_none, json_number, strict_json
+from validation.cli import main
+from validation.files import MARKER, prepare_directory, read_manifest, write_json, write_text
+
+
+def run(directory, force=False, names=("a.txt",), nested=()):
+    """A toolkit run in miniature: prepare, write files, prepare nested directories with force=True (as the paper does)."""
+    root = prepare_directory(directory, force=force)
+    for name in names:
+        write_text(root / name, f"written by the toolkit: {name}\n")
+    for sub, files in nested:
+        inner = prepare_directory(root / sub, force=True)
+        for name in files:
+            write_text(inner / name, f"written by the toolkit: {sub}/{name}\n")
+    return root
+
+
+def one_line_error(capsys, argv) -> str:
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert status == 2, (argv, captured)
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err, captured.err
+    return captured.err
+
+
+# --- --force applies to one run only ----------------------------------------------------
+def test_a_forced_figures_run_does_not_make_the_directory_ours_for_reproduce(tmp_path, capsys):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes\n")
+    assert main(["figures", "--out", str(out)]) == 2  # not ours: refused
+    capsys.readouterr()
+    assert main(["figures", "--out", str(out), "--force"]) == 0
+    capsys.readouterr()
+    assert (out / "attention.png").exists() and (out / "notes.txt").read_text() == "my notes\n"
+
+    (out / "summary.json").write_text('{"mine": true}\n')
+    err = one_line_error(capsys, ["reproduce", "--out", str(out)])
+    assert str(out / "summary.json") in err and "--force" in err
+    assert (out / "summary.json").read_text() == '{"mine": true}\n'
+
+    (out / "summary.json").unlink()
+    (out / "paper").mkdir()
+    (out / "paper" / "paper.tex").write_text("% my paper\n")
+    err = one_line_error(capsys, ["reproduce", "--out", str(out)])
+    assert str(out / "paper") in err and "--force" in err
+    assert (out / "paper" / "paper.tex").read_text() == "% my paper\n"
+    assert not (out / "paper" / MARKER).exists()  # refused before anything was written there
+    assert (out / "notes.txt").read_text() == "my notes\n"
+
+
+def test_force_holds_for_the_run_that_asked_for_it_only(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("user\n")
+    with pytest.raises(ValueError, match="did not write.*--force"):
+        run(out)
+    run(out, force=True, names=("a.txt", "mine.txt"))  # the user asked: their file is overwritten
+    assert (out / "mine.txt").read_text().startswith("written by the toolkit")
+    (out / "b.txt").write_text("user's b\n")
+    with pytest.raises(ValueError) as error:
+        run(out, names=("a.txt", "b.txt"))  # the next run has no force
+    assert str(out / "b.txt") in str(error.value) and "--force" in str(error.value) and "\n" not in str(error.value)
+    assert (out / "b.txt").read_text() == "user's b\n"
+
+
+def test_a_rerun_overwrites_its_own_files_and_leaves_the_users_alone(tmp_path):
+    out = tmp_path / "out"
+    run(out, nested=[("snippets", ["s.tex"])])
+    (out / "notes.txt").write_text("mine\n")
+    run(out, nested=[("snippets", ["s.tex"])])  # own, unchanged files: overwritten without --force
+    assert (out / "notes.txt").read_text() == "mine\n"
+    manifest = read_manifest(out)
+    assert set(manifest) == {"a.txt"} and "notes.txt" not in manifest
+    assert set(read_manifest(out / "snippets")) == {"s.tex"}
+
+
+def test_an_edited_file_is_not_overwritten(tmp_path):
+    out = tmp_path / "out"
+    run(out)
+    (out / "a.txt").write_text("edited by the user\n")
+    with pytest.raises(ValueError, match="changed since"):
+        run(out)
+    assert (out / "a.txt").read_text() == "edited by the user\n"
+    run(out, force=True)
+    assert (out / "a.txt").read_text().startswith("written by the toolkit")
+    run(out)  # written by the forced run: ours again
+
+
+def test_nested_directories_take_the_force_of_the_enclosing_run(tmp_path):
+    out = tmp_path / "out"
+    run(out, nested=[("snippets", ["s.tex"])])
+    (out / "snippets" / "user.tex").write_text("% mine\n")
+    # the nested prepare says force=True (as validation.paper does), but the run has no force
+    with pytest.raises(ValueError, match="user.tex"):
+        run(out, nested=[("snippets", ["s.tex", "user.tex"])])
+    assert (out / "snippets" / "user.tex").read_text() == "% mine\n"
+    run(out, force=True, nested=[("snippets", ["s.tex", "user.tex"])])
+    assert (out / "snippets" / "user.tex").read_text().startswith("written by the toolkit")
+
+
+def test_an_old_style_marker_claims_no_file(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MARKER).touch()  # what a forced run of an earlier version left
+    (out / "summary.json").write_text("{}\n")
+    with pytest.raises(ValueError, match="summary.json"):
+        run(out, names=("summary.json",))
+    assert (out / "summary.json").read_text() == "{}\n"
+
+
+def test_the_written_files_and_the_manifest_agree(tmp_path):
+    out = run(tmp_path / "out", names=("a.txt", "b.txt"))
+    data = json.loads((out / MARKER).read_text())
+    assert set(data["files"]) == {"a.txt", "b.txt"}
+    assert all(len(value) == 64 for value in data["files"].values())
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+# --- temporaries of a killed run ----------------------------------------------------------
+def test_temporaries_of_a_killed_run_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    script = (
+        "import os, signal, sys\n"
+        "from validation.files import atomic_path, prepare_directory\n"
+        "root = prepare_directory(sys.argv[1])\n"
+        "temporary = atomic_path(root / 'summary.json')\n"
+        "temporary.write_text('half a file')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    process = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120)
+    assert process.returncode == -signal.SIGKILL, process.stderr
+    left = [p.name for p in out.iterdir() if p.name.endswith(".part")]
+    assert len(left) == 1 and left[0].startswith(".summary.json.")
+    # names that only look similar are the user's: kept
+    for name in (".notes.part", "draft.part", ".x.toolong123.part"):
+        (out / name).write_text("user")
+    (out / ".latex-abc123_z").mkdir()  # scratch directory of an interrupted pdflatex run
+    (out / ".latex-abc123_z" / "paper.log").write_text("log")
+    run(out)
+    names = {p.name for p in out.iterdir()}
+    assert left[0] not in names and ".latex-abc123_z" not in names
+    assert {".notes.part", "draft.part", ".x.toolong123.part"} <= names
+
+
+def test_a_refused_write_leaves_no_temporary(tmp_path):
+    out = run(tmp_path / "out")
+    (out / "b.txt").write_text("user")
+    with pytest.raises(ValueError):
+        run(out, names=("b.txt",))
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+# --- output paths that cannot be used -------------------------------------------------------
+def _bad_paths(tmp_path):
+    regular = tmp_path / "regular"
+    regular.write_text("x")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    cases = {
+        "empty": ("", "empty"),
+        "regular file": (str(regular), "not a directory"),
+        "below a regular file": (str(regular / "sub"), "not a directory"),
+        "dangling symlink": (str(dangling), "dangling symbolic link"),
+    }
+    if Path("/proc/self").is_dir():
+        cases["under /proc"] = ("/proc/attention-dynamics-out", "cannot be created")
+    return cases
+
+
+@pytest.mark.parametrize("case", ["empty", "regular file", "below a regular file", "dangling symlink", "under /proc"])
+@pytest.mark.parametrize("command", ["reproduce", "figures"])
+def test_unusable_output_paths_give_one_line_errors(tmp_path, capsys, case, command):
+    cases = _bad_paths(tmp_path)
+    if case not in cases:
+        pytest.skip("no /proc here")
+    path, reason = cases[case]
+    err = one_line_error(capsys, [command, "--out", path])
+    assert reason in err, err
+    assert "exists and holds files" not in err
+    if path:
+        assert path in err
+    with pytest.raises(ValueError, match=reason):
+        prepare_directory(path)
+
+
+def test_a_read_only_directory_is_refused(tmp_path, capsys):
+    out = tmp_path / "read-only"
+    out.mkdir()
+    out.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(out, os.W_OK):
+            pytest.skip("running as root: a read-only directory is writable")
+        err = one_line_error(capsys, ["reproduce", "--out", str(out)])
+        assert str(out) in err and "not writable" in err
+        with pytest.raises(ValueError, match="not writable"):
+            prepare_directory(out / "sub")
+    finally:
+        out.chmod(stat.S_IRWXU)
+
+
+def test_an_existing_directory_of_the_users_still_needs_force(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("%")
+    err = one_line_error(capsys, ["reproduce", "--out", str(out)])
+    assert "did not write" in err and "--force" in err and str(out / "thesis.tex") in err
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
+
+
+# --- strict JSON ----------------------------------------------------------------------------
+def test_write_json_refuses_nan_and_infinity(tmp_path):
+    out = prepare_directory(tmp_path / "out")
+    for bad in (float("nan"), float("inf"), [1.0, -math.inf], {"x": np.float64("nan")}):
+        with pytest.raises(ValueError, match="strict JSON"):
+            write_json(out / "bad.json", {"value": bad})
+    assert not (out / "bad.json").exists()
+    write_json(out / "good.json", strict_json({"value": float("nan"), "list": [1.0, math.inf], "n": np.int64(3)}))
+    data = json.loads((out / "good.json").read_text())
+    assert data["value"] is None and data["value_reason"].startswith("not a number")
+    assert data["list"] == [1.0, None] and "[1] infinite" in data["list_reason"]
+    assert data["n"] == 3
+
+
+def test_json_number_has_no_nan_or_infinity():
+    assert json_number(float("nan")) is None and json_number(float("inf")) is None and json_number(-math.inf) is None
+    assert json_number(0.25) == 0.25 and json_number(7) == 7 and json_number("1/999") == "1/999"
+    assert finite_or_none(np.float32(2.5)) == 2.5 and finite_or_none(10**400) is None
+
+
+def test_strict_json_output_is_accepted_by_a_strict_encoder():
+    data = {"a": [np.array([1.0, np.nan]), (np.inf,)], "b": {"c": -np.inf}, "ok": 1.5, "none": None, "flag": np.bool_(True)}
+    text = json.dumps(strict_json(data), allow_nan=False)
+    back = json.loads(text)
+    assert back["a"] == [[1.0, None], [None]] and back["b"] == {"c": None, "c_reason": "negative infinite"}
+    assert back["ok"] == 1.5 and back["none"] is None and "none_reason" not in back and back["flag"] is True
+
+
+def test_growth_ratios_are_null_with_a_reason_when_the_integration_overflows(monkeypatch):
+    from validation import growth
+    from trajectories.model import Setting
+
+    real_solve_ivp = growth.solve_ivp
+
+    def overflowing(*args, **kwargs):
+        result = real_solve_ivp(*args, **kwargs)
+        result.y = np.array(result.y, dtype=float)
+        result.y[0, -1] = np.inf  # u overflowed at the last time
+        return result
+
+    monkeypatch.setattr(growth, "solve_ivp", overflowing)
+    check = growth.check_growth(Setting("hard", "cross-entropy", segments=10), times=(1e1, 1e2))
+    record = check.to_dict()
+    text = json.dumps(record, allow_nan=False)  # strict JSON
+    assert record["u_ratio"][-1] is None and math.isfinite(record["u_ratio"][0])
+    assert "t = 100" in record["u_ratio_reason"] and "overflowed" in record["u_ratio_reason"]
+    assert "v_ratio_reason" not in record
+    assert json.loads(text)["u_ratio"][-1] is None
+
+
+def test_growth_ratios_are_null_with_a_reason_when_the_prediction_overflows(monkeypatch):
+    from validation import growth
+    from trajectories.model import Setting
+
+    monkeypatch.setattr(growth, "_evaluate", lambda expr, setting, times: np.full(len(times), np.inf))
+    check = growth.check_growth(Setting("hard", "cross-entropy", segments=10), times=(1e1, 1e2))
+    record = check.to_dict()
+    json.dumps(record, allow_nan=False)
+    assert record["u_ratio"] == [None, None] and "prediction overflows" in record["u_ratio_reason"]
+
+
+def test_a_certificate_without_residuals_gives_null_and_a_reason():
+    from analytic import derive
+    from analytic.certify import Certificate
+
+    derivation = derive("hard", "cross-entropy", segments=10, alpha=1, beta=1)
+    record = dataclasses.replace(derivation, certificate=Certificate(())).to_dict()
+    json.dumps(record, allow_nan=False)
+    assert record["max_residual"] is None and record["max_residual_reason"] == "no identity was checked"
+    assert "max_residual_reason" not in derivation.to_dict()
+
+
+def test_the_summary_table_shows_nulls():
+    from validation.reproduce import summary_table
+
+    summary = {
+        "derivations": [{"certified": True, "max_residual": None}],
+        "crosschecks_small": [{"max_abs_u_closed_vs_ode": None, "max_abs_v_closed_vs_ode": 1e-9, "gd_order": None,
+                               "full_zero_noise_max_abs": None}],
+        "presets": {},
+        "paper": {"message": "LaTeX written", "formulas_read_back": 0},
+        "seconds": 1.0,
+    }
+    text = summary_table(summary)
+    assert "max residual n/a" in text and "max error 1.0e-09" in text and "order n/a" in text
