@@ -3,8 +3,9 @@ r"""Attention milestones: when does the foreground attention first reach a targe
 From the closed form: along a trajectory :math:`x(s) = u(s) - \log(T-1)` is
 given by the first integral, and :math:`p = \sigma(x)` is increasing in
 :math:`x`, so :math:`p = p^*` exactly when :math:`x = \log(p^*/(1-p^*))`. The
-first :math:`s^*` with :math:`x(s^*) = x^*` is found by a scan and ``brentq``, and the time is the
-quadrature :math:`t^* = \int_{s_0}^{s^*} (dt/ds)\,ds`. A target beyond the
+first :math:`s^*` with :math:`x(s^*) = x^*` is found by a scan and ``brentq``, and the times of
+all targets come from one table of :math:`t(s) = \int_{s_0}^{s} (dt/ds)\,ds` on Gauss–Legendre
+panels (:mod:`trajectories.timeline`). A target beyond the
 attention's limit (soft attention stalls at :math:`p_\infty < 1` with the square
 loss) is *unreachable*; a target reached after the horizon is reported with its
 time but not as reached. :func:`ode_milestones` gives the same times from
@@ -14,21 +15,20 @@ time but not as reached. :func:`ode_milestones` gives the same times from
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import IntegrationWarning, quad, solve_ivp
+from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from .checks import finite
 from .model import ReducedModel
 from .ode import stable_max_step
+from .timeline import time_grid, times_at
 
 SCAN_POINTS = 4096
 FIRST_STEP = 1.0  # initial width of the s-range searched for a crossing
 MAX_WIDTH = 1e7  # s-range beyond which a target counts as unreachable
-QUAD_PIECES = 32
 EVENT_RTOL = 1e-12
 
 
@@ -85,15 +85,22 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float)
     def integrand(s):
         return float(model.time_integrand(s, anchor))
 
-    results = []
-    for target in targets:
-        found = _first_crossing(level, integrand, s0, math.log(target / (1 - target)))
-        if found is None:
+    crossings = [_first_crossing(level, integrand, s0, math.log(target / (1 - target))) for target in targets]
+    found = [c for c in crossings if c is not None]
+    if found:
+        grid = time_grid(lambda s: model.time_integrand(s, anchor), s0, s_end=max(found))
+        times, errors = times_at(grid, found)
+        if grid.s[-1] < max(found):
+            raise ValueError(f"dt/ds is not finite near s = {grid.s[-1]}: the milestone times cannot be integrated")
+    results, k = [], 0
+    for target, crossing in zip(targets, crossings):
+        if crossing is None:
             results.append(Milestone(target, None, None, t_max, False, 0.0, None))
             continue
-        time, error = _elapsed(integrand, s0, found)
-        v = float(model.margin_of_coordinate(found, side))
-        u = float(model.focus_at(anchor, found)[0])
+        time, error = float(times[k]), float(errors[k])
+        k += 1
+        v = float(model.margin_of_coordinate(crossing, side))
+        u = float(model.focus_at(anchor, crossing)[0])
         results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, error, (u, v)))
     return results
 
@@ -151,19 +158,6 @@ def _scan(level, lo: float, hi: float, goal: float) -> float | None:
     if k == 0:
         return float(grid[0])
     return brentq(lambda s: float(level(s)) - goal, grid[k - 1], grid[k], xtol=1e-15, rtol=4 * np.finfo(float).eps)
-
-
-def _elapsed(integrand, s0: float, s1: float) -> tuple[float, float]:
-    """:math:`\\int_{s_0}^{s_1} dt/ds`, in pieces, with the summed error estimate."""
-    edges = np.linspace(s0, s1, QUAD_PIECES + 1)
-    total, error = 0.0, 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", IntegrationWarning)  # the error estimate is returned instead
-        for a, b in zip(edges[:-1], edges[1:]):
-            value, estimate = quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)
-            total += value
-            error += estimate
-    return total, error
 
 
 def ode_milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[float | None]:

@@ -60,13 +60,13 @@ def _panels(integrand, starts, widths, nodes, weights):
     return (values @ weights) * widths / 2, values
 
 
-def time_grid(integrand, s0: float, t_end: float) -> TimeGrid:
-    """Tabulate :math:`t(s)` from ``s0`` until it reaches ``t_end`` (see the module docstring)."""
+def time_grid(integrand, s0: float, t_end: float = np.inf, *, s_end: float = np.inf) -> TimeGrid:
+    """Tabulate :math:`t(s)` from ``s0`` until it reaches ``t_end`` or ``s`` reaches ``s_end`` (see the module docstring)."""
     edges, times, errors, coefficients = [float(s0)], [0.0], [0.0], []
     width = FIRST_WIDTH
     end = "horizon"
     with np.errstate(all="ignore"):
-        while times[-1] < t_end:
+        while times[-1] < t_end and edges[-1] < s_end:
             if len(edges) > MAX_PANELS:
                 end = "too long"
                 break
@@ -104,6 +104,18 @@ def time_grid(integrand, s0: float, t_end: float) -> TimeGrid:
             width = min(2 * width, MAX_WIDTH) if accepted == BATCH else width / 2
     table = np.concatenate(coefficients) if coefficients else np.zeros((0, len(NODES)))
     return TimeGrid(np.array(edges), np.array(times), np.array(errors), end, table)
+
+
+def times_at(grid: TimeGrid, s) -> tuple[np.ndarray, np.ndarray]:
+    """:math:`t` at coordinates ``s`` within the grid (the panel interpolant's antiderivative), and the error estimates."""
+    s = np.asarray(s, dtype=float)
+    if len(grid.s) < 2:
+        return np.zeros(s.shape), np.zeros(s.shape)
+    panel = np.clip(np.searchsorted(grid.s, s, side="right") - 1, 0, len(grid.s) - 2)
+    left, width = grid.s[panel], grid.s[panel + 1] - grid.s[panel]
+    x = np.clip(2 * (s - left) / width - 1, -1.0, 1.0)
+    value, _ = _antiderivative_and_value(np.ascontiguousarray(grid.coefficients[panel].T), x)
+    return grid.t[panel] + width / 2 * value, grid.error[panel + 1]
 
 
 def invert_times(integrand, grid: TimeGrid, targets) -> tuple[np.ndarray, np.ndarray]:
