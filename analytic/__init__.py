@@ -12,10 +12,38 @@ True
 
 __version__ = "0.1.0"
 
-from .derivation import Derivation, derive, derive_custom
-from .losses import LOSS_NAMES, SegmentLoss, cross_entropy, custom, exponential, square
-from .paradigms import PARADIGMS, reduced_loss
-from .parsing import parse_expression, parse_number
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:  # for type checkers and IDEs; at run time the names below are imported on first use
+    from .derivation import Derivation, derive, derive_custom
+    from .losses import LOSS_NAMES, SegmentLoss, cross_entropy, custom, exponential, square
+    from .paradigms import PARADIGMS, reduced_loss
+    from .parsing import parse_expression, parse_number
+
+# The public names and the submodule each is imported from, on first use (PEP 562): importing
+# one light submodule (e.g. ``analytic.losses`` for the command line's parser) does not load the
+# whole engine (``analytic.derivation`` and the modules it needs).
+_LAZY = {
+    "Derivation": "derivation", "derive": "derivation", "derive_custom": "derivation",
+    "LOSS_NAMES": "losses", "SegmentLoss": "losses", "cross_entropy": "losses", "custom": "losses",
+    "exponential": "losses", "square": "losses",
+    "PARADIGMS": "paradigms", "reduced_loss": "paradigms",
+    "parse_expression": "parsing", "parse_number": "parsing",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups do not come here again
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "Derivation",

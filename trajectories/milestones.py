@@ -22,6 +22,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from .checks import finite
+from .choices import check_targets  # noqa: F401 (re-exported)
 from .model import ReducedModel
 from .ode import stable_max_step
 from .timeline import time_grid, times_at
@@ -54,19 +55,6 @@ class Milestone:
     reachable: bool
     error: float
     state: tuple | None
-
-
-def check_targets(targets) -> list[float]:
-    """Targets in (0, 1), strictly increasing."""
-    values = [finite(x, "targets") for x in targets]
-    if not values:
-        raise ValueError("`targets` must not be empty")
-    for x in values:
-        if not 0 < x < 1:
-            raise ValueError(f"`targets` must lie in (0, 1), got {x!r}")
-    if any(b <= a for a, b in zip(values, values[1:])):
-        raise ValueError(f"`targets` must be increasing, got {values}")
-    return values
 
 
 def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:

@@ -2,6 +2,13 @@
 
 Every problem with the input is reported as one line on stderr naming the
 argument and the value, with exit status 2 and no traceback.
+
+Start-up: building the parser, ``--help`` and argument errors import SymPy and
+the light modules of :mod:`analytic` only (symbols, losses, parsing, cache).
+The derivation engine, and NumPy, SciPy and matplotlib (through
+:mod:`trajectories` and the report modules), are imported inside the handlers,
+after the command line's own checks; keep imports of them out of module level
+and out of the argument types (tests/test_startup.py checks this).
 """
 
 from __future__ import annotations
@@ -14,14 +21,13 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from analytic import LOSS_NAMES, PARADIGMS, derive, derive_custom
 from analytic import cache
 from analytic import symbols as sym
-from analytic.losses import LOSS_ALIASES, by_name, custom
-from analytic.derivation import check_attention
-from analytic.paradigms import SEGMENT, Paradigm, custom_paradigm
+from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
 from analytic.parsing import parse_expression, parse_number
-from analytic.report import derivation_text
+
+# analytic.derivation (the engine), analytic.paradigms and analytic.report, and everything
+# numeric, are imported where they are used: see "Start-up" in the docstring.
 
 PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
@@ -92,22 +98,24 @@ def _real(label: str):
 
 
 def _targets(text: str) -> list[float]:
-    from trajectories.milestones import check_targets
-
     try:
         values = [float(parse_number(part, label="targets")) for part in text.split(",")]
+        from trajectories.choices import check_targets  # plain Python: no NumPy or SciPy
+
         return check_targets(values)
     except (ValueError, TypeError) as error:
         raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
 
 
-def _switch(text: str):
-    from trajectories.hybrid import parse_switch
+def _switch(text: str) -> str:
+    """A hybrid spelled like ``soft:hard@p=0.5``, checked here (no SciPy); :func:`run_milestones` parses it again."""
+    from trajectories.choices import parse_switch
 
     try:
-        return parse_switch(text)
+        parse_switch(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _param(text: str):
@@ -175,6 +183,8 @@ def custom_parts(args) -> dict:
     if getattr(args, "aggregate", None) is not None:
         if getattr(args, "paradigm", None) not in (None, "all"):
             raise UsageError("argument --aggregate: a custom paradigm cannot be combined with --paradigm")
+        from analytic.paradigms import SEGMENT, custom_paradigm
+
         try:
             parts["aggregate"] = custom_paradigm(
                 _parsed(args.aggregate, {"p": sym.p, "v": sym.v}, "--aggregate", applied={"l": SEGMENT}), args.aggregate
@@ -184,6 +194,8 @@ def custom_parts(args) -> dict:
     if getattr(args, "attention", None) is not None:
         if parts["expr"] is not None:
             raise UsageError("argument --attention: a whole loss L(u, v) has no attention map")
+        from analytic.derivation import check_attention
+
         try:
             parts["attention"] = check_attention(_parsed(args.attention, {"u": sym.u, "T": sym.T}, "--attention"))
         except ValueError as error:
@@ -237,8 +249,7 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
 
     ``custom_allowed`` names the custom parts the command can run (others are refused in one line).
     """
-    from trajectories.model import Setting, compiled_parameters
-    from trajectories.presets import setting_from
+    from analytic.paradigms import PARADIGMS, Paradigm
 
     parts = custom_parts(args)
     for key, option in CUSTOM_OPTIONS.items():
@@ -249,16 +260,21 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
     for label, symbol in (("classes", sym.c), ("segments", sym.T), ("alpha", sym.alpha), ("beta", sym.beta)):
         if values.get(label) is symbol:
             raise UsageError(f"argument --{label}: `{args.command}` needs a number, got the symbol {symbol}")
-    if parts["expr"] is not None:
-        setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
-                          parts["params"], expr=parts["expr"])
-    else:
+    if parts["expr"] is None:
         scheme = parts["aggregate"] if parts["aggregate"] is not None else paradigm
         if not isinstance(scheme, Paradigm):
             _choices(scheme, PARADIGMS, "paradigm", allow_all=False)
         loss = parts["segment_loss"]
         if loss is None:
             _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
+    # the command line's own checks are done: only now NumPy and SciPy (start-up, see the module docstring)
+    from trajectories.model import Setting, compiled_parameters
+    from trajectories.presets import setting_from
+
+    if parts["expr"] is not None:
+        setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
+                          parts["params"], expr=parts["expr"])
+    else:
         setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
     missing = [s.name for s in compiled_parameters(setting) if s.name not in dict(setting.params)]
     if missing:
@@ -315,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     milestones_parser = commands.add_parser("milestones", help="when attention first reaches each target, per paradigm")
     add_setting_options(milestones_parser)
-    milestones_parser.add_argument("--targets", type=_targets, default=_targets(DEFAULT_TARGETS), help=f"increasing, in (0, 1) (default {DEFAULT_TARGETS})")
+    # a string default goes through type=_targets only when --targets is not given (nothing computed at build time)
+    milestones_parser.add_argument("--targets", type=_targets, default=DEFAULT_TARGETS, help=f"increasing, in (0, 1) (default {DEFAULT_TARGETS})")
     milestones_parser.add_argument("--hybrid", type=_switch, nargs="*", default=[], help="switched hybrids, e.g. soft:hard@p=0.5 soft:lvml@t=100")
     milestones_parser.add_argument("--t-max", dest="t_max", type=_number("t-max", 0, False), default=None, help="horizon (default: the preset's)")
     milestones_parser.add_argument("--check", action="store_true", help="cross-check with solve_ivp event detection")
@@ -361,6 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- handlers -------------------------------------------------------------------------
 def run_derive(args) -> int:
+    from analytic import PARADIGMS, derive, derive_custom
+    from analytic.paradigms import custom_paradigm
+    from analytic.report import derivation_text
+
     values = resolve(args, None)
     rates = {"alpha": values["alpha"], "beta": values["beta"]}
     options = {"use_cache": not args.no_cache}
@@ -408,13 +429,6 @@ def _with_values(expr: sp.Expr, given: dict, label: str, strict: bool = True) ->
 
 
 def run_trajectory(args) -> int:
-    from trajectories.closed import closed_trajectory
-    from trajectories.full import full_trajectory
-    from trajectories.gd import gradient_descent
-    from trajectories.model import reduced_model
-    from trajectories.ode import ode_trajectory, stable_max_step
-    from validation.compare import full_variant_for
-
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, _paradigm_or_custom(args), values)
     u0, v0 = values["u0"], values["v0"]
@@ -425,6 +439,13 @@ def run_trajectory(args) -> int:
     sigma = 0.0 if args.sigma is None else float(args.sigma)
     if args.samples is not None and sigma == 0:
         raise UsageError("argument --samples: needs --sigma > 0 (sigma = 0 uses the population loss)")
+    from trajectories.closed import closed_trajectory
+    from trajectories.full import full_trajectory
+    from trajectories.gd import gradient_descent
+    from trajectories.model import reduced_model
+    from trajectories.ode import ode_trajectory, stable_max_step
+    from validation.compare import full_variant_for
+
     model = reduced_model(setting)
     if args.method == "closed":
         result = closed_trajectory(model, u0, v0, t_end, args.points)
@@ -503,10 +524,10 @@ def _whole(value, label: str) -> int:
 
 
 def run_compare(args) -> int:
-    from validation.compare import compare, comparison_latex, comparison_text
-
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, _paradigm_or_custom(args), values)
+    from validation.compare import compare, comparison_latex, comparison_text
+
     comparison = compare(setting, values["u0"], values["v0"], float(args.t_end))
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2))
@@ -518,24 +539,26 @@ def run_compare(args) -> int:
 
 
 def run_milestones(args) -> int:
-    from validation.paradigms import milestone_report
-
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values)
+    from trajectories.choices import parse_switch
+    from validation.paradigms import milestone_report
+
+    hybrids = [parse_switch(text) for text in args.hybrid]  # each already checked by _switch
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
-    report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, args.hybrid, check=args.check)
+    report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
     print(report.render(args.format))
     return 0
 
 
 def run_best_switch(args) -> int:
-    from trajectories.hybrid import best_switch
-
     target = float(args.target)
     if not target < 1:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention"))
+    from trajectories.hybrid import best_switch
+
     best = best_switch(setting, target, args.after, values["u0"], values["v0"])
     record = {
         "p_s": best.attention, "time": best.time, "soft_time": best.soft_time,
@@ -556,10 +579,11 @@ def _time_text(value) -> str:
 
 
 def run_growth(args) -> int:
+    values = resolve(args, NUMERIC_PRESET)
+    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
     from validation.growth import growth_table
 
-    values = resolve(args, NUMERIC_PRESET)
-    checks = growth_table(numeric_setting(args, "soft", values, custom_allowed=("segment_loss",)), values["u0"], values["v0"])
+    checks = growth_table(setting, values["u0"], values["v0"])
     if args.format == "json":
         print(json.dumps([check.to_dict() for check in checks], indent=2))
     elif args.format == "latex":
@@ -583,10 +607,10 @@ def run_growth(args) -> int:
 
 
 def run_signature(args) -> int:
-    from validation.signature import signature
-
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
+    from validation.signature import signature
+
     loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
     table = signature(loss, values["classes"], values["beta"])
     print(json.dumps(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
@@ -594,11 +618,11 @@ def run_signature(args) -> int:
 
 
 def run_paper(args) -> int:
+    values = resolve(args, "paper")
+    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss",)))
     from validation.paper import float_table, write_paper
     from validation.paradigms import milestone_report
 
-    values = resolve(args, "paper")
-    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss",)))
     horizon = study.horizon or 1e3
     report = milestone_report(study.setting, study.u0, study.v0, _targets(DEFAULT_TARGETS), horizon)
     table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")
@@ -634,11 +658,11 @@ def run_reproduce(args) -> int:
 
 
 def run_figures(args) -> int:
-    from validation.figures import write_figures
-
     values = resolve(args, NUMERIC_PRESET)
     # validated before any directory is created
     study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention")))
+    from validation.figures import write_figures  # matplotlib
+
     written = write_figures(args.out, study, force=args.force)
     print("\n".join(str(path) for path in written))
     return 0
