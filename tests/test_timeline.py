@@ -56,3 +56,22 @@ def test_closed_form_at_many_times_matches_mpmath():
     # 1e-12 relative to max(1, |x|): the bound for the array time integral
     assert np.max(np.abs(run.v[index] - margins) / np.maximum(1.0, np.abs(margins))) < 1e-12
     assert np.max(np.abs(run.u[index] - focus) / np.maximum(1.0, np.abs(focus))) < 1e-12
+
+
+def test_an_ill_conditioned_closed_form_refuses_instead_of_printing_a_wrong_state():
+    from trajectories.milestones import milestones
+    from trajectories.ode import ode_trajectory
+    from trajectories.result import Status
+
+    # alpha/beta = 1e20: B(v) ~ 1e19, so B(v) - B(v0) cannot resolve the motion in float64
+    model = reduced_model(Setting("hard", "cross-entropy", 2, 10, 1, 1e-20))
+    closed = closed_trajectory(model, 0.0, 0.0, 1e3, 3)
+    assert closed.status is Status.ILL_CONDITIONED and "ode" in closed.message
+    import pytest
+
+    with pytest.raises(ValueError, match="cannot resolve|not finite"):
+        milestones(model, 0.0, 0.0, [0.3], 1e3)
+    # a well-conditioned case keeps its closed form and agrees with the ODE (1e-9)
+    fine = reduced_model(Setting("hard", "cross-entropy", 2, 10, 1, 1e-2))
+    a, b = closed_trajectory(fine, 0.0, 0.0, 1e3, 5), ode_trajectory(fine, 0.0, 0.0, 1e3, 5)
+    assert a.ok and np.max(np.abs(a.u - b.u)) < 1e-9 and a.extras["focus_rounding"] < 1e-12

@@ -28,6 +28,9 @@ from .timeline import invert_times, time_grid
 
 
 
+RESOLUTION = 1e-8  # largest rounding of u (relative to max(1, |u|)) a closed-form point may carry
+
+
 def closed_focus(model: ReducedModel, v, u0: float, v0: float):
     """:math:`u = U(v; u_0, v_0)` and :math:`p` along it, vectorised over ``v``.
 
@@ -123,7 +126,13 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
         bad = int(np.argmin(np.isfinite(u) & np.isfinite(v)))
         return _overflow(times, bad, f"u or v not representable at t = {times[bad]:g}")
-    extras = {"coordinate": coordinates}
+    rounding = model.focus_rounding(anchor, coordinates, u)
+    worst = int(np.argmax(rounding / np.maximum(1.0, np.abs(u))))
+    if not rounding[worst] <= RESOLUTION * max(1.0, abs(u[worst])):
+        return Trajectory(times[:0], *(np.full(0, np.nan),) * 3, "closed", Status.ILL_CONDITIONED,
+                          f"at t = {times[worst]:g} rounding in B(v) - B(v0) moves u by about {rounding[worst]:.1e} "
+                          "(alpha/beta or the start make B(v) huge): use the ode method")
+    extras = {"coordinate": coordinates, "focus_rounding": float(np.max(rounding))}
     if model.quadrature_parts:
         extras["quadrature_error"] = float(np.max(model.margin_part_error(v)) + abs(float(model.margin_part_error(v0))))
         note = f"{' and '.join(model.quadrature_parts)} by quadrature (error estimate of B(v) - B(v0) <= {extras['quadrature_error']:.1e})"

@@ -27,6 +27,8 @@ from .model import ReducedModel
 from .ode import stable_max_step
 from .timeline import time_grid, times_at
 
+RESOLUTION = 1e-8  # largest rounding of u (relative to max(1, |u|)) a milestone may carry
+
 SCAN_POINTS = 4096
 FIRST_STEP = 1.0  # initial width of the s-range searched for a crossing
 MAX_WIDTH = 1e7  # s-range beyond which a target counts as unreachable
@@ -89,6 +91,10 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float)
         k += 1
         v = float(model.margin_of_coordinate(crossing, side))
         u = float(model.focus_at(anchor, crossing)[0])
+        rounding = float(model.focus_rounding(anchor, crossing, u))
+        if not rounding <= RESOLUTION * max(1.0, abs(u)):
+            raise ValueError(f"the closed form cannot resolve p = {target:g} in float64 (rounding in B(v) - B(v0) moves u by "
+                             f"about {rounding:.1e}; alpha/beta or the start make B(v) huge): use ode_milestones")
         results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, error, (u, v)))
     return results
 

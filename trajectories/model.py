@@ -389,6 +389,24 @@ class ReducedModel:
         p, q = self.attention(u)
         return u, p, q
 
+    def focus_rounding(self, anchor: Anchor, s, u):
+        r"""How far rounding can move :math:`u` at coordinates ``s``: :math:`\delta u \approx \delta B / A'(u)`.
+
+        :math:`B(v) - B(v_0)` is formed from two values of size up to :math:`|B|`, so it
+        carries an absolute rounding of a few :math:`\varepsilon (|B(v)| + |B(v_0)|)`; the
+        first integral turns it into :math:`u` through :math:`A'(u)` (:math:`1 + e^{u - o}`
+        for the softmax focus part). When :math:`\alpha/\beta` is huge, :math:`B` is huge
+        and the closed form cannot tell nearby states apart.
+        """
+        b = np.abs(np.asarray(self.margin_part_s(s, anchor.side), dtype=float)) + abs(anchor.b0)
+        u = np.asarray(u, dtype=float)
+        with np.errstate(all="ignore"):
+            if self.compiled.softmax_focus:
+                slope = 1 + np.exp(u - self.log_others)
+            else:
+                slope = np.abs(np.asarray(self.compiled.functions["focus_slope"](u, *self.theta), dtype=float))
+            return ROUNDING_FACTOR * np.finfo(float).eps * b / slope
+
     def _invert_focus(self, anchor: Anchor, level):
         """:math:`u` with :math:`A(u) = ` ``level``, on the branch through ``anchor.u0``."""
         functions = self.compiled.functions
@@ -415,6 +433,7 @@ class ReducedModel:
             return self._by_side[anchor.side]["time"](*state, s, *self._limit(), *self.theta)
 
 
+ROUNDING_FACTOR = 4.0  # roundings in B(v) - B(v0) and its evaluation
 LARGE_FOCUS = 30.0  # x0 = u0 - log(T - 1) above which the Wright-omega route is replaced by Newton in u - u0
 NEWTON_STEPS = 100
 

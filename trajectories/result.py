@@ -15,6 +15,7 @@ class Status(enum.Enum):
     DIVERGED = "diverged: values left the finite range"
     OVERFLOW = "overflow: a quantity exceeds the float64 range"
     FAILED = "the integrator failed"
+    ILL_CONDITIONED = "ill-conditioned: the closed form cannot resolve the motion in float64"
 
 
 @dataclass(frozen=True)
