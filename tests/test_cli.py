@@ -117,3 +117,38 @@ def test_timeout_is_an_explicit_result():
     d = derive_custom(u**2 / 2 + sp.exp(v**3), alpha=1, beta=1, budget=0.05)
     assert d.status == "timeout" and d.invariant is None and "time budget" in d.message
     assert not d.certified
+
+
+def test_negative_numbers_need_no_equals_sign(capsys):
+    status, out, err = run(capsys, "trajectory", "--paradigm", "hard", "--u0", "-1", "--v0", "-0.5", "--t-end", "1", "--points", "2")
+    assert status == 0, err
+    first = out.splitlines()[1].split(",")
+    assert float(first[1]) == -1.0 and float(first[2]) == -0.5
+
+
+def test_repeated_hybrids_accumulate(capsys):
+    status, out, _ = run(capsys, "milestones", "--hybrid", "soft:hard@p=0.5", "--hybrid", "soft:lvml@p=0.4", "--targets", "0.9",
+                         "--format", "json")
+    assert status == 0 and {"soft:hard@p=0.5", "soft:lvml@p=0.4"} <= set(json.loads(out)["times"])
+
+
+def test_a_derivation_that_is_not_certified_exits_1(capsys):
+    status, out, err = run(capsys, "derive", "--expr", "12*u", "--alpha", "1", "--beta", "1")
+    assert status == 1 and "NOT certified" in out and err.count("\n") == 1 and "not certified" in err
+
+
+def test_the_milestone_check_fails_loudly_when_it_fails():
+    from validation.paradigms import CHECK_TOLERANCE, MilestoneReport
+
+    report = MilestoneReport(None, 0.0, 0.0, (0.5,), 1.0, {}, 10 * CHECK_TOLERANCE)
+    assert report.check_passed is False
+    assert MilestoneReport(None, 0.0, 0.0, (0.5,), 1.0, {}, CHECK_TOLERANCE / 10).check_passed is True
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(capsys, monkeypatch):
+    import trajectories.progress as progress_module
+
+    monkeypatch.setattr(progress_module, "LINE_INTERVAL", 0.0)
+    assert list(progress_module.progress(range(3), "work")) == [0, 1, 2]
+    err = capsys.readouterr().err
+    assert "work: 1/3" in err and "work: 2/3" in err

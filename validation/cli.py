@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 import sympy as sp
@@ -31,6 +33,7 @@ from analytic.parsing import parse_expression, parse_number
 
 PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
+CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
 MAX_STEPS = 10**8
@@ -333,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_options(milestones_parser)
     # a string default goes through type=_targets only when --targets is not given (nothing computed at build time)
     milestones_parser.add_argument("--targets", type=_targets, default=DEFAULT_TARGETS, help=f"increasing, in (0, 1) (default {DEFAULT_TARGETS})")
-    milestones_parser.add_argument("--hybrid", type=_switch, nargs="*", default=[], help="switched hybrids, e.g. soft:hard@p=0.5 soft:lvml@t=100")
+    milestones_parser.add_argument("--hybrid", type=_switch, nargs="+", action="extend", default=[],
+                                   help="switched hybrids, e.g. soft:hard@p=0.5 soft:lvml@t=100 (repeatable; they accumulate)")
     milestones_parser.add_argument("--t-max", dest="t_max", type=_number("t-max", 0, False), default=None, help="horizon (default: the preset's)")
     milestones_parser.add_argument("--check", action="store_true", help="cross-check with solve_ivp event detection")
     milestones_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
@@ -411,12 +415,24 @@ def run_derive(args) -> int:
             derive(paradigm, loss, segments=values["segments"], **rates, **options) for loss in losses for paradigm in paradigms
         ]
     if args.format == "json":
-        print(json.dumps([d.to_dict() for d in derivations], indent=2))
+        print(_json([d.to_dict() for d in derivations], indent=2))
     elif args.format == "latex":
         print("\n\n".join(d.to_latex() for d in derivations))
     else:
         print("\n\n".join(derivation_text(d) for d in derivations))
+    failed = [f"{d.label}: {', '.join(c.name for c in d.certificate.failures()) or 'no check could be made'}"
+              for d in derivations if not d.certified]
+    if failed:
+        print(f"{PROGRAM}: not certified ({'; '.join(failed)}): do not use these formulas unchecked", file=sys.stderr)
+        return CHECK_FAILED
     return 0
+
+
+def _json(data, indent=None) -> str:
+    """Strict JSON: NaN and infinities become null with a reason (never invalid JSON)."""
+    from analytic.report import strict_json
+
+    return json.dumps(strict_json(data), indent=indent, allow_nan=False)
 
 
 def _with_values(expr: sp.Expr, given: dict, label: str, strict: bool = True) -> sp.Expr:
@@ -480,7 +496,7 @@ def run_trajectory(args) -> int:
         if result.p is not None:
             record["p"] = result.p.tolist()
         record.update({"method": result.method, "message": result.message, "model": model_description(setting)})
-        print(json.dumps(record))
+        print(_json(record))
     else:
         print("t,u,v,p" if result.p is not None else "t,u,v")
         for row in result.rows():
@@ -530,7 +546,7 @@ def run_compare(args) -> int:
 
     comparison = compare(setting, values["u0"], values["v0"], float(args.t_end))
     if args.format == "json":
-        print(json.dumps(comparison.to_dict(), indent=2))
+        print(_json(comparison.to_dict(), indent=2))
     elif args.format == "latex":
         print(comparison_latex(comparison))
     else:
@@ -548,6 +564,9 @@ def run_milestones(args) -> int:
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
     report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
     print(report.render(args.format))
+    if report.check_passed is False:
+        print(f"{PROGRAM}: --check failed: closed form and event detection differ by {report.ode_check:.1e} (relative)", file=sys.stderr)
+        return CHECK_FAILED
     return 0
 
 
@@ -565,7 +584,7 @@ def run_best_switch(args) -> int:
         "hard_time": best.hard_time, "lvml_time": best.lvml_time, "after": best.after, "target": best.target,
     }
     if args.format == "json":
-        print(json.dumps(record, indent=2))
+        print(_json(record, indent=2))
     else:
         print(
             f"fastest to p = {target:g}: soft until p_s = {best.attention:.6g}, then {best.after}: t = {best.time:.6g}\n"
@@ -585,7 +604,7 @@ def run_growth(args) -> int:
 
     checks = growth_table(setting, values["u0"], values["v0"])
     if args.format == "json":
-        print(json.dumps([check.to_dict() for check in checks], indent=2))
+        print(_json([check.to_dict() for check in checks], indent=2))
     elif args.format == "latex":
         print("\n\n".join(check.law.to_latex() for check in checks))
     else:
@@ -613,7 +632,7 @@ def run_signature(args) -> int:
 
     loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
     table = signature(loss, values["classes"], values["beta"])
-    print(json.dumps(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
+    print(_json(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
     return 0
 
 
@@ -644,10 +663,14 @@ def run_reproduce(args) -> int:
 
         bar = tqdm(total=len(stages), desc="reproduce", leave=False)
 
+    started = time.monotonic()
+
     def step(name):
         if bar is not None:
             bar.set_description(name)
             bar.update(0 if name == stages[0] else 1)
+        else:  # not a terminal (piped, CI): one line per stage
+            print(f"reproduce: {name} (after {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
 
     summary = reproduce(args.out, force=args.force, step=step)
     if bar is not None:
@@ -668,11 +691,30 @@ def run_figures(args) -> int:
     return 0
 
 
+NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")
+
+
+def joined_negative_numbers(argv: Sequence[str]) -> list[str]:
+    """``--u0 -1e6`` as ``--u0=-1e6``: argparse would take ``-1e6`` for an option (every option here takes
+    a value or none, and no command takes positional arguments, so a negative number is always a value)."""
+    out, tokens = [], list(argv)
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token.startswith("--") and "=" not in token and k + 1 < len(tokens) and NEGATIVE_NUMBER.match(tokens[k + 1]):
+            out.append(f"{token}={tokens[k + 1]}")
+            k += 2
+            continue
+        out.append(token)
+        k += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(joined_negative_numbers(sys.argv[1:] if argv is None else argv))
         cache.set_enabled(not getattr(args, "no_cache", False))
         return args.handler(args)
     except UsageError as error:
