@@ -118,11 +118,11 @@ def test_api_errors_name_the_argument(call, name):
 def test_custom_derivation_never_hangs():
     # SymPy cannot integrate this in closed form; the derivation reports in bounded time
     d = derive_custom(u**2 / 2 + sp.exp(v**3) * sp.sin(v), alpha=1, beta=1, budget=3.0, use_cache=False)
-    assert d.seconds < 30
-    if d.status == "ok":  # the margin part is then a definite integral, evaluated by quadrature
+    assert d.seconds < 30 and d.status in ("ok", "timeout", "no first integral found")
+    if d.invariant is not None:  # found before the budget ran out: B is a definite integral, evaluated by quadrature
         assert d.invariant.quadrature == ("B(v)",) and d.invariant.margin_part.has(sp.Integral)
     else:
-        assert d.status in ("timeout", "no first integral found") and d.invariant is None
+        assert d.status != "ok"
 
 
 # --- property-based -------------------------------------------------------------------
