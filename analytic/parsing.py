@@ -29,6 +29,7 @@ from .special import WrightOmega
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_EXPONENT = 1000  # largest |exponent| of a numeric power, and of 10 in a literal
+MAX_DIGITS = 2000  # largest number of digits a numeric power may build (bounded before it is evaluated)
 MAX_VARIADIC_ARGUMENTS = 16  # arguments of Max/Min in all (SymPy compares them pairwise)
 MAX_PARAMETERS = 16  # distinct parameters with ``parameters=True``
 MAX_PARAMETER_NAME = 32  # characters of a parameter's name
@@ -200,6 +201,8 @@ class _Parser:
             self.depth -= 1
             if exponent.is_number and abs(exponent) > MAX_EXPONENT:
                 raise self.fail(f"has an exponent larger than {MAX_EXPONENT}")
+            if base.is_Rational and exponent.is_Rational and _digits(base) * abs(float(exponent)) > MAX_DIGITS:
+                raise self.fail(f"builds a number with more than {MAX_DIGITS} digits")
             return base**exponent
         return base
 
@@ -273,6 +276,11 @@ class _Parser:
         functions = ", ".join(sorted(set(FUNCTIONS) | set(self.applied)))
         constants = ", ".join(sorted(CONSTANTS))
         return f"allowed: symbols {symbols}; functions {functions}; constants {constants}"
+
+
+def _digits(number: sp.Rational) -> float:
+    """Decimal digits of the larger of numerator and denominator (from their bit lengths, no conversion)."""
+    return max(int(number.p).bit_length(), int(number.q).bit_length()) * 0.30103
 
 
 def parse_expression(

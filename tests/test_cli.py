@@ -152,3 +152,17 @@ def test_progress_lines_when_stderr_is_not_a_terminal(capsys, monkeypatch):
     assert list(progress_module.progress(range(3), "work")) == [0, 1, 2]
     err = capsys.readouterr().err
     assert "work: 1/3" in err and "work: 2/3" in err
+
+
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["derive", "--expr", "(((2^1000)^1000)^1000)^1000"], "--expr"),  # bounded before it is built
+        (["trajectory", "--paradigm", "hard", "--t-end", "1", "--points", "99999999999999999999999"], "--points"),
+        (["trajectory", "--paradigm", "hard", "--method", "gd", "--t-end", "1e7"], "--t-end"),
+        (["compare", "--paradigm", "hard", "--t-end", "1e9"], "t_end"),
+    ],
+)
+def test_oversized_requests_are_refused_up_front(capsys, argv, name):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and name in err

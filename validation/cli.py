@@ -36,7 +36,8 @@ USAGE_ERROR = 2
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
-MAX_STEPS = 10**8
+MAX_STEPS = 10**7  # gradient-descent steps one command may run (about 15 min for one start on 2 cores)
+MAX_POINTS = 10**7  # output points of one trajectory (about 0.3 GB of results)
 NUMERIC_PRESET = "small"  # numeric commands default to the small preset
 DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
 
@@ -57,14 +58,18 @@ def _classes(text: str):
     return _integer("classes", 2)(text)
 
 
-def _integer(label: str, minimum: int):
+def _integer(label: str, minimum: int, maximum: int | None = None):
     def parse(text: str) -> int:
+        if len(text) > 30:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text[:30]!r}...")
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:.0e} (memory), got {text!r}")
         return value
 
     return parse
@@ -315,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     trajectory_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
     add_setting_options(trajectory_parser)
     trajectory_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
-    trajectory_parser.add_argument("--points", type=_integer("points", 1), default=101, help="output points (default 101)")
+    trajectory_parser.add_argument("--points", type=_integer("points", 1, MAX_POINTS), default=101, help=f"output points (default 101, at most {MAX_POINTS:.0e})")
     trajectory_parser.add_argument("--method", choices=TRAJECTORY_METHODS, default="closed")
     trajectory_parser.add_argument("--lr", type=_number("lr", 0, False), default=None, help="learning rate for gd and full (default 0.1)")
     trajectory_parser.add_argument("--sigma", type=_number("sigma", 0, True), default=None, help="noise of the full model (default 0)")
@@ -451,7 +456,8 @@ def run_trajectory(args) -> int:
     t_end = float(args.t_end)
     lr = DEFAULT_LR if args.lr is None else float(args.lr)
     if args.method in ("gd", "full") and t_end / lr > MAX_STEPS:
-        raise UsageError(f"argument --t-end: {t_end:g} / lr {lr:g} is more than {MAX_STEPS:.0e} steps")
+        raise UsageError(f"argument --t-end: {t_end:g} / lr {lr:g} is {t_end / lr:.1e} steps, more than the limit {MAX_STEPS:.0e} "
+                         "(about 15 min): raise --lr or lower --t-end")
     sigma = 0.0 if args.sigma is None else float(args.sigma)
     if args.samples is not None and sigma == 0:
         raise UsageError("argument --samples: needs --sigma > 0 (sigma = 0 uses the population loss)")

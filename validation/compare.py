@@ -24,6 +24,7 @@ from trajectories.model import Setting, reduced_model
 from trajectories.ode import ode_trajectory, stable_max_step
 
 DEFAULT_LRS = (0.4, 0.2, 0.1, 0.05)
+MAX_GD_STEPS = 2 * 10**6  # recorded gradient-descent steps of one comparison (about 100 MB and a minute)
 COMPARE_POINTS = 201
 FULL_STEPS = 200  # steps of the full model compared with reduced gradient descent
 FULL_MAX_ELEMENTS = 5 * 10**6  # examples x segments x classes of the population tensor
@@ -113,7 +114,15 @@ def compare(
     lrs=DEFAULT_LRS,
     noise_samples=NOISE_SAMPLES,
 ) -> Comparison:
-    """Run every cross-check for ``setting`` from ``(u0, v0)`` over ``[0, t_end]``."""
+    """Run every cross-check for ``setting`` from ``(u0, v0)`` over ``[0, t_end]``.
+
+    Gradient descent runs ``t_end / lr`` steps for each ``lr``, each recorded: more than
+    :data:`MAX_GD_STEPS` in total is refused up front (memory and time), naming ``t_end``.
+    """
+    steps = sum(float(t_end) / float(lr) for lr in lrs)
+    if not steps <= MAX_GD_STEPS:
+        raise ValueError(f"`t_end` = {float(t_end):g} needs {steps:.1e} gradient-descent steps over the learning rates "
+                         f"{', '.join(f'{lr:g}' for lr in lrs)}: more than {MAX_GD_STEPS:.0e} (memory and time); lower it")
     model = reduced_model(setting)
     closed = None  # a model without a first integral is checked by ODE against gradient descent only
     if model.has_first_integral:
