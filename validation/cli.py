@@ -33,6 +33,7 @@ from analytic.parsing import parse_expression, parse_number
 
 PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
+INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
@@ -729,6 +730,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup
+        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
