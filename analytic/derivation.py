@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import cache, symbols
-from .budget import Deadline, DeadlineExceeded
+from .budget import BudgetExceeded, Deadline, DeadlineExceeded, call_with_budget
 from .certify import Certificate, Check, check_equal
 from .fixed_focus import FixedFocus, fixed_focus
 from .flow import Flow, attention_form, gradient_flow
@@ -256,19 +256,42 @@ MEMORY_ENTRIES = 512
 _remembered: dict = {}  # derivations of this process, by their arguments
 
 
+GRACE_SECONDS = 5.0  # beyond the budget, for the worker to report a timeout itself
+
+
 def _derive(paradigm, subject, segments, alpha, beta, budget, attention=None) -> Derivation:
+    """The derivation in a worker process bounded by ``budget``: every step, including the toolkit's
+    in-process rules (``apart``, ``ratint``, ``expand``), is then bounded; past the budget only the
+    loss and the flow are returned, with status ``"timeout"``."""
+    started = time.perf_counter()
+    try:
+        return call_with_budget(_derive_steps, paradigm, subject, segments, alpha, beta, budget, attention,
+                                seconds=budget + GRACE_SECONDS, what="the derivation")
+    except BudgetExceeded:
+        scheme, loss_expr, loss_p, segment_loss, _ = _losses(paradigm, subject, segments, attention)
+        return Derivation(
+            paradigm="custom" if scheme is None else scheme.name, loss=segment_loss, segments=segments, alpha=alpha, beta=beta,
+            loss_expr=loss_expr, loss_in_attention=loss_p, flow=gradient_flow(loss_expr, alpha, beta), flow_in_attention=None,
+            invariant=None, trajectory=None, attention_along=None, fixed_focus=None, certificate=Certificate(()),
+            status=STATUS_TIMEOUT, message=f"time budget of {budget:g} s ran out (the derivation was stopped)",
+            seconds=time.perf_counter() - started, scheme=scheme, attention_map=attention,
+        )
+
+
+def _losses(scheme, subject, segments, attention):
+    """``(scheme, L(u, v), L(p, v), segment loss, p(u))`` of a paradigm model, or of a whole loss when ``scheme`` is ``None``."""
+    if scheme is None:
+        return None, subject, None, None, None
+    attention_u = attention if attention is not None else symbols.attention(u, segments)
+    loss_p = scheme.loss(subject.expr, symbols.p).subs(symbols.T, segments)
+    return scheme, scheme.loss(subject.expr, attention_u), loss_p, subject, attention_u
+
+
+def _derive_steps(paradigm, subject, segments, alpha, beta, budget, attention=None) -> Derivation:
     """``subject``: the SegmentLoss of a paradigm, or the expression L(u, v) when ``paradigm`` is ``None``."""
     started = time.perf_counter()
     deadline = Deadline(budget)
-    scheme = paradigm
-    if scheme is None:
-        loss_expr, loss_p, segment_loss = subject, None, None
-    else:
-        segment_loss = subject
-        loss_p = scheme.loss(subject.expr, symbols.p)
-        attention_u = attention if attention is not None else symbols.attention(u, segments)
-        loss_expr = scheme.loss(subject.expr, attention_u)
-        loss_p = loss_p.subs(symbols.T, segments)
+    scheme, loss_expr, loss_p, segment_loss, attention_u = _losses(paradigm, subject, segments, attention)
     paradigm = "custom" if scheme is None else scheme.name
     flow = gradient_flow(loss_expr, alpha, beta)
     parts: dict = {"invariant": None, "trajectory": None, "attention_along": None, "fixed_focus": None}

@@ -225,3 +225,14 @@ def test_paper_tex_is_byte_identical(tmp_path):
         result = write_paper(tmp_path / name, study, horizon=100.0, figures=False)
         texts.append({p.relative_to(result.directory).as_posix(): p.read_bytes() for p in result.files if p.suffix == ".tex"})
     assert texts[0] == texts[1] and len(texts[0]) >= 12
+
+
+def test_the_budget_bounds_the_in_process_rules_too():
+    import time
+
+    started = time.perf_counter()
+    d = derive_custom(v**1000, alpha=1, beta=1, budget=2.0, use_cache=False)  # once 171 s inside apart/ratint
+    elapsed = time.perf_counter() - started
+    # the budget plus the worker's grace period, plus process start-up on a loaded machine
+    assert d.status == "timeout" and d.invariant is None and elapsed < 2.0 + 5.0 + 10.0
+    assert d.flow.dv == -1000 * v**999  # the loss and the flow are still there

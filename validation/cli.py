@@ -426,7 +426,8 @@ def run_derive(args) -> int:
         print("\n\n".join(d.to_latex() for d in derivations))
     else:
         print("\n\n".join(derivation_text(d) for d in derivations))
-    failed = [f"{d.label}: {', '.join(c.name for c in d.certificate.failures()) or 'no check could be made'}"
+    failed = [f"{d.label}: " + ("its time budget ran out" if d.status == "timeout"
+                                else ", ".join(c.name for c in d.certificate.failures()) or "no check could be made")
               for d in derivations if not d.certified]
     if failed:
         print(f"{PROGRAM}: not certified ({'; '.join(failed)}): do not use these formulas unchecked", file=sys.stderr)
