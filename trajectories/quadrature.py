@@ -62,8 +62,8 @@ def _one_side(integrand, lower: float, limits: np.ndarray, direction: float):
     starts = np.repeat(edges[:-1], counts)
     widths = np.repeat(lengths / counts, counts)
     starts = starts + widths * (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    fine = _panels(integrand, starts, widths, NODES, WEIGHTS)
-    coarse = _panels(integrand, starts, widths, COARSE_NODES, COARSE_WEIGHTS)
+    fine, _ = panels(integrand, starts, widths)
+    coarse, _ = panels(integrand, starts, widths, COARSE_NODES, COARSE_WEIGHTS)
     boundaries = np.cumsum(counts) - counts
     per_interval = np.add.reduceat(fine, boundaries)
     per_error = np.add.reduceat(np.abs(fine - coarse), boundaries)
@@ -73,8 +73,13 @@ def _one_side(integrand, lower: float, limits: np.ndarray, direction: float):
     return out_value, out_error
 
 
-def _panels(integrand, starts, widths, nodes, weights):
+def panels(integrand, starts, widths, nodes=NODES, weights=WEIGHTS):
+    """Gauss–Legendre sums over the panels ``[starts, starts + widths]`` and the integrand's values at the nodes.
+
+    ``integrand`` gets one flat array of all nodes (one vectorised call).
+    """
     points = starts[:, None] + widths[:, None] * (nodes[None, :] + 1) / 2
     with np.errstate(all="ignore"):
-        values = np.asarray(integrand(points), dtype=float) * np.ones_like(points)
-    return (values @ weights) * widths / 2
+        values = np.asarray(integrand(points.ravel()), dtype=float) * np.ones(points.size)
+    values = values.reshape(points.shape)
+    return (values @ weights) * widths / 2, values

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NODES, WEIGHTS = np.polynomial.legendre.leggauss(16)
-COARSE_NODES, COARSE_WEIGHTS = np.polynomial.legendre.leggauss(8)
+from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS, panels
+
 PANEL_TOLERANCE = 1e-13  # |G16 - G8| accepted per panel, relative to max(1, t) at its end (G8's error; G16's is far smaller)
 BATCH = 32  # panels per vectorised call
 FIRST_WIDTH = 1e-2
@@ -54,12 +54,6 @@ class TimeGrid:
     coefficients: np.ndarray  # (panels, 16): Legendre coefficients of g on each panel, mapped to [-1, 1]
 
 
-def _panels(integrand, starts, widths, nodes, weights):
-    points = starts[:, None] + widths[:, None] * (nodes[None, :] + 1) / 2
-    values = np.asarray(integrand(points.ravel()), dtype=float).reshape(points.shape)
-    return (values @ weights) * widths / 2, values
-
-
 def time_grid(integrand, s0: float, t_end: float = np.inf, *, s_end: float = np.inf) -> TimeGrid:
     """Tabulate :math:`t(s)` from ``s0`` until it reaches ``t_end`` or ``s`` reaches ``s_end`` (see the module docstring)."""
     edges, times, errors, coefficients = [float(s0)], [0.0], [0.0], []
@@ -72,8 +66,8 @@ def time_grid(integrand, s0: float, t_end: float = np.inf, *, s_end: float = np.
                 break
             starts = edges[-1] + width * np.arange(BATCH)
             widths = np.full(BATCH, width)
-            fine, values = _panels(integrand, starts, widths, NODES, WEIGHTS)
-            coarse, _ = _panels(integrand, starts, widths, COARSE_NODES, COARSE_WEIGHTS)
+            fine, values = panels(integrand, starts, widths)
+            coarse, _ = panels(integrand, starts, widths, COARSE_NODES, COARSE_WEIGHTS)
             usable = np.all(np.isfinite(values) & (values > 0), axis=1)
             # relative to the time reached, not to the panel: near a limit of the margin g is large
             # and noisy (its relative rounding grows like 1/distance) while each panel adds little time
