@@ -1,0 +1,438 @@
+r"""Milestone times for many settings at once, from the compiled closed form.
+
+For a paradigm model whose first integral has the softmax focus part
+:math:`A(u) = u + e^{u - o}` (every built-in paradigm), put :math:`x = u - o`,
+:math:`p = \sigma(x)`. Along a trajectory
+
+.. math:: z(s) = x + e^{x} = z_0 + B(v(s)) - B(v_0),
+
+so :math:`p` first reaches :math:`p^*` where :math:`z` first reaches
+:math:`Z^* = x^* + e^{x^*}`, :math:`x^* = \log(p^*/(1 - p^*))`: a comparison of
+closed forms, with the state there exactly :math:`u^* = o + x^*`,
+:math:`v^* = v(s^*)`. The time is
+
+.. math:: t(s^*) = \int_{s_0}^{s^*} g(\sigma)\,d\sigma, \qquad g = \frac{dt}{ds},
+
+marched in Gauss–Legendre panels (16 nodes, checked against 8), every setting
+with its own panel width (halved where the rules disagree, doubled where they
+agree), *all settings in one vectorised call per step*. Inside the panel where
+:math:`z` crosses :math:`Z^*`, :math:`s^*` is bisected on the closed form and
+the time is the exact antiderivative of the panel's Legendre interpolant.
+
+Every setting ends each target with a :class:`Outcome`: a time, or the reason
+there is none (the attention's limit stays below the target; the time leaves the
+horizon or float64; the closed form cannot resolve the state in float64).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import wrightomega
+
+from .compiled import SETTING_SYMBOLS, compiled_model  # noqa: F401 (SETTING_SYMBOLS: the order of theta)
+from .milestones import RESOLUTION
+from .model import Setting, model_derivation, numeric_minimiser
+from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
+from .timeline import PROJECTION, _antiderivative_and_value
+from .choices import check_targets
+
+PANELS = 8  # panels per setting per step
+FIRST_WIDTH = 1e-2
+MAX_WIDTH = 8.0
+TOLERANCE = 1e-13  # |G16 - G8| per panel, relative to max(1, t) at its end
+MIN_RELATIVE_WIDTH = 1e-13  # panel width at the rounding of s
+MAX_STEPS = 20_000
+BISECTION_STEPS = 200
+SCAN_POINTS = 257  # samples of z per scanned range when checking which targets are reachable
+MAX_RANGE = 1e7  # s-range beyond which a target counts as unreachable (as in trajectories.milestones)
+ROUNDING_FACTOR = 4.0
+
+
+class Outcome(enum.IntEnum):
+    """Why a milestone time is what it is."""
+
+    REACHED = 0
+    UNREACHABLE = 1  # the attention's limit stays below the target
+    BEYOND_HORIZON = 2  # reached after the horizon (or after t leaves float64)
+    UNRESOLVED = 3  # the closed form cannot resolve the state in float64 (rounding of B, overflow)
+    NOT_FINITE = 4  # dt/ds overflowed or lost its sign before the target
+
+
+REASONS = {
+    Outcome.UNREACHABLE: "unreachable: the attention's limit stays below the target",
+    Outcome.BEYOND_HORIZON: "reached after the horizon",
+    Outcome.UNRESOLVED: "not resolved in float64 (rounding of the first integral moves u by more than 1e-8)",
+    Outcome.NOT_FINITE: "not computed: dt/ds overflows or loses its sign before the target (the time leaves float64)",
+}
+
+
+@dataclass(frozen=True)
+class SweepTimes:
+    """Milestone times of one model over settings (rows) and targets (columns).
+
+    ``time`` is NaN where ``outcome`` is not :attr:`Outcome.REACHED`; ``u``, ``v`` the state
+    at each milestone; ``error`` the quadrature's error estimate of each time.
+    """
+
+    targets: tuple
+    time: np.ndarray
+    error: np.ndarray
+    outcome: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+
+
+def _as_column(values, n: int, label: str) -> np.ndarray:
+    array = np.asarray(values, dtype=float).ravel()
+    if array.size == 1:
+        array = np.full(n, array[0])
+    if array.shape != (n,):
+        raise ValueError(f"`{label}` must have one value per setting ({n}), got {array.size}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{label}` must be finite, got {array[~np.isfinite(array)][0]!r}")
+    return array
+
+
+class BatchModel:
+    """A compiled model bound to arrays of settings (the batched counterpart of :class:`~trajectories.model.ReducedModel`).
+
+    ``template`` fixes the model (paradigm, loss, attention, parameters); ``segments``,
+    ``classes``, ``alpha``, ``beta`` are arrays (or scalars) of the settings' numbers.
+    """
+
+    def __init__(self, template: Setting, segments, classes, alpha, beta):
+        if template.scheme is None:
+            raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
+        compiled = compiled_model(model_derivation(template))
+        if not compiled.softmax_focus or compiled.derivation.invariant.quadrature:
+            raise ValueError(f"{template.model_text}: the batched closed form needs the focus part A(u) = u + e^(u - o) "
+                             "and B(v) in closed form; use `milestones` for this model")
+        n = max(np.size(x) for x in (segments, classes, alpha, beta))
+        segments, classes = _as_column(segments, n, "segments"), _as_column(classes, n, "classes")
+        alpha, beta = _as_column(alpha, n, "alpha"), _as_column(beta, n, "beta")
+        for label, values, ok in (("segments", segments, segments >= 2), ("classes", classes, classes >= 2),
+                                  ("alpha", alpha, alpha > 0), ("beta", beta, beta > 0)):
+            if not np.all(ok):
+                raise ValueError(f"`{label}` must be {'>= 2' if label in ('segments', 'classes') else '> 0'}, got {values[~ok][0]!r}")
+        self.template, self.compiled, self.size = template, compiled, n
+        values = dict(template.params)
+        self.theta = (segments - 1, classes - 1, alpha, beta) + tuple(np.full(n, float(values[s.name])) for s in compiled.parameters)
+        with np.errstate(all="ignore"):
+            self.offset = np.broadcast_to(np.asarray(compiled.functions["offset"](*self.theta), dtype=float), (n,)).copy()
+        if not np.all(np.isfinite(self.offset)):
+            raise ValueError(f"`attention` {template.attention} must lie strictly between 0 and 1 at u = 0 for these values")
+        self.limit = self._limits(template)
+
+    def _limits(self, template: Setting) -> np.ndarray:
+        """The margin's own limit per setting (``inf`` when not known in advance, e.g. soft attention)."""
+        if template.scheme.margin_scale != 1:
+            return np.full(self.size, np.inf)
+        minimiser = self.compiled.functions["minimiser"]
+        if minimiser is not None and not minimiser.free_symbols:
+            return np.full(self.size, float(minimiser))
+        # per distinct setting (a symbolic minimiser or a numeric search)
+        rows = np.stack(self.theta, axis=1)
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        found = np.array([numeric_minimiser(self.compiled, tuple(float(x) for x in row)) for row in distinct])
+        return found[inverse.ravel()]
+
+    def flow_v(self, u, v, rows):
+        """:math:`\\dot v` at (u, v) for the settings ``rows``."""
+        x = u - self.offset[rows]
+        p, q = 1 / (1 + np.exp(-x)), 1 / (1 + np.exp(x))
+        return self.compiled.functions["rates"][1](p, q, v, *(t[rows] for t in self.theta))
+
+
+@dataclass
+class _Group:
+    """Settings sharing the margin coordinate's form (finite limit or not) and side."""
+
+    rows: np.ndarray
+    functions: dict
+    limit: tuple  # () or (limit array,)
+    theta: tuple
+
+
+def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.inf, *, progress=None) -> SweepTimes:
+    """Milestone times of every setting of ``model`` for each target (see the module docstring).
+
+    ``u0``, ``v0``: scalars or one value per setting. ``progress(done, total)`` is
+    called after each step with the number of settings finished.
+    """
+    targets = tuple(check_targets(targets))
+    n = model.size
+    u0, v0 = _as_column(u0, n, "u0"), _as_column(v0, n, "v0")
+    if not horizon > 0:
+        raise ValueError(f"`horizon` must be > 0, got {horizon!r}")
+    k = len(targets)
+    result = SweepTimes(targets, np.full((n, k), np.nan), np.zeros((n, k)), np.full((n, k), Outcome.REACHED, dtype=np.int8),
+                        np.full((n, k), np.nan), np.full((n, k), np.nan))
+    levels = np.log(np.array(targets) / (1 - np.array(targets)))  # x* per target
+    x0 = u0 - model.offset
+    with np.errstate(all="ignore"):
+        falling = np.asarray(model.flow_v(u0, v0, np.arange(n)), dtype=float) < 0
+    finite_limit = np.isfinite(model.limit)
+    side = np.where(finite_limit, np.where(v0 <= model.limit, 1, -1), np.where(falling, -1, 1))
+    done = np.zeros(n, dtype=int)
+    for has_limit in (True, False):
+        for direction in (1, -1):
+            rows = np.nonzero((finite_limit == has_limit) & (side == direction))[0]
+            if rows.size == 0:
+                continue
+            functions = model.compiled.side_functions(has_limit)[direction]
+            group = _Group(rows, functions, (model.limit[rows],) if has_limit else (), tuple(t[rows] for t in model.theta))
+            _march(group, model.offset[rows], x0[rows], u0[rows], v0[rows], levels, horizon, result, progress, done, n)
+    return result
+
+
+def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTimes, progress, done, total):
+    """Fill ``result`` for the settings of ``group`` (see the module docstring)."""
+    m, k = group.rows.size, levels.size
+    functions, theta, limit = group.functions, group.theta, group.limit
+    with np.errstate(all="ignore"):
+        s0 = np.asarray(functions["s_of_v"](v0, *limit), dtype=float) * np.ones(m)
+        b0 = np.asarray(functions["margin"](s0, *limit, *theta), dtype=float) * np.ones(m)
+        z0 = x0 + np.exp(x0)
+    goals = levels + np.exp(levels)  # Z* per target
+    rows = group.rows
+    # targets already reached at the start
+    following = np.sum(x0[:, None] >= levels[None, :], axis=1)
+    for j in range(k):
+        at_start = following > j
+        result.time[rows[at_start], j] = 0.0
+        result.u[rows[at_start], j] = u0[at_start]
+        result.v[rows[at_start], j] = v0[at_start]
+    bad_start = ~(np.isfinite(s0) & np.isfinite(b0) & np.isfinite(z0)) & (following < k)
+    _close(result, rows, bad_start, following, Outcome.UNRESOLVED)
+    following[bad_start] = k
+    s_left, t_left, e_left = s0.copy(), np.zeros(m), np.zeros(m)
+    width = np.full(m, FIRST_WIDTH)
+    steps = 0
+    _report(progress, done, total, 0)
+
+    def at(index):
+        return tuple(t[index] for t in theta), tuple(x[index] for x in limit)
+
+    def z_of(s, index, shape_tail=()):
+        th, li = at(index)
+        expand = (slice(None),) + (None,) * len(shape_tail)
+        value = functions["margin"](s, *(x[expand] for x in li), *(t[expand] for t in th))
+        return z0[index][expand] + (value - b0[index][expand])
+
+    def g_of(s, index):
+        """dt/ds at coordinates s (rows: settings ``index``; trailing axes: points)."""
+        th, li = at(index)
+        expand = (slice(None),) + (None,) * (s.ndim - 1)
+        z = z_of(s, index, s.shape[1:])
+        omega = wrightomega(z)
+        p, q = omega / (1 + omega), 1 / (1 + omega)
+        value = functions["time"](p, q, s, *(x[expand] for x in li), *(t[expand] for t in th))
+        return np.asarray(value, dtype=float) * np.ones(s.shape), z
+
+    reachable = _reachable(following, goals, s0, z_of, g_of)
+    unreachable = (following < k) & (reachable < k)
+    for where in np.nonzero(unreachable)[0]:
+        result.outcome[rows[where], max(following[where], reachable[where]):k] = Outcome.UNREACHABLE
+    last = np.maximum(following, reachable)
+    while True:
+        active = np.nonzero(following < last)[0]
+        _report(progress, done, total, m - active.size)
+        if active.size == 0:
+            break
+        steps += 1
+        if steps > MAX_STEPS:
+            _close(result, rows, following < last, following, Outcome.UNRESOLVED)
+            break
+        w = width[active]
+        starts = s_left[active, None] + w[:, None] * np.arange(PANELS)[None, :]
+        with np.errstate(all="ignore"):
+            fine_points = starts[..., None] + w[:, None, None] * (NODES + 1) / 2
+            coarse_points = starts[..., None] + w[:, None, None] * (COARSE_NODES + 1) / 2
+            values, z_nodes = g_of(fine_points, active)
+            coarse_values, _ = g_of(coarse_points, active)
+            z_right = z_of(starts + w[:, None], active, (PANELS,))
+        fine = (values @ WEIGHTS) * w[:, None] / 2
+        coarse = (coarse_values @ COARSE_WEIGHTS) * w[:, None] / 2
+        usable = np.all(np.isfinite(values) & (values > 0), axis=2) & np.all(np.isfinite(coarse_values) & (coarse_values > 0), axis=2)
+        with np.errstate(all="ignore"):
+            reached = t_left[active, None] + np.cumsum(np.where(np.isfinite(fine), np.abs(fine), np.inf), axis=1)
+            accurate = np.abs(fine - coarse) <= TOLERANCE * np.maximum(1.0, reached)
+        accepted = _leading(usable & accurate)
+        at_rounding = w <= MIN_RELATIVE_WIDTH * np.maximum(1.0, np.abs(s_left[active]))
+        forced = (accepted == 0) & at_rounding & usable[:, 0]
+        accepted = np.where(forced, _leading(usable), accepted)
+        goal = goals[following[active]]
+        crossed = (np.max(z_nodes, axis=2) >= goal[:, None]) | (z_right >= goal[:, None])
+        crossing = _leading(~crossed)  # index of the first panel that crosses (PANELS if none)
+        # 1. a target crossed inside an accepted panel
+        hit = crossing < accepted
+        if np.any(hit):
+            _record_crossings(active[hit], crossing[hit], starts[hit], w[hit], values[hit], fine[hit], coarse[hit], z_nodes[hit],
+                              z_right[hit], goal[hit], z_of, g_of, functions, levels, offset, b0, s_left, t_left, e_left,
+                              following, result, rows, limit, theta, horizon)
+        # 2. panels accepted without a crossing
+        moved = ~hit & (accepted > 0)
+        if np.any(moved):
+            index = active[moved]
+            count = accepted[moved]
+            mask = np.arange(PANELS)[None, :] < count[:, None]
+            s_left[index] = s_left[index] + count * w[moved]
+            t_left[index] = t_left[index] + np.sum(np.where(mask, fine[moved], 0.0), axis=1)
+            e_left[index] = e_left[index] + np.sum(np.where(mask, np.abs(fine[moved] - coarse[moved]), 0.0), axis=1)
+            width[index] = np.where(count == PANELS, np.minimum(2 * w[moved], MAX_WIDTH), w[moved] / 2)
+            late = t_left[index] > horizon
+            if np.any(late):
+                _close(result, rows, _mask(m, index[late]), following, Outcome.BEYOND_HORIZON)
+                following[index[late]] = k
+        # 3. nothing accepted: narrower panels, or the end of the trajectory at the rounding of s
+        stuck = ~hit & (accepted == 0)
+        if np.any(stuck):
+            index = active[stuck]
+            ended = at_rounding[stuck]
+            width[index[~ended]] /= 2
+            if np.any(ended):
+                ends = index[ended]
+                with np.errstate(all="ignore"):
+                    here, _ = g_of(s_left[ends, None], ends)
+                pinned = np.isfinite(here[:, 0]) & (here[:, 0] > 0)
+                _close(result, rows, _mask(m, ends[pinned]), following, Outcome.UNREACHABLE)
+                _close(result, rows, _mask(m, ends[~pinned]), following, Outcome.NOT_FINITE)
+                following[ends] = k
+    _report(progress, done, total, m, final=True)
+
+
+def _reachable(following, goals, s0, z_of, g_of) -> np.ndarray:
+    """How many targets each setting's trajectory reaches (a scan of z over growing ranges of s).
+
+    From ``s0`` the range ``[s0, s0 + w]`` doubles from ``w = 1`` until ``z`` reaches the
+    largest goal, ``dt/ds`` stops being finite and positive (the end of the trajectory,
+    bisected), or ``w`` passes :data:`MAX_RANGE`; the targets whose goal lies above the
+    largest ``z`` seen are unreachable.
+    """
+    m, k = s0.size, goals.size
+    z_max = np.full(m, -np.inf)
+    open_ = following < k
+    width = np.ones(m)
+    lower = s0.copy()
+    while np.any(open_):
+        index = np.nonzero(open_)[0]
+        upper = s0[index] + width[index]
+        grid = lower[index, None] + (upper - lower[index])[:, None] * np.linspace(0.0, 1.0, SCAN_POINTS)[None, :]
+        with np.errstate(all="ignore"):
+            g, z = g_of(grid, index)
+        usable = np.isfinite(g) & (g > 0)
+        ends = ~np.all(usable, axis=1)
+        if np.any(ends):  # the trajectory ends inside the scan: bisect between the last usable sample and the next
+            first_bad = np.argmin(usable[ends], axis=1)
+            rows_ = np.arange(index.size)[ends]
+            lo = grid[rows_, np.maximum(first_bad - 1, 0)]
+            hi = grid[rows_, first_bad]
+            at = index[ends]
+            for _ in range(BISECTION_STEPS):
+                middle = (lo + hi) / 2
+                if np.all((middle == lo) | (middle == hi)):
+                    break
+                with np.errstate(all="ignore"):
+                    value, _ = g_of(middle[:, None], at)
+                good = np.isfinite(value[:, 0]) & (value[:, 0] > 0)
+                lo, hi = np.where(good, middle, lo), np.where(good, hi, middle)
+            with np.errstate(all="ignore"):
+                _, z_end = g_of(lo[:, None], at)
+            z = z.copy()
+            z[~usable] = -np.inf
+            z[ends, 0] = np.maximum(z[ends, 0], z_end[:, 0])
+        seen = np.max(np.where(np.isfinite(z), z, -np.inf), axis=1)
+        z_max[index] = np.maximum(z_max[index], seen)
+        done = ends | (z_max[index] >= goals[-1]) | (width[index] >= MAX_RANGE)
+        open_[index[done]] = False
+        lower[index] = upper
+        width[index] *= 2
+    return np.sum(z_max[:, None] >= goals[None, :], axis=1)
+
+
+def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_right, goal, z_of, g_of, functions, levels,
+                      offset, b0, s_left, t_left, e_left, following, result, rows, limit, theta, horizon):
+    """Locate s* in the crossing panel, its time from the panel's interpolant, and move each setting's start there."""
+    n = index.size
+    order = np.arange(n)
+    left = starts[order, panel]
+    width = w
+    # samples of the crossing panel in s order: left edge, 16 nodes, right edge
+    points = np.concatenate([left[:, None], left[:, None] + width[:, None] * (NODES + 1) / 2, (left + width)[:, None]], axis=1)
+    with np.errstate(all="ignore"):
+        z_left = z_of(left, index)
+    samples = np.concatenate([z_left[:, None], z_nodes[order, panel], z_right[order, panel][:, None]], axis=1)
+    first = _leading(samples < goal[:, None])  # the first sample at or above the goal
+    first = np.maximum(first, 1)
+    lo, hi = points[order, first - 1], points[order, first]
+    for _ in range(BISECTION_STEPS):
+        middle = (lo + hi) / 2
+        if np.all((middle == lo) | (middle == hi)):
+            break
+        with np.errstate(all="ignore"):
+            below = z_of(middle, index) < goal
+        lo, hi = np.where(below, middle, lo), np.where(below, hi, middle)
+    crossing = hi
+    coefficients = values[order, panel] @ PROJECTION  # (n, 16)
+    x = np.clip(2 * (crossing - left) / width - 1, -1.0, 1.0)
+    partial, _ = _antiderivative_and_value(np.ascontiguousarray(coefficients.T), x)
+    before = np.arange(fine.shape[1])[None, :] < panel[:, None]
+    time = t_left[index] + np.sum(np.where(before, fine, 0.0), axis=1) + width / 2 * partial
+    through = np.arange(fine.shape[1])[None, :] <= panel[:, None]
+    error = e_left[index] + np.sum(np.where(through, np.abs(fine - coarse), 0.0), axis=1)
+    target = following[index]
+    level = levels[target]
+    u_star = offset[index] + level
+    with np.errstate(all="ignore"):
+        v_star = np.asarray(functions["v_of_s"](crossing, *(x[index] for x in limit)), dtype=float) * np.ones(n)
+        b_star = np.asarray(functions["margin"](crossing, *(x[index] for x in limit), *(t[index] for t in theta)), dtype=float)
+        rounding = ROUNDING_FACTOR * np.finfo(float).eps * (np.abs(b_star) + np.abs(b0[index])) / (1 + np.exp(level))
+    resolved = rounding <= RESOLUTION * np.maximum(1.0, np.abs(u_star))
+    late = time > horizon
+    row = rows[index]
+    good = resolved & ~late
+    result.time[row[good], target[good]] = time[good]
+    result.error[row, target] = error
+    result.u[row, target] = u_star
+    result.v[row, target] = v_star
+    result.outcome[row[~resolved], target[~resolved]] = Outcome.UNRESOLVED
+    result.outcome[row[resolved & late], target[resolved & late]] = Outcome.BEYOND_HORIZON
+    s_left[index], t_left[index], e_left[index] = crossing, time, error
+    following[index] = target + 1
+    # past an unresolved or late target the later ones are too
+    stop = ~good
+    if np.any(stop):
+        reason = np.where(resolved[stop], Outcome.BEYOND_HORIZON, Outcome.UNRESOLVED)
+        for where, why in zip(index[stop], reason):
+            later = np.arange(following[where], result.time.shape[1])
+            result.outcome[rows[where], later] = why
+            following[where] = result.time.shape[1]
+
+
+def _close(result: SweepTimes, rows, mask, following, outcome: Outcome):
+    """Mark the targets from ``following`` on as ``outcome`` for the settings in ``mask``."""
+    k = result.time.shape[1]
+    for where in np.nonzero(mask)[0]:
+        result.outcome[rows[where], following[where]:k] = outcome
+
+
+def _mask(m: int, index) -> np.ndarray:
+    mask = np.zeros(m, dtype=bool)
+    mask[index] = True
+    return mask
+
+
+def _leading(flags: np.ndarray) -> np.ndarray:
+    """How many leading entries of each row are True."""
+    return np.where(np.all(flags, axis=1), flags.shape[1], np.argmin(flags, axis=1))
+
+
+def _report(progress, done, total, finished: int, final: bool = False):
+    if progress is not None:
+        progress(int(done[0]) + finished, total)
+    if final:
+        done[0] += finished
