@@ -57,7 +57,9 @@ def load(name: str):
         return None
     path = directory() / f"{name}.pickle"
     try:
-        with open(path, "rb") as handle:
+        # the stored expressions are already in canonical form: rebuilding them without
+        # evaluation skips e.g. polylog's automatic simplification (seconds per derivation)
+        with open(path, "rb") as handle, sp.evaluate(False):
             return pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None

@@ -33,12 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import wrightomega
 
-from .compiled import SETTING_SYMBOLS, compiled_model  # noqa: F401 (SETTING_SYMBOLS: the order of theta)
+from .choices import check_targets
+from .compiled import compiled_model
 from .milestones import RESOLUTION
 from .model import Setting, model_derivation, numeric_minimiser
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
-from .timeline import PROJECTION, _antiderivative_and_value
-from .choices import check_targets
+from .timeline import PROJECTION, antiderivative_and_value
 
 PANELS = 8  # panels per setting per step
 FIRST_WIDTH = 1e-2
@@ -119,6 +119,7 @@ class BatchModel:
             if not np.all(ok):
                 raise ValueError(f"`{label}` must be {'>= 2' if label in ('segments', 'classes') else '> 0'}, got {values[~ok][0]!r}")
         self.template, self.compiled, self.size = template, compiled, n
+        self.numbers = (segments, classes, alpha, beta)
         values = dict(template.params)
         self.theta = (segments - 1, classes - 1, alpha, beta) + tuple(np.full(n, float(values[s.name])) for s in compiled.parameters)
         with np.errstate(all="ignore"):
@@ -139,6 +140,10 @@ class BatchModel:
         distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
         found = np.array([numeric_minimiser(self.compiled, tuple(float(x) for x in row)) for row in distinct])
         return found[inverse.ravel()]
+
+    def subset(self, rows) -> BatchModel:
+        """The same model for the settings ``rows`` only."""
+        return BatchModel(self.template, *(x[rows] for x in self.numbers))
 
     def flow_v(self, u, v, rows):
         """:math:`\\dot v` at (u, v) for the settings ``rows``."""
@@ -379,7 +384,7 @@ def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_
     crossing = hi
     coefficients = values[order, panel] @ PROJECTION  # (n, 16)
     x = np.clip(2 * (crossing - left) / width - 1, -1.0, 1.0)
-    partial, _ = _antiderivative_and_value(np.ascontiguousarray(coefficients.T), x)
+    partial, _ = antiderivative_and_value(np.ascontiguousarray(coefficients.T), x)
     before = np.arange(fine.shape[1])[None, :] < panel[:, None]
     time = t_left[index] + np.sum(np.where(before, fine, 0.0), axis=1) + width / 2 * partial
     through = np.arange(fine.shape[1])[None, :] <= panel[:, None]
@@ -436,3 +441,43 @@ def _report(progress, done, total, finished: int, final: bool = False):
         progress(int(done[0]) + finished, total)
     if final:
         done[0] += finished
+
+
+def sweep_hybrid(soft: BatchModel, after: BatchModel, switch_level: float, u0, v0, targets, horizon: float = math.inf) -> SweepTimes:
+    """Milestones of "soft until p = ``switch_level``, then ``after``" for every setting.
+
+    The soft phase's milestones up to the switch, then ``after`` from the state at the
+    switch (exactly :math:`u = o + \\operatorname{logit} p_s`); a setting whose soft
+    phase never reaches :math:`p_s` stays soft throughout.
+    """
+    targets = tuple(check_targets(targets))
+    if not 0 < switch_level < 1:
+        raise ValueError(f"`p_s` must lie in (0, 1), got {switch_level!r}")
+    if soft.size != after.size:
+        raise ValueError("the soft and the after phase must have the same settings")
+    n = soft.size
+    u0, v0 = _as_column(u0, n, "u0"), _as_column(v0, n, "v0")
+    first = sweep_milestones(soft, u0, v0, targets, horizon)
+    switch = sweep_milestones(soft, u0, v0, [switch_level], math.inf)
+    switched = switch.outcome[:, 0] == Outcome.REACHED  # at time 0 when the start is already past p_s
+    result = SweepTimes(targets, first.time.copy(), first.error.copy(), first.outcome.copy(), first.u.copy(), first.v.copy())
+    later = np.array([x > switch_level for x in targets])
+    if not np.any(switched) or not np.any(later):
+        return result
+    rows = np.nonzero(switched)[0]
+    t_s = switch.time[rows, 0]
+    phase = after.subset(rows)
+    second = sweep_milestones(phase, switch.u[rows, 0], switch.v[rows, 0], [x for x in targets if x > switch_level],
+                              math.inf)
+    columns = np.nonzero(later)[0]
+    total = t_s[:, None] + second.time
+    for j, column in enumerate(columns):
+        outcome = second.outcome[:, j].copy()
+        late = (outcome == Outcome.REACHED) & (total[:, j] > horizon)
+        outcome[late] = Outcome.BEYOND_HORIZON
+        result.time[rows, column] = np.where(outcome == Outcome.REACHED, total[:, j], np.nan)
+        result.error[rows, column] = switch.error[rows, 0] + second.error[:, j]
+        result.outcome[rows, column] = outcome
+        result.u[rows, column] = second.u[:, j]
+        result.v[rows, column] = second.v[:, j]
+    return result

@@ -108,7 +108,7 @@ def times_at(grid: TimeGrid, s) -> tuple[np.ndarray, np.ndarray]:
     panel = np.clip(np.searchsorted(grid.s, s, side="right") - 1, 0, len(grid.s) - 2)
     left, width = grid.s[panel], grid.s[panel + 1] - grid.s[panel]
     x = np.clip(2 * (s - left) / width - 1, -1.0, 1.0)
-    value, _ = _antiderivative_and_value(np.ascontiguousarray(grid.coefficients[panel].T), x)
+    value, _ = antiderivative_and_value(np.ascontiguousarray(grid.coefficients[panel].T), x)
     return grid.t[panel] + width / 2 * value, grid.error[panel + 1]
 
 
@@ -129,7 +129,7 @@ def invert_times(integrand, grid: TimeGrid, targets) -> tuple[np.ndarray, np.nda
     span = np.where(t_right > t_left, t_right - t_left, 1.0)
     x = np.clip(2 * (targets - t_left) / span - 1, -1.0, 1.0)
     for _ in range(NEWTON_STEPS):
-        value, slope = _antiderivative_and_value(coefficients, x)
+        value, slope = antiderivative_and_value(coefficients, x)
         residual = t_left + width / 2 * value - targets
         step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
         x_new = np.clip(x - step, -1.0, 1.0)
@@ -143,7 +143,7 @@ def invert_times(integrand, grid: TimeGrid, targets) -> tuple[np.ndarray, np.nda
     return s, error
 
 
-def _antiderivative_and_value(coefficients, x):
+def antiderivative_and_value(coefficients, x):
     r""":math:`\int_{-1}^{x} \sum_k c_k P_k` and :math:`\sum_k c_k P_k(x)`, per column of ``coefficients`` (16, targets).
 
     :math:`\int_{-1}^{x} P_0 = x + 1` and :math:`\int_{-1}^{x} P_k = (P_{k+1} - P_{k-1})/(2k + 1)`.

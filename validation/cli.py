@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import os
 import sys
@@ -34,6 +35,7 @@ from analytic.parsing import parse_expression, parse_number
 PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
 INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
+CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
@@ -41,6 +43,7 @@ MAX_STEPS = 10**7  # gradient-descent steps one command may run (about 15 min fo
 MAX_POINTS = 10**7  # output points of one trajectory (about 0.3 GB of results)
 NUMERIC_PRESET = "small"  # numeric commands default to the small preset
 DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
+SWEEP_TARGETS = "0.3,0.9,0.99"
 
 
 class UsageError(Exception):
@@ -116,6 +119,18 @@ def _targets(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
 
 
+def _grid(label: str):
+    def parse(text: str) -> tuple:
+        from validation.grids import grid  # plain Python
+
+        try:
+            return grid(text, label)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
 def _switch(text: str) -> str:
     """A hybrid spelled like ``soft:hard@p=0.5``, checked here (no SciPy); :func:`run_milestones` parses it again."""
     from trajectories.choices import parse_switch
@@ -145,21 +160,26 @@ SYMBOL_OPTIONS = {"segments": sym.T, "alpha": sym.alpha, "beta": sym.beta}
 
 
 # --- shared options -------------------------------------------------------------------
+def add_custom_options(parser: argparse.ArgumentParser) -> None:
+    """--segment-loss, --aggregate, --no-cache, --attention, --param."""
+    parser.add_argument("--segment-loss", dest="segment_loss", default=None,
+                        help='a custom per-segment loss "l(v)", e.g. "log(1+exp(-v/tau))" (other names are parameters)')
+    parser.add_argument("--aggregate", default=None,
+                        help='a custom paradigm: aggregation of l(.) in p and v, e.g. "(p*l(v)^2 + (1-p)*l(0)^2)^(1/2)"')
+    parser.add_argument("--no-cache", dest="no_cache", action="store_true",
+                        help="derive afresh: neither read nor write the disk cache of derivations")
+    parser.add_argument("--attention", default=None,
+                        help='attention map p(u) with dp/du = p(1-p), e.g. "k*exp(u)/(k*exp(u) + T - k)" (default exp(u)/(exp(u) + T - 1))')
+    parser.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                        help="value of a parameter of a custom expression (repeatable; fractions allowed)")
+
+
 def add_setting_options(parser: argparse.ArgumentParser, *, start: bool = True, custom: bool = True) -> None:
     """--preset and the setting; explicit options override the preset's values."""
     parser.add_argument("--preset", choices=("paper", "small"), default=None, help="paper or small (see docs/setting.rst)")
     parser.add_argument("--loss", default=None, help="per-segment loss: " + ", ".join(LOSS_NAMES + tuple(LOSS_ALIASES)))
     if custom:
-        parser.add_argument("--segment-loss", dest="segment_loss", default=None,
-                            help='a custom per-segment loss "l(v)", e.g. "log(1+exp(-v/tau))" (other names are parameters)')
-        parser.add_argument("--aggregate", default=None,
-                            help='a custom paradigm: aggregation of l(.) in p and v, e.g. "(p*l(v)^2 + (1-p)*l(0)^2)^(1/2)"')
-        parser.add_argument("--no-cache", dest="no_cache", action="store_true",
-                            help="derive afresh: neither read nor write the disk cache of derivations")
-        parser.add_argument("--attention", default=None,
-                            help='attention map p(u) with dp/du = p(1-p), e.g. "k*exp(u)/(k*exp(u) + T - k)" (default exp(u)/(exp(u) + T - 1))')
-        parser.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                            help="value of a parameter of a custom expression (repeatable; fractions allowed)")
+        add_custom_options(parser)
     parser.add_argument("--classes", type=_classes, default=None, help="classes of the cross-entropy loss")
     parser.add_argument("--segments", type=_number("segments", 2, True), default=None, help="T >= 2")
     parser.add_argument("--alpha", type=_number("alpha", 0, False), default=None, help="focus rate > 0, e.g. 1/1000")
@@ -348,6 +368,27 @@ def build_parser() -> argparse.ArgumentParser:
     milestones_parser.add_argument("--check", action="store_true", help="cross-check with solve_ivp event detection")
     milestones_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
     milestones_parser.set_defaults(handler=run_milestones)
+
+    sweep_parser = commands.add_parser("sweep", help="milestone times over a grid of settings, every paradigm; phase diagrams")
+    sweep_parser.add_argument("--loss", default=None, help="per-segment loss: " + ", ".join(LOSS_NAMES + tuple(LOSS_ALIASES)))
+    add_custom_options(sweep_parser)
+    for label, text in (("segments", "T (default 10)"), ("classes", "c (default 2)"),
+                        ("alpha", "focus rate (default 1/c)"), ("beta", "classifier rate (default 1/(c - 1))"),
+                        ("u0", "start focus logit (default 0)"), ("v0", "start margin (default 0)")):
+        spacing = "evenly spaced" if label in ("u0", "v0") else "log-spaced"
+        sweep_parser.add_argument(f"--{label}", type=_grid(label), default=None, metavar="START:STOP:N|LIST",
+                                  help=f"{text}: START:STOP:N ({spacing}) or a comma list")
+    sweep_parser.add_argument("--targets", type=_targets, default=SWEEP_TARGETS, help=f"increasing, in (0, 1) (default {SWEEP_TARGETS})")
+    sweep_parser.add_argument("--hybrid", type=_switch, nargs="+", action="extend", default=[],
+                              help="soft-then-hard hybrids switched at an attention level, e.g. soft:hard@p=0.5 (repeatable)")
+    sweep_parser.add_argument("--t-max", dest="t_max", type=_number("t-max", 0, False), default=None, help="horizon (default: none)")
+    sweep_parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    sweep_parser.add_argument("--figures", default=None, metavar="DIR", help="also draw the phase diagrams into DIR")
+    sweep_parser.add_argument("--force", action="store_true", help="write the figures into an existing directory that is not ours")
+    sweep_parser.add_argument("--check", type=_integer("check", 0, 1000), default=0, metavar="N",
+                              help=f"cross-check N random settings per paradigm with solve_ivp event detection (to {1e-6:g} relative)")
+    sweep_parser.add_argument("--workers", type=_integer("workers", 1, 256), default=None, help="processes (default: every core)")
+    sweep_parser.set_defaults(handler=run_sweep)
 
     switch_parser = commands.add_parser("best-switch", help="the soft-to-hard switch level that reaches a target fastest")
     switch_parser.add_argument("--target", type=_number("target", 0, False), required=True, help="attention to reach, in (0, 1)")
@@ -574,6 +615,50 @@ def run_milestones(args) -> int:
     print(report.render(args.format))
     if report.check_passed is False:
         print(f"{PROGRAM}: --check failed: closed form and event detection differ by {report.ode_check:.1e} (relative)", file=sys.stderr)
+        return CHECK_FAILED
+    return 0
+
+
+def run_sweep(args) -> int:
+    from trajectories.choices import parse_switch
+
+    hybrids = tuple(parse_switch(text) for text in args.hybrid)
+    for switch in hybrids:
+        if switch.attention is None:
+            raise UsageError(f"argument --hybrid: a sweep switches at an attention level (soft:hard@p=...), got {switch.label}")
+    axes = {name: getattr(args, name) for name in ("segments", "classes", "alpha", "beta", "u0", "v0") if getattr(args, name) is not None}
+    first = {name: values[0] for name, values in axes.items()}
+    classes = int(first.get("classes", 2))
+    values = {"loss": args.loss or "cross-entropy", "classes": classes, "segments": first.get("segments", 10),
+              "alpha": first.get("alpha", 1 / classes), "beta": first.get("beta", 1 / (classes - 1)), "u0": 0.0, "v0": 0.0}
+    if values["loss"] != "cross-entropy" and "classes" in axes and len(axes["classes"]) > 1 and {"alpha", "beta"} <= set(axes):
+        raise UsageError(f"argument --classes: the {values['loss']} loss has no classes, and the rates are given: the axis changes nothing")
+    template = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "aggregate", "attention"))
+    if args.figures is not None:
+        from validation.files import check_directory
+
+        check_directory(args.figures, force=args.force)
+    from validation.sweep import SweepRequest, check_sweep, plane_of, run_sweep as compute
+
+    if args.figures is not None:
+        try:
+            plane_of(axes)
+        except ValueError as error:
+            raise UsageError(f"argument --figures: {error}") from None
+
+    horizon = float(args.t_max) if args.t_max is not None else math.inf
+    request = SweepRequest(template, axes, tuple(args.targets), hybrids, horizon)
+    report = compute(request, workers=args.workers)
+    if args.check:
+        report = check_sweep(report, args.check)
+    print(_json(report.to_dict(), indent=1) if args.format == "json" else report.to_csv(), end="" if args.format == "csv" else "\n")
+    if args.figures is not None:
+        from validation.phase_diagrams import write_phase_diagrams
+
+        for path in write_phase_diagrams(args.figures, report, force=args.force):
+            print(f"{PROGRAM}: wrote {path}", file=sys.stderr)
+    if args.check and not report.check <= CHECK_RTOL:
+        print(f"{PROGRAM}: --check failed: the sweep and event detection differ by {report.check:.1e} (relative)", file=sys.stderr)
         return CHECK_FAILED
     return 0
 

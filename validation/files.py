@@ -314,6 +314,20 @@ def prepare_directory(directory, *, force: bool = False) -> Path:
     return path
 
 
+def check_directory(directory, *, force: bool = False) -> None:
+    """The refusals of :func:`prepare_directory` that need no writing, before a long run starts."""
+    path = _as_path(directory)
+    _check_place(path)
+    if path.is_dir() and not force and not os.path.lexists(path / MARKER):
+        try:
+            names = sorted(entry.name for entry in os.scandir(path))
+        except OSError as error:
+            raise ValueError(f"`out` {shown_path(path)} cannot be read: {_reason(error)}") from None
+        if names:
+            raise ValueError(f"`out` {shown_path(path)} exists and holds files this toolkit did not write (such as "
+                             f"{shown_path(path / names[0])}): use --force to write there anyway")
+
+
 def _prepare(path: Path, force: bool) -> bool:
     """Check or create ``path`` and write its manifest; returns the run's effective ``force``."""
     _check_place(path)

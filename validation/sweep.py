@@ -1,0 +1,264 @@
+r"""``sweep``: milestone times over a grid of settings, every paradigm and hybrid.
+
+The grid is the product of the axes (segments, classes, alpha, beta, u0, v0);
+without explicit rates they follow the classes, :math:`\alpha = 1/c`,
+:math:`\beta = 1/(c - 1)` (the class-symmetric model). Each column — a
+paradigm, or a soft-then-``after`` hybrid switched at an attention level — is
+computed by :mod:`trajectories.sweep` on chunks of settings, the chunks spread
+over the machine's cores by :class:`concurrent.futures.ProcessPoolExecutor`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import numpy as np
+
+from analytic.paradigms import PARADIGMS
+from trajectories.choices import Switch, check_targets
+from trajectories.model import Setting
+from trajectories.progress import progress
+from trajectories.sweep import REASONS, BatchModel, Outcome, SweepTimes, sweep_hybrid, sweep_milestones
+
+AXES = ("segments", "classes", "alpha", "beta", "u0", "v0")
+MAX_SETTINGS = 4_000_000  # settings of one sweep (about an hour on 2 cores for the three paradigms)
+MIN_CHUNK, MAX_CHUNK = 64, 4096  # settings per task: small enough to balance the cores, large enough to vectorise
+CHECK_RTOL = 1e-6  # --check: closed-form sweep vs solve_ivp event detection, relative
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What to sweep: a model (``template``; its numbers are ignored), the grid axes, targets and hybrids."""
+
+    template: Setting
+    axes: dict
+    targets: tuple
+    hybrids: tuple = ()
+    horizon: float = math.inf
+
+    def __post_init__(self):
+        if not isinstance(self.template, Setting):
+            raise TypeError(f"`template` must be a Setting, got {type(self.template).__name__}")
+        unknown = set(self.axes) - set(AXES)
+        if unknown:
+            raise ValueError(f"`axes` has unknown names {sorted(unknown)} (known: {', '.join(AXES)})")
+        object.__setattr__(self, "targets", tuple(check_targets(self.targets)))
+        for switch in self.hybrids:
+            if not isinstance(switch, Switch):
+                raise TypeError(f"`hybrids` must hold Switch values, got {type(switch).__name__}")
+            if switch.attention is None:
+                raise ValueError(f"`hybrid` {switch.label}: a sweep switches at an attention level (soft:hard@p=...), not at a time")
+        if not self.horizon > 0:
+            raise ValueError(f"`horizon` must be > 0, got {self.horizon!r}")
+        size = self.size
+        if size > MAX_SETTINGS:
+            raise ValueError(f"the grid has {size} settings, more than {MAX_SETTINGS}: use fewer values per axis")
+
+    @property
+    def rates_follow_classes(self) -> tuple:
+        """Which of alpha, beta follow the classes (not given as axes)."""
+        return tuple(name for name in ("alpha", "beta") if name not in self.axes)
+
+    @property
+    def size(self) -> int:
+        return math.prod(len(values) for values in self.axes.values())
+
+    def settings(self) -> dict:
+        """Per-setting values of every axis (the product grid, the first axis outermost)."""
+        names = [name for name in AXES if name in self.axes]
+        mesh = np.meshgrid(*(np.asarray(self.axes[name], dtype=float) for name in names), indexing="ij")
+        columns = {name: values.ravel() for name, values in zip(names, mesh)}
+        n = self.size
+        defaults = {"segments": float(self.template.segments), "classes": float(self.template.classes), "u0": 0.0, "v0": 0.0}
+        for name, value in defaults.items():
+            columns.setdefault(name, np.full(n, value))
+        classes = columns["classes"]
+        columns.setdefault("alpha", 1 / classes)
+        columns.setdefault("beta", 1 / (classes - 1))
+        return {name: columns[name] for name in AXES}
+
+    def columns(self) -> list[str]:
+        """The columns of the result: the registered paradigms (and the template's custom one), then the hybrids."""
+        names = list(PARADIGMS)
+        if self.template.scheme.is_custom:
+            names.append("custom")
+        return names + [switch.label for switch in self.hybrids]
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """The times of every column at every setting (``results[column]``: a :class:`~trajectories.sweep.SweepTimes`)."""
+
+    request: SweepRequest
+    settings: dict
+    results: dict
+    check: float | None = None  # worst relative difference against event detection, if checked
+
+    def to_dict(self) -> dict:
+        keys = [f"{x:g}" for x in self.request.targets]
+        rows = []
+        for i in range(self.request.size):
+            row = {name: _plain(self.settings[name][i], name) for name in AXES}
+            times, notes = {}, {}
+            for column, result in self.results.items():
+                times[column] = {key: _time(result, i, j) for j, key in enumerate(keys)}
+                reasons = {key: REASONS[Outcome(result.outcome[i, j])] for j, key in enumerate(keys) if result.outcome[i, j]}
+                if reasons:
+                    notes[column] = reasons
+            row["times"] = times
+            if notes:
+                row["notes"] = notes
+            rows.append(row)
+        return {
+            "model": self.request.template.model_text,
+            "rates_follow_classes": list(self.request.rates_follow_classes),
+            "targets": list(self.request.targets),
+            "horizon": None if math.isinf(self.request.horizon) else self.request.horizon,
+            "settings": self.request.size,
+            "check_worst_relative": self.check,
+            "rows": rows,
+        }
+
+    def to_csv(self) -> str:
+        keys = [f"{x:g}" for x in self.request.targets]
+        header = list(AXES)
+        for column in self.results:
+            header += [f"{column} t({key})" for key in keys] + [f"{column} note({key})" for key in keys]
+        out = io.StringIO()
+        out.write(",".join(header) + "\n")
+        for i in range(self.request.size):
+            cells = [repr(_plain(self.settings[name][i], name)) for name in AXES]
+            for result in self.results.values():
+                cells += ["" if (t := _time(result, i, j)) is None else repr(t) for j in range(len(keys))]
+                cells += [REASONS[Outcome(result.outcome[i, j])].split(":")[0] if result.outcome[i, j] else "" for j in range(len(keys))]
+            out.write(",".join(cells) + "\n")
+        return out.getvalue()
+
+
+def plane_of(axes: dict) -> tuple[str, str]:
+    """The two grid axes with several values (a phase diagram's x and y); a ``ValueError`` otherwise."""
+    varying = [name for name in AXES if len(axes.get(name, ())) > 1]
+    if len(varying) != 2:
+        raise ValueError(f"phase diagrams need exactly two grid axes with several values, got {len(varying)}"
+                         f"{' (' + ', '.join(varying) + ')' if varying else ''}")
+    return varying[0], varying[1]
+
+
+def _plain(value, name: str):
+    return int(value) if name in ("segments", "classes") and float(value).is_integer() else float(value)
+
+
+def _time(result: SweepTimes, i: int, j: int):
+    return float(result.time[i, j]) if result.outcome[i, j] == Outcome.REACHED else None
+
+
+# --- running ------------------------------------------------------------------------------
+def _model(template: Setting, column: str, numbers) -> BatchModel:
+    setting = template if column == "custom" else template.with_paradigm(column)
+    return BatchModel(setting, *numbers)
+
+
+def _task(template: Setting, column: str, switch: Switch | None, numbers, u0, v0, targets, horizon) -> SweepTimes:
+    """One column on one chunk of settings (runs in a worker process)."""
+    if switch is None:
+        return sweep_milestones(_model(template, column, numbers), u0, v0, targets, horizon)
+    soft, after = _model(template, "soft", numbers), _model(template, switch.after, numbers)
+    return sweep_hybrid(soft, after, switch.attention, u0, v0, targets, horizon)
+
+
+def _workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_sweep(request: SweepRequest, *, workers: int | None = None, show_progress: bool = True) -> SweepReport:
+    """Compute every column of ``request`` at every setting (chunks over ``workers`` processes)."""
+    settings = request.settings()
+    n = request.size
+    numbers = tuple(settings[name] for name in ("segments", "classes", "alpha", "beta"))
+    switches = {switch.label: switch for switch in request.hybrids}
+    columns = request.columns()
+    # compile every model here, before any worker starts: forked workers inherit the compiled models
+    for column in set(columns) - set(switches):
+        _model(request.template, column, tuple(x[:1] for x in numbers))
+    for switch in switches.values():
+        _model(request.template, switch.after, tuple(x[:1] for x in numbers))
+    workers = _workers() if workers is None else max(1, int(workers))
+    chunk = int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(n / (4 * workers)))))
+    tasks = [(column, start) for column in columns for start in range(0, n, chunk)]
+    results = {column: _empty(request.targets, n) for column in columns}
+
+    def arguments(column, start):
+        part = slice(start, start + chunk)
+        return (request.template, column, switches.get(column), tuple(x[part] for x in numbers),
+                settings["u0"][part], settings["v0"][part], request.targets, request.horizon)
+
+    def store(column, start, times: SweepTimes):
+        part = slice(start, start + chunk)
+        for field in ("time", "error", "outcome", "u", "v"):
+            getattr(results[column], field)[part] = getattr(times, field)
+
+    wrap = (lambda items, total: progress(items, "sweep", total=total)) if show_progress else (lambda items, total: items)
+    if workers == 1 or len(tasks) == 1:
+        for column, start in wrap(tasks, len(tasks)):
+            store(column, start, _task(*arguments(column, start)))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(_task, *arguments(column, start)): (column, start) for column, start in tasks}
+            for future in wrap(as_completed(futures), len(futures)):
+                store(*futures[future], future.result())
+    return SweepReport(request, settings, results)
+
+
+def _empty(targets, n: int) -> SweepTimes:
+    k = len(targets)
+    return SweepTimes(tuple(targets), np.full((n, k), np.nan), np.zeros((n, k)), np.zeros((n, k), dtype=np.int8),
+                      np.full((n, k), np.nan), np.full((n, k), np.nan))
+
+
+def check_sweep(report: SweepReport, samples: int = 12, seed: int = 0) -> SweepReport:
+    """Compare ``samples`` random settings of each paradigm column with ``solve_ivp`` event detection.
+
+    Returns the report with :attr:`SweepReport.check`, the worst relative difference
+    (``inf`` when one side reaches a target the other does not).
+    """
+    from trajectories.milestones import ode_milestones
+    from trajectories.model import reduced_model
+
+    request, settings = report.request, report.settings
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(request.size, size=min(samples, request.size), replace=False)
+    worst = 0.0
+    for column, result in report.results.items():
+        if column not in PARADIGMS and column != "custom":
+            continue
+        for i in rows:
+            setting = dataclasses.replace(
+                request.template if column == "custom" else request.template.with_paradigm(column),
+                segments=float(settings["segments"][i]), classes=int(settings["classes"][i]),
+                alpha=float(settings["alpha"][i]), beta=float(settings["beta"][i]))
+            horizon = request.horizon if math.isfinite(request.horizon) else _event_horizon(result, i)
+            events = ode_milestones(reduced_model(setting), float(settings["u0"][i]), float(settings["v0"][i]), request.targets, horizon)
+            for j, event in enumerate(events):
+                closed = _time(result, i, j)
+                if closed is not None and closed > horizon:
+                    continue
+                if (closed is None) != (event is None):
+                    worst = math.inf
+                elif closed is not None:
+                    worst = max(worst, abs(closed - event) / max(abs(event), np.finfo(float).tiny) if event else abs(closed))
+    return dataclasses.replace(report, check=worst)
+
+
+def _event_horizon(result: SweepTimes, i: int) -> float:
+    """A horizon for event detection: past the latest closed-form time of the row (or 1e6)."""
+    reached = result.time[i][result.outcome[i] == Outcome.REACHED]
+    return 2 * float(reached.max()) + 1 if reached.size and reached.max() > 0 else 1e6
