@@ -104,6 +104,12 @@ class CompiledModel:
             float(values[s.name]) for s in self.parameters
         )
 
+    @functools.cached_property
+    def jacobian(self) -> tuple:
+        """The flow's partial derivatives in the state (rows du, dv), compiled on first use (ODE methods only)."""
+        state, rates, arguments = self.functions["state"], self.functions["rate_exprs"], SETTING_SYMBOLS + self.parameters
+        return tuple(tuple(self.functions["numpy_function"](sp.diff(rate, x), *state, *arguments) for x in state) for rate in rates)
+
     def side_functions(self, finite_limit: bool) -> dict:
         """The margin-coordinate functions: ``v = s`` or, towards a finite limit, ``v = v* - side e^{-s}``."""
         if finite_limit not in self._sides:
@@ -136,9 +142,6 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
     functions["state"] = state
     functions["rates"] = tuple(numpy_function(rate, *state, *arguments) for rate in rates)
     functions["rate_exprs"] = tuple(rates)
-    functions["jacobian"] = tuple(
-        tuple(numpy_function(sp.diff(rate, x), *state, *arguments) for x in state) for rate in rates
-    )
     functions["loss"] = numpy_function(loss, *state, *arguments)
     offset = None
     if not whole:

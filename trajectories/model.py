@@ -260,7 +260,7 @@ class ReducedModel:
     def jacobian(self, u, v):
         """The 2x2 Jacobian of the flow at a point (for implicit ODE methods)."""
         state = self._state(u)
-        rows = self.compiled.functions["jacobian"]
+        rows = self.compiled.jacobian
         if not self.has_attention:
             return np.array([[float(f(*state, v, *self.theta)) for f in row] for row in rows], dtype=float)
         p, q = state

@@ -47,7 +47,7 @@ TOLERANCE = 1e-13  # |G16 - G8| per panel, relative to max(1, t) at its end
 MIN_RELATIVE_WIDTH = 1e-13  # panel width at the rounding of s
 MAX_STEPS = 20_000
 BISECTION_STEPS = 200
-SCAN_POINTS = 257  # samples of z per scanned range when checking which targets are reachable
+SCAN_POINTS = 65  # samples of z per scanned range when checking which targets are reachable
 MAX_RANGE = 1e7  # s-range beyond which a target counts as unreachable (as in trajectories.milestones)
 ROUNDING_FACTOR = 4.0
 
