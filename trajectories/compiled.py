@@ -28,6 +28,7 @@ from analytic.trajectory import LEVEL
 
 from .quadrature import definite_integral
 from .stable import numpy_function as stable_function
+from .stable import stabilise
 
 OTHERS = sp.Symbol("K", positive=True)  # T - 1
 RIVALS = sp.Symbol("C", positive=True)  # c - 1
@@ -36,6 +37,7 @@ Q = sp.Symbol("q", positive=True)  # 1 - p, kept separate for accuracy
 S = sp.Symbol("s", real=True)  # the closed form's margin coordinate
 SETTING_SYMBOLS = (OTHERS, RIVALS, sym.alpha, sym.beta)
 BISECTION_STEPS = 200
+SCALAR_FUNCTIONS = frozenset({"exp", "log", "log1p", "expm1", "sqrt", "Abs", "sin", "cos", "tanh", "atan"})
 
 
 def _shift(expr: sp.Expr) -> sp.Expr:
@@ -109,6 +111,18 @@ class CompiledModel:
         """The flow's partial derivatives in the state (rows du, dv), compiled on first use (ODE methods only)."""
         state, rates, arguments = self.functions["state"], self.functions["rate_exprs"], SETTING_SYMBOLS + self.parameters
         return tuple(tuple(self.functions["numpy_function"](sp.diff(rate, x), *state, *arguments) for x in state) for rate in rates)
+
+    @functools.cached_property
+    def scalar_rates(self):
+        """The flow as one function of Python floats (the ``math`` module), or ``None`` when its
+        stable form needs more than elementary functions. For loops of single steps, where NumPy's
+        per-call overhead would dominate; it raises on overflow (the caller falls back to the arrays)."""
+        state, arguments = self.functions["state"], SETTING_SYMBOLS + self.parameters
+        rates = [stabilise(rate) for rate in self.functions["rate_exprs"]]
+        names = {type(f).__name__ for rate in rates for f in rate.atoms(sp.Function)}
+        if not names <= SCALAR_FUNCTIONS:
+            return None
+        return sp.lambdify((*state, *arguments), rates, modules="math", cse=True)
 
     def side_functions(self, finite_limit: bool) -> dict:
         """The margin-coordinate functions: ``v = s`` or, towards a finite limit, ``v = v* - side e^{-s}``."""

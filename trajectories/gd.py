@@ -9,6 +9,8 @@ range; the result then reports that step instead of NaN.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .checks import count, positive
@@ -37,6 +39,8 @@ def gradient_descent(
     recorded_steps = list(range(0, steps + 1, record_every))
     if recorded_steps[-1] != steps:
         recorded_steps.append(steps)
+    if u.size == 1:
+        return _single_start(model, float(u[0]), float(v[0]), lr, steps, recorded_steps)
     us, vs = [u.copy()], [v.copy()]
     next_record = 1
     for k in progress(range(1, steps + 1), "gradient descent", total=steps):
@@ -52,6 +56,24 @@ def gradient_descent(
             vs.append(v.copy())
             next_record += 1
     return _trajectory(model, recorded_steps, lr, us, vs, Status.OK, "", None)
+
+
+def _single_start(model: ReducedModel, u: float, v: float, lr: float, steps: int, recorded_steps: list) -> Trajectory:
+    """One start in plain floats (:meth:`ReducedModel.scalar_flow`): the same steps without NumPy's per-call overhead."""
+    flow = model.scalar_flow
+    us, vs = [u], [v]
+    next_record = 1
+    for k in progress(range(1, steps + 1), "gradient descent", total=steps):
+        du, dv = flow(u, v)
+        u, v = u + lr * du, v + lr * dv
+        if not (math.isfinite(u) and math.isfinite(v)):
+            message = f"gradient descent diverged at step {k} (t = {k * lr:g}) with lr = {lr:g}"
+            return _trajectory(model, recorded_steps[:next_record], lr, [[x] for x in us], [[x] for x in vs], Status.DIVERGED, message, k)
+        if next_record < len(recorded_steps) and k == recorded_steps[next_record]:
+            us.append(u)
+            vs.append(v)
+            next_record += 1
+    return _trajectory(model, recorded_steps, lr, [[x] for x in us], [[x] for x in vs], Status.OK, "", None)
 
 
 def _trajectory(model, steps, lr, us, vs, status, message, diverged_at) -> Trajectory:

@@ -13,18 +13,16 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import numpy as np
 
 from analytic.paradigms import PARADIGMS
 from trajectories.choices import Switch, check_targets
 from trajectories.model import Setting
-from trajectories.progress import progress
 from trajectories.sweep import REASONS, BatchModel, Outcome, SweepTimes, sweep_hybrid, sweep_milestones
+
+from .parallel import cores, run_jobs
 
 AXES = ("segments", "classes", "alpha", "beta", "u0", "v0")
 MAX_SETTINGS = 4_000_000  # settings of one sweep (about an hour on 2 cores for the three paradigms)
@@ -172,50 +170,49 @@ def _task(template: Setting, column: str, switch: Switch | None, numbers, u0, v0
     return sweep_hybrid(soft, after, switch.attention, u0, v0, targets, horizon)
 
 
-def _workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+def sweep_jobs(request: SweepRequest, workers: int) -> list:
+    """The sweep as independent jobs ``(key, function, arguments)``: each column on chunks of settings.
 
-
-def run_sweep(request: SweepRequest, *, workers: int | None = None, show_progress: bool = True) -> SweepReport:
-    """Compute every column of ``request`` at every setting (chunks over ``workers`` processes)."""
+    Every model is compiled here first, so forked workers inherit it.
+    """
     settings = request.settings()
     n = request.size
     numbers = tuple(settings[name] for name in ("segments", "classes", "alpha", "beta"))
     switches = {switch.label: switch for switch in request.hybrids}
-    columns = request.columns()
-    # compile every model here, before any worker starts: forked workers inherit the compiled models
-    for column in set(columns) - set(switches):
-        _model(request.template, column, tuple(x[:1] for x in numbers))
-    for switch in switches.values():
-        _model(request.template, switch.after, tuple(x[:1] for x in numbers))
-    workers = _workers() if workers is None else max(1, int(workers))
+    for column in request.columns():
+        if column in switches:
+            _model(request.template, "soft", tuple(x[:1] for x in numbers))
+            _model(request.template, switches[column].after, tuple(x[:1] for x in numbers))
+        else:
+            _model(request.template, column, tuple(x[:1] for x in numbers))
     chunk = int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(n / (4 * workers)))))
-    tasks = [(column, start) for column in columns for start in range(0, n, chunk)]
-    results = {column: _empty(request.targets, n) for column in columns}
+    jobs = []
+    for column in request.columns():
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            arguments = (request.template, column, switches.get(column), tuple(x[part] for x in numbers),
+                         settings["u0"][part], settings["v0"][part], request.targets, request.horizon)
+            jobs.append((("sweep", column, start, start + chunk), _task, arguments))
+    return jobs
 
-    def arguments(column, start):
-        part = slice(start, start + chunk)
-        return (request.template, column, switches.get(column), tuple(x[part] for x in numbers),
-                settings["u0"][part], settings["v0"][part], request.targets, request.horizon)
 
-    def store(column, start, times: SweepTimes):
-        part = slice(start, start + chunk)
-        for field in ("time", "error", "outcome", "u", "v"):
-            getattr(results[column], field)[part] = getattr(times, field)
+def collect_sweep(request: SweepRequest, results: dict) -> SweepReport:
+    """The report from the results of :func:`sweep_jobs` (keyed as it keys them; other keys ignored)."""
+    n = request.size
+    columns = {column: _empty(request.targets, n) for column in request.columns()}
+    for key, times in results.items():
+        if isinstance(key, tuple) and key[0] == "sweep":
+            _, column, start, stop = key
+            for field in ("time", "error", "outcome", "u", "v"):
+                getattr(columns[column], field)[start:stop] = getattr(times, field)
+    return SweepReport(request, request.settings(), columns)
 
-    wrap = (lambda items, total: progress(items, "sweep", total=total)) if show_progress else (lambda items, total: items)
-    if workers == 1 or len(tasks) == 1:
-        for column, start in wrap(tasks, len(tasks)):
-            store(column, start, _task(*arguments(column, start)))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(_task, *arguments(column, start)): (column, start) for column, start in tasks}
-            for future in wrap(as_completed(futures), len(futures)):
-                store(*futures[future], future.result())
-    return SweepReport(request, settings, results)
+
+def run_sweep(request: SweepRequest, *, workers: int | None = None, show_progress: bool = True) -> SweepReport:
+    """Compute every column of ``request`` at every setting (chunks over ``workers`` processes)."""
+    workers = cores() if workers is None else max(1, int(workers))
+    results = run_jobs(sweep_jobs(request, workers), workers=workers, label="sweep" if show_progress else None)
+    return collect_sweep(request, results)
 
 
 def _empty(targets, n: int) -> SweepTimes:
