@@ -28,7 +28,7 @@ from analytic.trajectory import LEVEL
 
 from .quadrature import definite_integral
 from .stable import numpy_function as stable_function
-from .stable import stabilise
+from .stable import stabilised
 
 OTHERS = sp.Symbol("K", positive=True)  # T - 1
 RIVALS = sp.Symbol("C", positive=True)  # c - 1
@@ -38,6 +38,28 @@ S = sp.Symbol("s", real=True)  # the closed form's margin coordinate
 SETTING_SYMBOLS = (OTHERS, RIVALS, sym.alpha, sym.beta)
 BISECTION_STEPS = 200
 SCALAR_FUNCTIONS = frozenset({"exp", "log", "log1p", "expm1", "sqrt", "Abs", "sin", "cos", "tanh", "atan"})
+
+
+class _Deferred:
+    def __init__(self, make):
+        self.make = make
+
+
+class LazyFunctions(dict):
+    """A dict whose :meth:`defer` entries are built on first access (a model's unused functions are never lambdified)."""
+
+    def defer(self, name: str, make) -> None:
+        dict.__setitem__(self, name, _Deferred(make))
+
+    def __getitem__(self, name):
+        value = dict.__getitem__(self, name)
+        if isinstance(value, _Deferred):
+            value = value.make()
+            dict.__setitem__(self, name, value)
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
 
 
 def _shift(expr: sp.Expr) -> sp.Expr:
@@ -118,7 +140,7 @@ class CompiledModel:
         stable form needs more than elementary functions. For loops of single steps, where NumPy's
         per-call overhead would dominate; it raises on overflow (the caller falls back to the arrays)."""
         state, arguments = self.functions["state"], SETTING_SYMBOLS + self.parameters
-        rates = [stabilise(rate) for rate in self.functions["rate_exprs"]]
+        rates = [stabilised(rate) for rate in self.functions["rate_exprs"]]
         names = {type(f).__name__ for rate in rates for f in rate.atoms(sp.Function)}
         if not names <= SCALAR_FUNCTIONS:
             return None
@@ -137,7 +159,7 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
         raise ValueError(f"no flow to compile: {derivation.message}")
     parameters = sym.parameters_of(derivation.loss_expr)
     whole = derivation.is_whole_loss
-    functions = {}
+    functions = LazyFunctions()
     if whole:
         state = (sym.u, sym.v)
         rates = [_shift(derivation.flow.du), _shift(derivation.flow.dv)]
@@ -154,34 +176,34 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
 
     functions["numpy_function"] = numpy_function
     functions["state"] = state
-    functions["rates"] = tuple(numpy_function(rate, *state, *arguments) for rate in rates)
+    functions.defer("rates", lambda: tuple(numpy_function(rate, *state, *arguments) for rate in rates))
     functions["rate_exprs"] = tuple(rates)
-    functions["loss"] = numpy_function(loss, *state, *arguments)
+    functions.defer("loss", lambda: numpy_function(loss, *state, *arguments))
     offset = None
     if not whole:
         # p = sigma(u - o) with o = log((1 - p(0))/p(0)): log(T - 1) for the default map
         at_zero = _shift(derivation.attention.subs(sym.u, 0))
         offset = sp.simplify(sp.log((1 - at_zero) / at_zero))
-        functions["offset"] = numpy_function(offset, *arguments)
+        functions.defer("offset", lambda: numpy_function(offset, *arguments))
     softmax = False
     if derivation.invariant is not None:
         focus = quadratures.replace(_shift(derivation.invariant.focus_part))
         margin = quadratures.replace(_shift(derivation.invariant.margin_part))
         if derivation.invariant.quadrature:
             functions["margin_error"] = _error_function(margin, quadratures, arguments)
-        functions["invariant"] = numpy_function(focus - margin, sym.u, sym.v, *arguments)
-        functions["focus_part"] = numpy_function(focus, sym.u, *arguments)
-        functions["focus_slope"] = numpy_function(sp.diff(_shift(derivation.invariant.focus_part), sym.u), sym.u, *arguments)
-        functions["margin_part"] = numpy_function(margin, sym.v, *arguments)
+        functions.defer("invariant", lambda: numpy_function(focus - margin, sym.u, sym.v, *arguments))
+        functions.defer("focus_part", lambda: numpy_function(focus, sym.u, *arguments))
+        functions.defer("focus_slope", lambda: numpy_function(sp.diff(_shift(derivation.invariant.focus_part), sym.u), sym.u, *arguments))
+        functions.defer("margin_part", lambda: numpy_function(margin, sym.v, *arguments))
         functions["margin_expr"] = margin
         softmax = not whole and sp.simplify(focus - (sym.u + sp.exp(sym.u - offset))) == 0
         trajectory = derivation.trajectory
         if trajectory is not None and not softmax and not focus.has(*map(sp.Function, quadratures.functions)):
-            functions["focus_of_level"] = numpy_function(_shift(trajectory.focus_of_level), LEVEL, *arguments)
+            functions.defer("focus_of_level", lambda: numpy_function(_shift(trajectory.focus_of_level), LEVEL, *arguments))
     minimiser = None if derivation.loss is None else derivation.loss.minimiser
     functions["minimiser"] = minimiser
     if derivation.loss is not None:
-        functions["segment_slope"] = numpy_function(_shift(sp.diff(derivation.loss.expr, sym.v)), sym.v, *arguments)
+        functions.defer("segment_slope", lambda: numpy_function(_shift(sp.diff(derivation.loss.expr, sym.v)), sym.v, *arguments))
     return CompiledModel(derivation, parameters, whole, bool(softmax), functions)
 
 
@@ -220,12 +242,12 @@ def _side_functions(model: CompiledModel, finite_limit: bool) -> dict:
         else:
             v_of_s, s_of_v = side * S, side * sym.v
         extra = (LIMIT,) if finite_limit else ()
-        by_side[side] = {
-            "v_of_s": numpy_function(v_of_s, S, *extra),
-            "s_of_v": numpy_function(s_of_v, sym.v, *extra),
-            "margin": numpy_function(margin.subs(sym.v, v_of_s), S, *extra, *arguments),
-            "time": numpy_function(sp.cancel(sp.diff(v_of_s, S) / rate_v.subs(sym.v, v_of_s)), *state, S, *extra, *arguments),
-        }
+        side_functions = by_side[side] = LazyFunctions()
+        side_functions.defer("v_of_s", lambda v_of_s=v_of_s, extra=extra: numpy_function(v_of_s, S, *extra))
+        side_functions.defer("s_of_v", lambda s_of_v=s_of_v, extra=extra: numpy_function(s_of_v, sym.v, *extra))
+        side_functions.defer("margin", lambda v_of_s=v_of_s, extra=extra: numpy_function(margin.subs(sym.v, v_of_s), S, *extra, *arguments))
+        side_functions.defer("time", lambda v_of_s=v_of_s, extra=extra: numpy_function(
+            sp.cancel(sp.diff(v_of_s, S) / rate_v.subs(sym.v, v_of_s)), *state, S, *extra, *arguments))
     return by_side
 
 

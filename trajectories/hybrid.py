@@ -116,12 +116,43 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
 
     # the grid includes p_s = p(u0) (switch at once: pure `after`) and p_s = target (pure soft)
     grid = np.linspace(start_attention, target, SWITCH_GRID + 1)
-    values = np.array([total(level) for level in grid])
+    values = _batched_totals(setting, after, grid, target, u0, v0)
+    if values is None:
+        values = np.array([total(level) for level in grid])
     k = int(np.argmin(values))
     bounds = (grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)])
     refined = minimize_scalar(total, bounds=bounds, method="bounded", options={"xatol": SWITCH_XATOL})
     level, time = (float(refined.x), float(refined.fun)) if refined.fun < values[k] else (float(grid[k]), float(values[k]))
     return BestSwitch(target, after, level, time, pure("soft"), pure("hard"), pure("lvml"))
+
+
+def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: float, u0: float, v0: float):
+    """Hybrid times to ``target`` for every switch level at once (:mod:`trajectories.sweep`), or ``None``
+    when the batched closed form does not apply to this model.
+
+    The soft phase's milestones at all levels come from one trajectory; the ``after`` phases
+    start from each level's state, one setting per level, in one vectorised call.
+    """
+    from .sweep import BatchModel, Outcome, sweep_milestones
+
+    numbers = (setting.segments, setting.classes, setting.alpha, setting.beta)
+    try:
+        soft = BatchModel(dataclasses.replace(setting, paradigm="soft"), *([float(x)] for x in numbers))
+        second = BatchModel(dataclasses.replace(setting, paradigm=after), *([float(x)] * len(levels) for x in numbers))
+    except ValueError:
+        return None
+    inner = levels[1:-1]  # p(u0) is the start itself and the target is pure soft: both handled below
+    first = sweep_milestones(soft, u0, v0, [*inner, target])
+    reached = first.outcome[0, :-1] == Outcome.REACHED
+    totals = np.full(len(levels), np.inf)
+    starts_u = np.concatenate([[u0], np.where(reached, first.u[0, :-1], u0)])
+    starts_v = np.concatenate([[v0], np.where(reached, first.v[0, :-1], v0)])
+    switch_times = np.concatenate([[0.0], np.where(reached, first.time[0, :-1], np.inf)])
+    rest = sweep_milestones(second.subset(np.arange(len(levels) - 1)), starts_u, starts_v, [target])
+    done = (rest.outcome[:, 0] == Outcome.REACHED) & np.isfinite(switch_times)
+    totals[:-1] = np.where(done, switch_times + rest.time[:, 0], np.inf)
+    totals[-1] = first.time[0, -1] if first.outcome[0, -1] == Outcome.REACHED else np.inf
+    return totals
 
 
 # --- mixtures -----------------------------------------------------------------------

@@ -22,11 +22,15 @@ losses before :func:`numpy_function` lambdifies it:
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import sympy as sp
 from scipy import special
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
+from analytic import cache
 from analytic.integration import is_positive
 from analytic.special import WrightOmega, dilog, numpy_functions
 
@@ -119,6 +123,23 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
     return sp.Add(*(optimize(term, [log1p_opt, expm1_opt]) for term in sp.Add.make_args(expr)))
 
 
+_SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change of these rules is a cache miss
+_stabilised: dict = {}
+
+
+def stabilised(expr: sp.Expr) -> sp.Expr:
+    """:func:`stabilise`, remembered in memory and in the derivation cache on disk (:mod:`analytic.cache`)."""
+    if expr in _stabilised:
+        return _stabilised[expr]
+    name = "stable-" + cache.key(_SOURCE, expr)
+    found = cache.load(name)
+    if found is None:
+        found = stabilise(expr)
+        cache.store(name, found)
+    _stabilised[expr] = found
+    return found
+
+
 def log_abs(x: sp.Expr) -> sp.Expr:
     r""":math:`\log|x|` split over products and powers, :math:`\log|e^{a}| = a` (a real)."""
     if isinstance(x, sp.Mul):
@@ -203,7 +224,7 @@ def lambdify(symbols, expr: sp.Expr, *, stable: bool = True):
     >>> round(float(focus(0.0, 0.0, 0.0)), 12)
     0.0
     """
-    return sp.lambdify(symbols, stabilise(expr) if stable else expr, modules=MODULES, cse=True)
+    return sp.lambdify(symbols, stabilised(expr) if stable else expr, modules=MODULES, cse=True)
 
 
 def numpy_function(expr: sp.Expr, *symbols: sp.Symbol, functions: dict | None = None):
@@ -212,4 +233,4 @@ def numpy_function(expr: sp.Expr, *symbols: sp.Symbol, functions: dict | None = 
     ``functions`` adds name -> callable entries (e.g. the quadrature placeholders of a compiled model).
     """
     modules = [{**NUMPY_FUNCTIONS, **(functions or {})}, "numpy"]
-    return sp.lambdify(symbols, stabilise(expr), modules=modules, cse=True)
+    return sp.lambdify(symbols, stabilised(expr), modules=modules, cse=True)

@@ -98,3 +98,55 @@ def claim_maps(report: SweepReport, low: float | None = None, high: float | None
 
 def _between(x, a, b) -> np.ndarray:
     return (np.minimum(a, b) <= x) & (x <= np.maximum(a, b))
+
+
+def _span(values: np.ndarray) -> str:
+    low, high = float(np.min(values)), float(np.max(values))
+    return f"{low:g}" if low == high else f"{low:g}..{high:g}"
+
+
+def _winner(report: SweepReport, target: float, rows: np.ndarray) -> tuple[str, float]:
+    """The paradigm most often first to ``target`` among ``rows``, and its share of them."""
+    names = [name for name in ("soft", "hard", "lvml") if name in report.results]
+    times = np.stack([_times(report, name, target)[0][rows] for name in names], axis=1)
+    first = np.argmin(times, axis=1)
+    counts = np.bincount(first, minlength=len(names))
+    return names[int(np.argmax(counts))], float(np.max(counts) / max(1, rows.size))
+
+
+DISPLAY = {"soft": "soft attention", "hard": "hard attention", "lvml": "LVML"}
+
+
+def claims_paragraph(report: SweepReport, claims: ClaimMaps | None = None, *, point: dict | None = None) -> list[str]:
+    """One sentence per claim, generated from the numbers: where it holds, where it fails and who wins there.
+
+    ``point`` (e.g. ``{"segments": 100, "classes": 1000}``) names a setting of the grid whose verdicts are quoted.
+    """
+    claims = claims or claim_maps(report)
+    settings = report.settings
+    axes = [name for name in ("segments", "classes", "alpha", "beta", "u0", "v0") if len(report.request.axes.get(name, ())) > 1]
+    at = None
+    if point is not None:
+        match = np.all([settings[name] == value for name, value in point.items()], axis=0)
+        at = int(np.nonzero(match)[0][0]) if np.any(match) else None
+    sentences = []
+    for name, verdicts in claims.maps.items():
+        held, decided = claims.share(name)
+        title = CLAIMS[name][0].upper() + CLAIMS[name][1:]
+        text = f"{title}: holds at {held} of {decided} decided settings ({100 * held / max(1, decided):.0f}%)"
+        holding = np.nonzero(verdicts == 1)[0]
+        if holding.size:
+            text += f" ({', '.join(f'{axis} {_span(settings[axis][holding])}' for axis in axes)})"
+        failing = np.nonzero(verdicts == 0)[0]
+        if failing.size:
+            where = ", ".join(f"{axis} {_span(settings[axis][failing])}" for axis in axes)
+            text += f"; it fails at {failing.size} ({where})"
+            if name in ("soft_first_low", "hard_first_high"):
+                target = claims.low if name == "soft_first_low" else claims.high
+                winner, share = _winner(report, target, failing)
+                text += f", where {DISPLAY[winner]} is first to p = {target:g} at {100 * share:.0f}% of them"
+        if at is not None:
+            verdict = {1: "holds", 0: "fails", -1: "is undecided"}[int(verdicts[at])]
+            text += f". At {', '.join(f'{k} = {v:g}' for k, v in point.items())} it {verdict}"
+        sentences.append(text + ".")
+    return sentences

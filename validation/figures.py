@@ -13,6 +13,7 @@ from analytic.losses import custom
 from analytic.paradigms import PARADIGMS as REGISTRY
 
 import dataclasses
+import io
 from pathlib import Path
 
 import matplotlib
@@ -27,7 +28,7 @@ from trajectories.milestones import milestones  # noqa: E402
 from trajectories.model import reduced_model  # noqa: E402
 from trajectories.presets import Study  # noqa: E402
 
-from .files import atomic_path, commit, prepare_directory  # noqa: E402
+from .files import prepare_directory, write_bytes  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS, incentive_curve  # noqa: E402
 
 FORMATS = ("pdf", "png")
@@ -38,20 +39,25 @@ CURVE_POINTS = 200
 STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 8, "figure.dpi": 150, "savefig.bbox": "tight"}
 
 
+def render(figure) -> dict:
+    """The figure as PDF and PNG bytes (``{extension: bytes}``), and closed."""
+    rendered = {}
+    for extension in FORMATS:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=extension, metadata={"CreationDate": None} if extension == "pdf" else None)
+        rendered[extension] = buffer.getvalue()
+    plt.close(figure)
+    return rendered
+
+
+def write_rendered(directory: Path, name: str, rendered: dict) -> list[Path]:
+    """Write :func:`render`'s bytes as ``name.pdf`` and ``name.png``, each atomically."""
+    return [write_bytes(Path(directory) / f"{name}.{extension}", data) for extension, data in rendered.items()]
+
+
 def save(figure, directory: Path, name: str) -> list[Path]:
     """Save ``figure`` as PDF and PNG, each written to a temporary file and renamed."""
-    written = []
-    for extension in FORMATS:
-        final = directory / f"{name}.{extension}"
-        temporary = atomic_path(final)
-        try:
-            figure.savefig(temporary, format=extension, metadata={"CreationDate": None} if extension == "pdf" else None)
-            written.append(commit(temporary, final))
-        finally:
-            if temporary.exists():
-                temporary.unlink()
-    plt.close(figure)
-    return written
+    return write_rendered(directory, name, render(figure))
 
 
 def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
@@ -169,18 +175,35 @@ def _segment_loss(setting):
     return custom(setting.segment_loss.expr.subs(setting.values))
 
 
-def write_figures(directory, study: Study, *, force: bool = False, horizon: float | None = None) -> list[Path]:
-    """Write all figures for ``study`` into ``directory``; returns the files."""
+#: the study's figures, in the order the document shows them: name -> function(study, horizon)
+FIGURES = {
+    "attention": lambda study, horizon: attention_curves(study, horizon),
+    "phase_portrait": lambda study, horizon: phase_portrait(study, horizon),
+    "paper_uv": lambda study, horizon: paper_uv(),
+    "fixed_focus_incentive": lambda study, horizon: incentive_figure(study),
+}
+
+
+def rendered_figure(name: str, study: Study, horizon: float) -> dict:
+    """One of :data:`FIGURES`, rendered (a job for :func:`validation.parallel.run_jobs`)."""
+    with plt.rc_context(STYLE):
+        return render(FIGURES[name](study, horizon))
+
+
+def check_study(study: Study) -> None:
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a Study, got {type(study).__name__}")
     if study.setting.scheme is None or study.setting.scheme.is_custom:
         raise ValueError("`study` must use a registered paradigm: the figures compare the registered paradigms")
+
+
+def write_figures(directory, study: Study, *, force: bool = False, horizon: float | None = None, rendered: dict | None = None) -> list[Path]:
+    """Write all figures for ``study`` into ``directory`` (``rendered``: already rendered ones by name); returns the files."""
+    check_study(study)
     path = prepare_directory(directory, force=force)
     horizon = horizon or study.horizon or 1e3
+    rendered = rendered or {}
     written = []
-    with plt.rc_context(STYLE):
-        written += save(phase_portrait(study, horizon), path, "phase_portrait")
-        written += save(attention_curves(study, horizon), path, "attention")
-        written += save(paper_uv(), path, "paper_uv")
-        written += save(incentive_figure(study), path, "fixed_focus_incentive")
+    for name in FIGURES:
+        written += write_rendered(path, name, rendered[name] if name in rendered else rendered_figure(name, study, horizon))
     return written

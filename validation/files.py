@@ -407,6 +407,21 @@ def write_text(final, text: str) -> Path:
             temporary.unlink()
 
 
+def write_bytes(final, data: bytes) -> Path:
+    """Write ``data`` to ``final`` atomically."""
+    final = Path(final)
+    temporary = atomic_path(final)
+    try:
+        try:
+            temporary.write_bytes(data)
+        except OSError as error:
+            raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
+        return commit(temporary, final)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
 def write_json(final, data) -> Path:
     """Write ``data`` as strict JSON (no NaN or Infinity: they raise ``ValueError``)."""
     try:

@@ -139,14 +139,18 @@ def setting_paragraph(study: Study) -> str:
     )
 
 
-def crosscheck_table(study: Study, horizon: float) -> str:
-    """closed vs ODE vs gradient descent for the three paradigms (setting's loss)."""
-    rows_out = []
-    for paradigm in PARADIGMS:
-        setting = study.for_paradigm(paradigm)
-        scale = 1 / float(max(sp.sympify(setting.alpha), sp.sympify(setting.beta)))
-        result = compare(setting, study.u0, study.v0, horizon, lrs=tuple(x * min(scale, 1e4) for x in DEFAULT_LRS), noise_samples=())
-        rows_out.append(comparison_latex_rows(paradigm_title(paradigm).split(" (")[0], result))
+def crosscheck_row(study: Study, paradigm: str, horizon: float) -> str:
+    """One paradigm's row of the cross-check table (a job for :func:`validation.parallel.run_jobs`)."""
+    setting = study.for_paradigm(paradigm)
+    scale = 1 / float(max(sp.sympify(setting.alpha), sp.sympify(setting.beta)))
+    result = compare(setting, study.u0, study.v0, horizon, lrs=tuple(x * min(scale, 1e4) for x in DEFAULT_LRS), noise_samples=())
+    return comparison_latex_rows(paradigm_title(paradigm).split(" (")[0], result)
+
+
+def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None) -> str:
+    """closed vs ODE vs gradient descent for the three paradigms (setting's loss); ``rows_out``: rows already computed."""
+    if rows_out is None:
+        rows_out = [crosscheck_row(study, paradigm, horizon) for paradigm in PARADIGMS]
     header = r"paradigm & $\max|\Delta u|$ & $\max|\Delta v|$ & $I$ drift & GD order & full vs reduced \\"
     tabular = "\n".join([r"\begin{tabular}{lrrrrr}", r"\toprule", header, r"\midrule", *rows_out, r"\bottomrule", r"\end{tabular}"])
     caption = (
@@ -156,12 +160,64 @@ def crosscheck_table(study: Study, horizon: float) -> str:
     return float_table(tabular, caption, "tab:crosscheck")
 
 
+def paper_jobs(study: Study, horizon: float, *, figures: bool = True) -> list:
+    """The document's independent computations as jobs ``(key, function, arguments)`` (see :func:`write_paper`'s ``parts``)."""
+    from .figures import FIGURES, rendered_figure
+
+    jobs = [(("snippet", paradigm, loss), snippet, (paradigm, loss, study)) for paradigm in PARADIGMS for loss in study_losses(study)]
+    jobs += [(("crosscheck-row", paradigm), crosscheck_row, (study, paradigm, horizon)) for paradigm in PARADIGMS]
+    if figures:
+        jobs += [(("figure", name), rendered_figure, (name, study, horizon)) for name in FIGURES]
+    return jobs
+
+
 def float_table(tabular: str, caption: str, label: str) -> str:
     """A ``tabular`` in a centred, captioned and labelled ``table`` float."""
     return "\n".join([r"\begin{table}[ht]", r"\centering", r"\small", tabular, rf"\caption{{{caption}}}", rf"\label{{{label}}}", r"\end{table}", ""])
 
 
-def document(study: Study, labels: dict, figures: list[str], has_milestones: bool) -> str:
+@dataclass(frozen=True)
+class SweepSection:
+    """The document's answer to "when does each paradigm win?": a sweep, its findings (sentences) and its figures."""
+
+    report: object  # validation.sweep.SweepReport
+    findings: tuple
+    rendered: dict | None = None  # phase diagrams already rendered, by name
+
+
+SWEEP_CAPTIONS = {
+    "sweep_claims": "Where the four claims hold (green), fail (orange) or are undecided (grey: every paradigm starts past the "
+                    "target, or a time is not reached), over the number of segments $T$ and classes $c$.",
+    "sweep_first": "Which paradigm (or the soft-then-hard hybrid, when it beats all three) first reaches each attention target.",
+}
+
+
+def sweep_latex(section: SweepSection) -> list[str]:
+    """The sweep's section: what was swept, the findings paragraph and the phase diagrams with captions."""
+    request = section.report.request
+    axes = ", ".join(f"{name} from {min(values):g} to {max(values):g} ({len(values)} values)" for name, values in request.axes.items())
+    hybrid = request.hybrids[0].label if request.hybrids else "none"
+    lines = [
+        r"\section{When does each paradigm win?}",
+        rf"Milestone times of all three paradigms and the hybrid \texttt{{{hybrid}}} over {request.size} settings "
+        rf"({axes}; $\alpha = 1/c$, $\beta = 1/(c-1)$, start $(0, 0)$), from the closed forms. "
+        r"The paper's narrative, as four claims, is tested at every setting (Figures~\ref{fig:sweep_claims} and~\ref{fig:sweep_first}).",
+        r"\begin{itemize}",
+        *[rf"\item {_latex_text(sentence)}" for sentence in section.findings],
+        r"\end{itemize}",
+    ]
+    for name, caption in SWEEP_CAPTIONS.items():
+        lines += [r"\begin{figure}[ht]", r"\centering", rf"\includegraphics[width=\linewidth]{{figures/{name}.pdf}}",
+                  rf"\caption{{{caption}}}", rf"\label{{fig:{name}}}", r"\end{figure}"]
+    return lines + [""]
+
+
+def _latex_text(text: str) -> str:
+    """Plain generated text made safe for LaTeX (percent signs, ranges)."""
+    return text.replace("%", r"\%").replace("..", "--")
+
+
+def document(study: Study, labels: dict, figures: list[str], has_milestones: bool, sweep: SweepSection | None = None) -> str:
     lines = [
         r"\documentclass[10pt]{article}",
         r"\usepackage[margin=2.5cm]{geometry}",
@@ -185,6 +241,8 @@ def document(study: Study, labels: dict, figures: list[str], has_milestones: boo
     lines += [r"\section{Cross-checks}", r"\input{crosscheck}", ""]
     if has_milestones:
         lines += [r"\section{Attention milestones}", r"\input{milestones}", ""]
+    if sweep is not None:
+        lines += sweep_latex(sweep)
     if figures:
         lines.append(r"\section{Figures}")
         for name in figures:
@@ -204,31 +262,43 @@ class PaperResult:
 
 
 def write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, force: bool = False,
-                figures: bool = True, milestones_table: str | None = None) -> PaperResult:
-    """Write the document and its parts into ``directory`` (see the module docstring)."""
+                figures: bool = True, milestones_table: str | None = None, parts: dict | None = None,
+                sweep: SweepSection | None = None) -> PaperResult:
+    """Write the document and its parts into ``directory`` (see the module docstring).
+
+    ``parts``: results of :func:`paper_jobs` computed elsewhere (e.g. in parallel); what is missing is computed here.
+    """
     from .figures import write_figures
 
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a Study, got {type(study).__name__}")
+    parts = parts or {}
     root = prepare_directory(directory, force=force)
     snippets_dir = prepare_directory(root / "snippets", force=True)
     written, labels, formulas, statements = [], {}, 0, 0
     for paradigm in PARADIGMS:
         for loss in study_losses(study):
-            label, text, check = snippet(paradigm, loss, study)
+            key = ("snippet", paradigm, loss)
+            label, text, check = parts[key] if key in parts else snippet(paradigm, loss, study)
             labels[(paradigm, loss)] = label
             formulas += check.checked
             statements += check.statements
             written.append(write_text(snippets_dir / f"{label}.tex", text))
     written.append(write_text(root / "macros.tex", MACROS))
-    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon)))
+    computed_rows = [parts.get(("crosscheck-row", paradigm)) for paradigm in PARADIGMS]
+    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows)))
     if milestones_table is not None:
         written.append(write_text(root / "milestones.tex", milestones_table))
     names = []
     if figures:
-        written += write_figures(root / "figures", study, force=True, horizon=horizon)
+        rendered = {key[1]: value for key, value in parts.items() if key[0] == "figure"}
+        written += write_figures(root / "figures", study, force=True, horizon=horizon, rendered=rendered)
         names = ["attention", "phase_portrait", "paper_uv", "fixed_focus_incentive"]
-    written.append(write_text(root / "paper.tex", document(study, labels, names, milestones_table is not None)))
+    if sweep is not None:
+        from .phase_diagrams import write_phase_diagrams
+
+        written += write_phase_diagrams(root / "figures", sweep.report, force=True, rendered=sweep.rendered)
+    written.append(write_text(root / "paper.tex", document(study, labels, names, milestones_table is not None, sweep)))
     result_pdf, message = None, "LaTeX written"
     if pdf:
         result_pdf, message = compile_pdf(root / "paper.tex")

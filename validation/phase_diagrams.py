@@ -15,12 +15,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from trajectories.sweep import Outcome  # noqa: E402
 
 from .claims import CLAIMS, claim_maps  # noqa: E402
 from .files import prepare_directory  # noqa: E402
-from .figures import COLOURS, NAMES, STYLE, save  # noqa: E402
+from .figures import COLOURS, NAMES, STYLE, render, write_rendered  # noqa: E402
 from .grids import LOG_AXES  # noqa: E402
 from .sweep import SweepReport, plane_of  # noqa: E402
 
@@ -53,13 +54,18 @@ def _edges(values: np.ndarray, log: bool) -> np.ndarray:
 
 
 def _mesh(axis, report: SweepReport, values, **options):
+    """``values`` on the (x, y) grid; a log axis is drawn in log10 coordinates with 10^k ticks
+    (matplotlib's log scale transforms every cell of a mesh one by one: seconds per figure)."""
     x_name, y_name = plane_axes(report)
     xs, ys, grid = _grid(report, values)
-    mesh = axis.pcolormesh(_edges(xs, x_name in LOG_AXES), _edges(ys, y_name in LOG_AXES), grid, shading="flat", **options)
-    if x_name in LOG_AXES:
-        axis.set_xscale("log")
-    if y_name in LOG_AXES:
-        axis.set_yscale("log")
+    x_log, y_log = x_name in LOG_AXES, y_name in LOG_AXES
+    x_edges, y_edges = _edges(xs, x_log), _edges(ys, y_log)
+    x_edges, y_edges = (np.log10(x_edges) if x_log else x_edges), (np.log10(y_edges) if y_log else y_edges)
+    mesh = axis.pcolormesh(x_edges, y_edges, grid, shading="flat", rasterized=True, **options)
+    for log, which in ((x_log, axis.xaxis), (y_log, axis.yaxis)):
+        if log:
+            which.set_major_locator(MaxNLocator(integer=True))
+            which.set_major_formatter(FuncFormatter(lambda k, _: f"$10^{{{k:g}}}$"))
     axis.set_xlabel(LABELS[x_name])
     axis.set_ylabel(LABELS[y_name])
     return mesh
@@ -105,15 +111,16 @@ def ratio_figure(report: SweepReport):
                                 layout="constrained", squeeze=False)
     with np.errstate(all="ignore"):
         ratios = {(name, j): np.log10(_times(report, name, j) / _times(report, "hard", j)) for name in others for j in range(len(targets))}
-    finite = np.concatenate([r[np.isfinite(r)] for r in ratios.values()] + [np.zeros(1)])
-    bound = max(float(np.max(np.abs(finite))), 1e-3)
     for row, target in enumerate(targets):
+        finite = np.concatenate([ratios[name, row][np.isfinite(ratios[name, row])] for name in others] + [np.zeros(1)])
+        bound = max(float(np.max(np.abs(finite))), 1e-3)  # one symmetric scale per target (row)
         for col, name in enumerate(others):
             axis = axes[row, col]
             mesh = _mesh(axis, report, np.where(np.isfinite(ratios[name, row]), ratios[name, row], np.nan), cmap="RdBu_r",
                          vmin=-bound, vmax=bound)
             axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {target:g}$", fontsize=8)
-    figure.colorbar(mesh, ax=axes, label=r"$\log_{10}(t / t_{\mathrm{hard}})$ (blue: faster than hard)")
+        figure.colorbar(mesh, ax=axes[row, :], label=r"$\log_{10}(t / t_{\mathrm{hard}})$")
+    figure.suptitle("Time to each target relative to hard attention (blue: faster than hard; white: not reached, or reached at the start)", fontsize=9)
     return figure
 
 
@@ -133,14 +140,28 @@ def claims_figure(report: SweepReport):
     return figure
 
 
-def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False) -> list[Path]:
-    """Write the phase diagrams of ``report`` into ``directory``; returns the files."""
-    plane_axes(report)  # refuse before creating anything
-    path = prepare_directory(directory, force=force)
-    written = []
+#: the phase diagrams: name -> function(report) returning a figure
+DIAGRAMS = {"sweep_first": first_figure, "sweep_ratios": ratio_figure, "sweep_claims": claims_figure}
+
+
+def rendered_diagram(name: str, report: SweepReport) -> dict:
+    """One of :data:`DIAGRAMS`, rendered (a job for :func:`validation.parallel.run_jobs`)."""
     with plt.rc_context(STYLE):
-        written += save(first_figure(report), path, "sweep_first")
-        written += save(ratio_figure(report), path, "sweep_ratios")
-        if all(name in report.results for name in ("soft", "hard", "lvml")):
-            written += save(claims_figure(report), path, "sweep_claims")
+        return render(DIAGRAMS[name](report))
+
+
+def diagram_names(report: SweepReport) -> list[str]:
+    """The diagrams ``report`` can show (the claims need soft, hard and LVML columns)."""
+    plane_axes(report)
+    return [name for name in DIAGRAMS if name != "sweep_claims" or all(k in report.results for k in ("soft", "hard", "lvml"))]
+
+
+def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False, rendered: dict | None = None) -> list[Path]:
+    """Write the phase diagrams of ``report`` into ``directory`` (``rendered``: already rendered ones); returns the files."""
+    names = diagram_names(report)  # refuse before creating anything
+    path = prepare_directory(directory, force=force)
+    rendered = rendered or {}
+    written = []
+    for name in names:
+        written += write_rendered(path, name, rendered[name] if name in rendered else rendered_diagram(name, report))
     return written

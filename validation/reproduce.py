@@ -22,22 +22,68 @@ from trajectories.hybrid import Switch, best_switch
 from trajectories.milestones import check_targets
 from trajectories.presets import Study
 
+from trajectories.model import reduced_model
+
+from .claims import claim_maps, claims_paragraph
 from .compare import compare
 from .files import check_writable, prepare_directory, write_json, write_text
+from .grids import grid
 from .growth import growth_table
-from .paper import LOSSES, PARADIGMS, float_table, write_paper
+from .paper import LOSSES, PARADIGMS, SweepSection, float_table, paper_jobs, write_paper
 from .paradigms import milestone_report
+from .parallel import cores, run_jobs
+from .phase_diagrams import diagram_names, rendered_diagram
+from .sweep import SweepRequest, collect_sweep, sweep_jobs
 
 TARGETS = (0.3, 0.5, 0.9, 0.99)
+SWEEP_AXIS = "2:10000:24"  # T and c of the sweep (log-spaced; the paper preset's values are added)
+SWEEP_TARGETS = (0.3, 0.9, 0.99)
+SWEEP_SWITCH = 0.5  # the sweep's hybrid: soft until p = 0.5, then hard
+SWEEP_SWITCH_LABEL = f"soft:hard@p={SWEEP_SWITCH:g}"
 SMALL_CROSSCHECK_HORIZON = 1e3
 #: files the run writes whose names are known before it starts (checked first, so a refusal comes at once)
-KNOWN_FILES = ("summary.json", "milestones_paper.txt", "milestones_small.txt", "paper/paper.tex", "paper/macros.tex",
+KNOWN_FILES = ("summary.json", "sweep.csv", "milestones_paper.txt", "milestones_small.txt", "paper/paper.tex", "paper/macros.tex",
                "paper/crosscheck.tex", "paper/milestones.tex", "paper/paper.pdf", "paper/paper.aux", "paper/paper.log")
 KNOWN_DIRECTORIES = ("paper", "paper/snippets", "paper/figures")
 
 
-def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None) -> dict:
-    """Run the main job into ``directory``; ``step(name)`` is called before each stage (progress)."""
+def _crosscheck(paradigm: str, loss: str) -> dict:
+    small = Study.from_preset("small")
+    return compare(small.for_paradigm(paradigm, loss), small.u0, small.v0, SMALL_CROSSCHECK_HORIZON).to_dict()
+
+
+def _milestones(name: str) -> dict:
+    """Milestones, the best switches and the milestone tables of a preset (plain data: a job's result)."""
+    study = Study.from_preset(name)
+    base = study.setting
+    best = best_switch(base, TARGETS[-1], "hard", study.u0, study.v0)
+    best_lvml = best_switch(base, TARGETS[-1], "lvml", study.u0, study.v0)
+    report = milestone_report(base, study.u0, study.v0, check_targets(TARGETS), study.horizon,
+                              [Switch("hard", attention=round(best.attention, 4))], check=True)
+    return {"milestones": report.to_dict(), "text": report.text(), "latex": report.latex(),
+            "best_switch": {"after_hard": dataclasses.asdict(best), "after_lvml": dataclasses.asdict(best_lvml)}}
+
+
+def _growth(name: str) -> list:
+    study = Study.from_preset(name)
+    return [check.to_dict() for check in growth_table(study.setting, study.u0, study.v0)]
+
+
+def sweep_request() -> SweepRequest:
+    """The paper's question over (T, c): the class-symmetric model, both axes log-spaced from 2 to 1e4 and the paper preset's values."""
+    paper = Study.from_preset("paper").setting
+    segments = tuple(sorted(set(grid(SWEEP_AXIS, "segments")) | {float(paper.segments)}))
+    classes = tuple(sorted(set(grid(SWEEP_AXIS, "classes")) | {float(paper.classes)}))
+    return SweepRequest(paper, {"segments": segments, "classes": classes}, SWEEP_TARGETS, (Switch("hard", attention=SWEEP_SWITCH),))
+
+
+def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None, workers: int | None = None) -> dict:
+    """Run the main job into ``directory``; ``step(name)`` is called before each stage (progress).
+
+    The independent computations (cross-checks, milestones, growth laws, the sweep, the
+    document's snippets, table rows and figures) run as jobs on every core
+    (:func:`validation.parallel.run_jobs`); the files are written afterwards, here.
+    """
     started = time.perf_counter()
     root = prepare_directory(directory, force=force)
     check_writable(*(root / name for name in KNOWN_FILES), directories=[root / name for name in KNOWN_DIRECTORIES])
@@ -51,46 +97,54 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
             for loss in LOSSES:
                 d = derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
                 derivations.append({"preset": name, "label": d.label, "certified": d.certified, "max_residual": finite_or_none(d.certificate.max_residual), "seconds": d.seconds})
+                reduced_model(Study.from_preset(name).for_paradigm(paradigm, loss))  # compiled once, before the workers fork
     summary["derivations"] = derivations
 
-    step("cross-checks")
-    crosschecks = []
-    small = Study.from_preset("small")
-    for paradigm in PARADIGMS:
-        for loss in LOSSES:
-            result = compare(small.for_paradigm(paradigm, loss), small.u0, small.v0, SMALL_CROSSCHECK_HORIZON)
-            crosschecks.append(result.to_dict())
-    summary["crosschecks_small"] = crosschecks
-
-    milestone_tables = {}
-    for name in ("paper", "small"):
-        step(f"milestones ({name})")
-        study = Study.from_preset(name)
-        base = study.setting
-        best = best_switch(base, TARGETS[-1], "hard", study.u0, study.v0)
-        best_lvml = best_switch(base, TARGETS[-1], "lvml", study.u0, study.v0)
-        report = milestone_report(base, study.u0, study.v0, check_targets(TARGETS), study.horizon,
-                                  [Switch("hard", attention=round(best.attention, 4))], check=True)
-        milestone_tables[name] = report
-        step(f"growth laws ({name})")
-        growth = [check.to_dict() for check in growth_table(base, study.u0, study.v0)]
-        summary["presets"][name] = {
-            "milestones": report.to_dict(),
-            "best_switch": {"after_hard": dataclasses.asdict(best), "after_lvml": dataclasses.asdict(best_lvml)},
-            "growth": growth,
-        }
-        write_text(root / f"milestones_{name}.txt", report.text() + "\n")
-
-    step("paper and figures")
+    step("cross-checks, milestones, growth laws, sweep, snippets and figures")
     paper_study = Study.from_preset("paper")
-    table = float_table(milestone_tables["paper"].latex(), "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
-    paper = write_paper(root / "paper", paper_study, horizon=paper_study.horizon, pdf=pdf, force=force, milestones_table=table)
+    request = sweep_request()
+    workers = cores() if workers is None else workers
+    jobs = [(("crosscheck", paradigm, loss), _crosscheck, (paradigm, loss)) for paradigm in PARADIGMS for loss in LOSSES]
+    jobs += [(("milestones", name), _milestones, (name,)) for name in ("paper", "small")]
+    jobs += [(("growth", name), _growth, (name,)) for name in ("paper", "small")]
+    jobs += paper_jobs(paper_study, paper_study.horizon)
+    # the sweep first (its chunks are short), so its phase diagrams join the other jobs
+    sweep = collect_sweep(request, run_jobs(sweep_jobs(request, workers), workers=workers, label="sweep"))
+    jobs += [(("diagram", name), rendered_diagram, (name, sweep)) for name in diagram_names(sweep)]
+    results = run_jobs(sorted(jobs, key=_cost_first), workers=workers, label="reproduce")
+    summary["crosschecks_small"] = [results["crosscheck", paradigm, loss] for paradigm in PARADIGMS for loss in LOSSES]
+    for name in ("paper", "small"):
+        found = results["milestones", name]
+        summary["presets"][name] = {"milestones": found["milestones"], "best_switch": found["best_switch"], "growth": results["growth", name]}
+        write_text(root / f"milestones_{name}.txt", found["text"] + "\n")
+
+    step("sweep report")
+    claims = claim_maps(sweep)
+    preset_point = {"segments": float(paper_study.setting.segments), "classes": float(paper_study.setting.classes)}
+    findings = claims_paragraph(sweep, claims, point=preset_point)
+    write_text(root / "sweep.csv", sweep.to_csv())
+    diagrams = {key[1]: value for key, value in results.items() if key[0] == "diagram"}
+    summary["sweep"] = {"settings": request.size, "targets": list(request.targets), "hybrid": SWEEP_SWITCH_LABEL,
+                        "claims": {name: dict(zip(("holds", "decided"), claims.share(name))) for name in claims.maps},
+                        "findings": findings, "csv": "sweep.csv"}
+
+    step("paper")
+    table = float_table(results["milestones", "paper"]["latex"], "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
+    parts = {key: value for key, value in results.items() if key[0] in ("snippet", "crosscheck-row", "figure")}
+    paper = write_paper(root / "paper", paper_study, horizon=paper_study.horizon, pdf=pdf, force=force, milestones_table=table,
+                        parts=parts, sweep=SweepSection(sweep, tuple(findings), diagrams))
     summary["paper"] = {"tex": str(Path("paper") / "paper.tex"), "pdf": None if paper.pdf is None else str(Path("paper") / "paper.pdf"),
                         "formulas_read_back": paper.formulas, "message": paper.message}
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary = strict_json(summary)
     write_json(root / "summary.json", summary)
     return summary
+
+
+def _cost_first(job) -> int:
+    """Long jobs first, so the cores finish together (figures and cross-checks take seconds, sweep chunks less)."""
+    kind = job[0][0]
+    return {"figure": 0, "diagram": 0, "crosscheck": 1, "milestones": 1, "growth": 2, "crosscheck-row": 2, "snippet": 3, "sweep": 4}.get(kind, 5)
 
 
 def summary_table(summary: dict) -> str:
@@ -125,6 +179,10 @@ def summary_table(summary: dict) -> str:
         lines.append(f"  best soft-then-hard switch for p = 0.99: p_s = {_number(best['attention'], '.4f')}, t = {_number(best['time'], '.6g')}"
                      f" (pure hard {_number(best['hard_time'], '.6g')})")
     lines.append("  (parenthesised: reached only after the horizon)")
+    if "sweep" in summary:
+        lines.append(f"sweep over {summary['sweep']['settings']} settings (T, c), targets {summary['sweep']['targets']}, "
+                     f"hybrid {summary['sweep']['hybrid']}:")
+        lines += [f"  {sentence}" for sentence in summary["sweep"]["findings"]]
     lines.append(f"paper: {summary['paper']['message']}; {summary['paper']['formulas_read_back']} formulas read back from the LaTeX")
     lines.append(f"finished in {summary['seconds']} s")
     return "\n".join(lines)
