@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from . import cache
 from .budget import BudgetExceeded, NoClosedForm, call_with_budget
 from .derivation import Derivation
 from .integration import antiderivative, is_positive
@@ -96,7 +97,24 @@ def _limit(expr, point, direction="-"):
 
 
 def growth_law(derivation: Derivation) -> GrowthLaw | None:
-    """The growth law of a paradigm derivation (``None`` if a limit cannot be taken)."""
+    """The growth law of a paradigm derivation (``None`` if a limit cannot be taken).
+
+    A law found is kept in the derivation cache on disk (:mod:`analytic.cache`); a ``None``
+    is not (a limit may only have run out of its time budget).
+    """
+    if derivation.loss is None or derivation.invariant is None:
+        return None
+    name = "growth-" + cache.key("growth law", derivation.label, derivation.loss_expr, derivation.flow.du, derivation.flow.dv,
+                                 derivation.alpha, derivation.beta, derivation.segments, derivation.invariant.margin_part)
+    law = cache.load(name)
+    if law is None:
+        law = _growth_law(derivation)
+        if law is not None:
+            cache.store(name, law)
+    return law
+
+
+def _growth_law(derivation: Derivation) -> GrowthLaw | None:
     if derivation.loss is None or derivation.invariant is None:
         return None
     saturated = derivation.loss_in_attention.subs(p, 1)
