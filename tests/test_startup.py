@@ -68,7 +68,7 @@ def test_python_m_validation_imports_no_scipy_or_matplotlib(argv, status):
         assert done.stderr.count("\n") == 1 and "argument --segments" in done.stderr
 
 
-SUBCOMMANDS = ["derive", "trajectory", "compare", "milestones", "best-switch", "growth", "signature", "paper", "reproduce", "figures"]
+SUBCOMMANDS = ["derive", "trajectory", "compare", "milestones", "best-switch", "sweep", "growth", "signature", "paper", "reproduce", "figures"]
 ERRORS = [
     # argparse errors: bad values, missing and unknown arguments, unknown commands
     ["derive", "--segments", "1"],
@@ -81,6 +81,8 @@ ERRORS = [
     ["milestones", "--hybrid", "soft:hard@p=2"],
     ["milestones", "--hybrid", "soft:sparse@p=0.5"],
     ["best-switch"],
+    ["sweep", "--segments", "2:10:0"],
+    ["sweep", "--classes", "2.5"],
     ["derive", "--param", "tau"],
     ["bogus"],
     [],
@@ -95,6 +97,7 @@ ERRORS = [
     ["compare", "--paradigm", "soft", "--t-end", "10", "--classes", "c"],
     ["milestones", "--param", "tau=1", "--param", "tau=2"],
     ["best-switch", "--target", "2"],
+    ["sweep", "--hybrid", "soft:hard@t=4"],
     ["growth", "--expr", "u + v"],
 ]
 
