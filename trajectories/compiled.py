@@ -61,6 +61,11 @@ class LazyFunctions(dict):
     def get(self, name, default=None):
         return self[name] if name in self else default
 
+    def build_all(self) -> None:
+        """Build every deferred entry now (e.g. before forking workers that will all need them)."""
+        for name in list(self):
+            self[name]
+
 
 def _shift(expr: sp.Expr) -> sp.Expr:
     """Write ``expr`` in T - 1 and c - 1 (positive symbols)."""
@@ -145,6 +150,14 @@ class CompiledModel:
         if not names <= SCALAR_FUNCTIONS:
             return None
         return sp.lambdify((*state, *arguments), rates, modules="math", cse=True)
+
+    def warm(self, finite_limit: bool) -> None:
+        """Compile every function now (the flow, its Jacobian, the closed form's and both sides' margin functions)."""
+        self.functions.build_all()
+        self.jacobian, self.scalar_rates  # noqa: B018 (cached properties, built here)
+        if self.functions.get("margin_expr") is not None:
+            for functions in self.side_functions(finite_limit).values():
+                functions.build_all()
 
     def side_functions(self, finite_limit: bool) -> dict:
         """The margin-coordinate functions: ``v = s`` or, towards a finite limit, ``v = v* - side e^{-s}``."""

@@ -18,6 +18,7 @@ from .model import ReducedModel
 from .progress import progress
 from .result import Status, Trajectory
 
+BLOCK = 4096  # steps between progress updates of a single-start run
 CHECK_EVERY = 1  # finiteness is checked at every step: the step reported is exact
 
 
@@ -62,18 +63,20 @@ def _single_start(model: ReducedModel, u: float, v: float, lr: float, steps: int
     """One start in plain floats (:meth:`ReducedModel.scalar_flow`): the same steps without NumPy's per-call overhead."""
     flow = model.scalar_flow
     us, vs = [u], [v]
-    next_record = 1
-    for k in progress(range(1, steps + 1), "gradient descent", total=steps):
-        du, dv = flow(u, v)
-        u, v = u + lr * du, v + lr * dv
-        if not (math.isfinite(u) and math.isfinite(v)):
-            message = f"gradient descent diverged at step {k} (t = {k * lr:g}) with lr = {lr:g}"
-            return _trajectory(model, recorded_steps[:next_record], lr, [[x] for x in us], [[x] for x in vs], Status.DIVERGED, message, k)
-        if next_record < len(recorded_steps) and k == recorded_steps[next_record]:
-            us.append(u)
-            vs.append(v)
-            next_record += 1
-    return _trajectory(model, recorded_steps, lr, [[x] for x in us], [[x] for x in vs], Status.OK, "", None)
+    record = set(recorded_steps[1:])
+    every = recorded_steps[1] - recorded_steps[0] if len(recorded_steps) > 1 else 0
+    for first in progress(range(1, steps + 1, BLOCK), "gradient descent", total=-(-steps // BLOCK)):
+        for k in range(first, min(first + BLOCK, steps + 1)):
+            du, dv = flow(u, v)
+            u, v = u + lr * du, v + lr * dv
+            if not (math.isfinite(u) and math.isfinite(v)):
+                message = f"gradient descent diverged at step {k} (t = {k * lr:g}) with lr = {lr:g}"
+                return _trajectory(model, recorded_steps[:len(us)], lr, np.array(us)[:, None], np.array(vs)[:, None],
+                                   Status.DIVERGED, message, k)
+            if every == 1 or k in record:
+                us.append(u)
+                vs.append(v)
+    return _trajectory(model, recorded_steps, lr, np.array(us)[:, None], np.array(vs)[:, None], Status.OK, "", None)
 
 
 def _trajectory(model, steps, lr, us, vs, status, message, diverged_at) -> Trajectory:

@@ -257,28 +257,35 @@ class ReducedModel:
         du, dv = self.compiled.functions["rates"]
         return np.broadcast_to(du(*state, v, *self.theta), shape), np.broadcast_to(dv(*state, v, *self.theta), shape)
 
-    def scalar_flow(self, u: float, v: float) -> tuple[float, float]:
-        """The flow at one point in Python floats (fast for single-step loops; same formulas as :meth:`flow`)."""
-        rates = self.compiled.scalar_rates
-        if rates is not None:
+    @functools.cached_property
+    def scalar_flow(self):
+        """The flow at one point in Python floats, ``scalar_flow(u, v) -> (du, dv)`` (fast for single-step loops;
+        the formulas of :meth:`flow`, falling back to it where ``math`` raises on overflow)."""
+        rates, theta, offset, attention = self.compiled.scalar_rates, self.theta, self.log_others, self.has_attention
+        exp = math.exp
+
+        def arrays(u, v):
+            with np.errstate(all="ignore"):
+                du, dv = self.flow(u, v)
+            return float(du), float(dv)
+
+        if rates is None:
+            return arrays
+
+        def flow(u, v):
             try:
-                if self.has_attention:
-                    x = u - self.log_others
-                    if x >= 0:
-                        e = math.exp(-x)
-                        p, q = 1 / (1 + e), e / (1 + e)
-                    else:
-                        e = math.exp(x)
-                        p, q = e / (1 + e), 1 / (1 + e)
-                    du, dv = rates(p, q, v, *self.theta)
-                else:
-                    du, dv = rates(u, v, *self.theta)
-                return float(du), float(dv)
+                if not attention:
+                    return rates(u, v, *theta)
+                x = u - offset
+                if x >= 0:
+                    e = exp(-x)
+                    return rates(1 / (1 + e), e / (1 + e), v, *theta)
+                e = exp(x)
+                return rates(e / (1 + e), 1 / (1 + e), v, *theta)
             except (OverflowError, ValueError, ZeroDivisionError):
-                pass  # the arrays give inf/nan (or a finite limit) where math raises
-        with np.errstate(all="ignore"):
-            du, dv = self.flow(u, v)
-        return float(du), float(dv)
+                return arrays(u, v)  # the arrays give inf/nan (or a finite limit) where math raises
+
+        return flow
 
     def jacobian(self, u, v):
         """The 2x2 Jacobian of the flow at a point (for implicit ODE methods)."""

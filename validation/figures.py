@@ -46,8 +46,23 @@ def render(figure) -> dict:
         buffer = io.BytesIO()
         figure.savefig(buffer, format=extension, metadata={"CreationDate": None} if extension == "pdf" else None)
         rendered[extension] = buffer.getvalue()
+        figure.set_layout_engine("none")  # the layout found for the first format holds for the next (half the time)
     plt.close(figure)
     return rendered
+
+
+def warm_text_cache() -> None:
+    """Lay out the axis labels the figures share (powers of ten) once, in both formats.
+
+    matplotlib caches each parsed math text per process; called before workers fork, every
+    worker inherits the cache instead of parsing the same labels again (a second per figure).
+    """
+    with plt.rc_context(STYLE):
+        figure, (log_axes, linear_axes) = plt.subplots(1, 2, layout="constrained")
+        log_axes.loglog([1e-3, 1e12], [1e-3, 1e12])
+        linear_axes.plot(range(-6, 13), range(-6, 13))
+        linear_axes.set_xticks(range(-6, 13), [f"$10^{{{k}}}$" for k in range(-6, 13)])
+        render(figure)
 
 
 def write_rendered(directory: Path, name: str, rendered: dict) -> list[Path]:

@@ -26,6 +26,7 @@ from trajectories.model import reduced_model
 
 from .claims import claim_maps, claims_paragraph
 from .compare import compare
+from .figures import warm_text_cache
 from .files import check_writable, prepare_directory, write_json, write_text
 from .grids import grid
 from .growth import growth_table
@@ -97,9 +98,13 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
             for loss in LOSSES:
                 d = derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
                 derivations.append({"preset": name, "label": d.label, "certified": d.certified, "max_residual": finite_or_none(d.certificate.max_residual), "seconds": d.seconds})
-                reduced_model(Study.from_preset(name).for_paradigm(paradigm, loss))  # compiled once, before the workers fork
+            # the presets' own models serve many jobs: compiled once here, before the workers fork (the other
+            # losses' models serve one cross-check each and are compiled by the worker that runs it)
+            model = reduced_model(Study.from_preset(name).for_paradigm(paradigm))
+            model.compiled.warm(model.has_two_sides)
     summary["derivations"] = derivations
 
+    warm_text_cache()
     step("cross-checks, milestones, growth laws, sweep, snippets and figures")
     paper_study = Study.from_preset("paper")
     request = sweep_request()

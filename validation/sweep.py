@@ -26,7 +26,7 @@ from .parallel import cores, run_jobs
 
 AXES = ("segments", "classes", "alpha", "beta", "u0", "v0")
 MAX_SETTINGS = 4_000_000  # settings of one sweep (about an hour on 2 cores for the three paradigms)
-MIN_CHUNK, MAX_CHUNK = 64, 4096  # settings per task: small enough to balance the cores, large enough to vectorise
+MIN_CHUNK, MAX_CHUNK = 256, 4096  # settings per task: small enough to balance the cores, large enough to vectorise
 CHECK_RTOL = 1e-6  # --check: closed-form sweep vs solve_ivp event detection, relative
 
 
