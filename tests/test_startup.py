@@ -97,7 +97,7 @@ ERRORS = [
     ["compare", "--paradigm", "soft", "--t-end", "10", "--classes", "c"],
     ["milestones", "--param", "tau=1", "--param", "tau=2"],
     ["best-switch", "--target", "2"],
-    ["sweep", "--hybrid", "soft:hard@t=4"],
+    ["sweep", "--hybrid", "soft:hard@x=4"],
     ["growth", "--expr", "u + v"],
 ]
 

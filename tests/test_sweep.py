@@ -107,14 +107,32 @@ def test_batched_hybrid_matches_two_phase_event_detection():
     np.testing.assert_allclose(result.time[0], expected, rtol=1e-6)  # the sweep's bound
 
 
+@pytest.mark.parametrize("tau", [0.0, 150.0, 3000.0])
+def test_batched_hybrid_switched_at_a_time_matches_two_phase_event_detection(tau):
+    segments, classes = 30, 10
+    alpha, beta = 1 / classes, 1 / (classes - 1)
+    numbers = ([segments], [classes], [alpha], [beta])
+    soft = BatchModel(Setting("soft", "cross-entropy"), *numbers)
+    hard = BatchModel(Setting("hard", "cross-entropy"), *numbers)
+    targets = [0.3, 0.9, 0.99]
+    result = sweep_hybrid(soft, hard, Switch("hard", time=tau), 0.0, 0.0, targets)
+    # reference: the hand-written soft flow to t = tau, its milestones before tau, then hard from the state at tau
+    first = solve_ivp(lambda _, y: list(reference_flow("soft", "cross-entropy", classes, segments, alpha, beta, y[0], y[1])),
+                      (0, max(tau, 1e-12)), [0.0, 0.0], method="LSODA", rtol=1e-12, atol=1e-12)
+    soft_times = event_times("soft", "cross-entropy", classes, segments, alpha, beta, targets, max(tau, 1e-12))
+    after = event_times("hard", "cross-entropy", classes, segments, alpha, beta, targets, 1e8, *first.y[:, -1])
+    expected = [s if s is not None and s <= tau else tau + a for s, a in zip(soft_times, after)]
+    np.testing.assert_allclose(result.time[0], expected, rtol=1e-6)  # the sweep's bound
+
+
 def test_parallel_and_serial_sweeps_agree_exactly():
     request = SweepRequest(Setting("soft", "cross-entropy"), {"segments": grid("3:300:5", "segments"), "classes": grid("2:50:4", "classes")},
-                           (0.3, 0.9), (Switch("hard", attention=0.5),))
+                           (0.3, 0.9), (Switch("hard", attention=0.5), Switch("lvml", time=50.0)))
     serial = run_sweep(request, workers=1, show_progress=False)
     parallel = run_sweep(request, workers=2, show_progress=False)
     for column in serial.results:
         assert np.array_equal(serial.results[column].time, parallel.results[column].time, equal_nan=True)
-    assert list(serial.results) == ["soft", "hard", "lvml", "soft:hard@p=0.5"]
+    assert list(serial.results) == ["soft", "hard", "lvml", "soft:hard@p=0.5", "soft:lvml@t=50"]
     # without --alpha/--beta the rates follow the classes
     np.testing.assert_array_equal(serial.settings["alpha"], 1 / serial.settings["classes"])
     np.testing.assert_array_equal(serial.settings["beta"], 1 / (serial.settings["classes"] - 1))
@@ -187,7 +205,7 @@ def test_sweep_check_and_figures(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, words", [
     (["sweep", "--segments", "2:10:0"], "--segments"),
-    (["sweep", "--hybrid", "soft:hard@t=5"], "attention level"),
+    (["sweep", "--hybrid", "soft:hard@t=-5"], "--hybrid"),
     (["sweep", "--segments", "3:30:3", "--figures", "x"], "two grid axes"),
     (["sweep", "--expr", "u*v"], "unrecognized arguments"),
 ])

@@ -33,11 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import wrightomega
 
-from .choices import check_targets
+from .choices import Switch, check_targets
 from .compiled import compiled_model
 from .milestones import RESOLUTION
 from .model import Setting, model_derivation, numeric_minimiser
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
+from .stable import log_wright_omega
 from .timeline import PROJECTION, antiderivative_and_value
 
 PANELS = 8  # panels per setting per step
@@ -84,6 +85,8 @@ class SweepTimes:
     outcome: np.ndarray
     u: np.ndarray
     v: np.ndarray
+    stop_u: np.ndarray | None = None  # the state at the stop time, when one was asked for (NaN: not resolved)
+    stop_v: np.ndarray | None = None
 
 
 def _as_column(values, n: int, label: str) -> np.ndarray:
@@ -162,27 +165,31 @@ class _Group:
     theta: tuple
 
 
-def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.inf, *, progress=None) -> SweepTimes:
+def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.inf, *, stop=None) -> SweepTimes:
     """Milestone times of every setting of ``model`` for each target (see the module docstring).
 
-    ``u0``, ``v0``: scalars or one value per setting. ``progress(done, total)`` is
-    called after each step with the number of settings finished.
+    ``u0``, ``v0``: scalars or one value per setting. ``stop`` (a time, or one per setting):
+    also the state at that time, in :attr:`SweepTimes.stop_u`, :attr:`SweepTimes.stop_v`
+    (targets not reached by then are reported as after the horizon).
     """
     targets = tuple(check_targets(targets))
     n = model.size
     u0, v0 = _as_column(u0, n, "u0"), _as_column(v0, n, "v0")
     if not horizon > 0:
         raise ValueError(f"`horizon` must be > 0, got {horizon!r}")
+    stops = np.full(n, np.inf) if stop is None else np.broadcast_to(np.asarray(stop, dtype=float), (n,)).copy()
+    if not np.all(stops >= 0):
+        raise ValueError(f"`stop` must be >= 0, got {stops[~(stops >= 0)][0]!r}")
     k = len(targets)
     result = SweepTimes(targets, np.full((n, k), np.nan), np.zeros((n, k)), np.full((n, k), Outcome.REACHED, dtype=np.int8),
-                        np.full((n, k), np.nan), np.full((n, k), np.nan))
+                        np.full((n, k), np.nan), np.full((n, k), np.nan),
+                        None if stop is None else np.full(n, np.nan), None if stop is None else np.full(n, np.nan))
     levels = np.log(np.array(targets) / (1 - np.array(targets)))  # x* per target
     x0 = u0 - model.offset
     with np.errstate(all="ignore"):
         falling = np.asarray(model.flow_v(u0, v0, np.arange(n)), dtype=float) < 0
     finite_limit = np.isfinite(model.limit)
     side = np.where(finite_limit, np.where(v0 <= model.limit, 1, -1), np.where(falling, -1, 1))
-    done = np.zeros(n, dtype=int)
     for has_limit in (True, False):
         for direction in (1, -1):
             rows = np.nonzero((finite_limit == has_limit) & (side == direction))[0]
@@ -190,12 +197,12 @@ def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.i
                 continue
             functions = model.compiled.side_functions(has_limit)[direction]
             group = _Group(rows, functions, (model.limit[rows],) if has_limit else (), tuple(t[rows] for t in model.theta))
-            _march(group, model.offset[rows], x0[rows], u0[rows], v0[rows], levels, horizon, result, progress, done, n)
+            _march(group, model.offset[rows], x0[rows], u0[rows], v0[rows], levels, horizon, stops[rows], result)
     return result
 
 
-def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTimes, progress, done, total):
-    """Fill ``result`` for the settings of ``group`` (see the module docstring)."""
+def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: SweepTimes):
+    """Fill ``result`` for the settings of ``group`` (see the module docstring); ``stop``: times at which to record the state."""
     m, k = group.rows.size, levels.size
     functions, theta, limit = group.functions, group.theta, group.limit
     with np.errstate(all="ignore"):
@@ -217,7 +224,11 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTime
     s_left, t_left, e_left = s0.copy(), np.zeros(m), np.zeros(m)
     width = np.full(m, FIRST_WIDTH)
     steps = 0
-    _report(progress, done, total, 0)
+    # the state at the stop time is wanted while some target is still ahead (else the stop changes nothing)
+    stopping = np.isfinite(stop) & (following < k) & ~bad_start
+    stopped_at = np.full(m, np.nan)
+    at_once = stopping & (stop == 0)
+    stopped_at[at_once], stopping[at_once] = s0[at_once], False
 
     def at(index):
         return tuple(t[index] for t in theta), tuple(x[index] for x in limit)
@@ -244,13 +255,12 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTime
         result.outcome[rows[where], max(following[where], reachable[where]):k] = Outcome.UNREACHABLE
     last = np.maximum(following, reachable)
     while True:
-        active = np.nonzero(following < last)[0]
-        _report(progress, done, total, m - active.size)
+        active = np.nonzero((following < last) | stopping)[0]
         if active.size == 0:
             break
         steps += 1
         if steps > MAX_STEPS:
-            _close(result, rows, following < last, following, Outcome.UNRESOLVED)
+            _close(result, rows, (following < last) | stopping, following, Outcome.UNRESOLVED)
             break
         w = width[active]
         starts = s_left[active, None] + w[:, None] * np.arange(PANELS)[None, :]
@@ -270,17 +280,34 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTime
         at_rounding = w <= MIN_RELATIVE_WIDTH * np.maximum(1.0, np.abs(s_left[active]))
         forced = (accepted == 0) & at_rounding & usable[:, 0]
         accepted = np.where(forced, _leading(usable), accepted)
-        goal = goals[following[active]]
+        goal = goals[np.minimum(following[active], k - 1)]
         crossed = (np.max(z_nodes, axis=2) >= goal[:, None]) | (z_right >= goal[:, None])
-        crossing = _leading(~crossed)  # index of the first panel that crosses (PANELS if none)
+        crossing = np.where(following[active] < k, _leading(~crossed), PANELS)  # first panel that crosses (PANELS if none)
+        # 0. the stop time inside an accepted panel, before any crossing
+        passing = _leading(reached < stop[active, None])
+        stops_here = stopping[active] & (passing < accepted) & (passing <= crossing)
+        if np.any(stops_here):
+            here = np.nonzero(stops_here)[0]
+            s_stop = _time_inside(values[here, passing[here]], starts[here, passing[here]], w[here],
+                                  t_left[active[here]] + np.sum(np.where(np.arange(PANELS)[None, :] < passing[here, None], fine[here], 0.0), axis=1),
+                                  stop[active[here]])
+            with np.errstate(all="ignore"):
+                crossed_first = z_of(s_stop, active[here]) >= goal[here]  # the target falls before the stop in this panel
+            here, s_stop = here[~crossed_first], s_stop[~crossed_first]
+            stopped_at[active[here]] = s_stop
+            stopping[active[here]] = False
+            _close(result, rows, _mask(m, active[here]), following, Outcome.BEYOND_HORIZON)
+            following[active[here]] = k
+            stops_here[:] = False
+            stops_here[here] = True
         # 1. a target crossed inside an accepted panel
-        hit = crossing < accepted
+        hit = (crossing < accepted) & ~stops_here
         if np.any(hit):
             _record_crossings(active[hit], crossing[hit], starts[hit], w[hit], values[hit], fine[hit], coarse[hit], z_nodes[hit],
                               z_right[hit], goal[hit], z_of, g_of, functions, levels, offset, b0, s_left, t_left, e_left,
                               following, result, rows, limit, theta, horizon)
         # 2. panels accepted without a crossing
-        moved = ~hit & (accepted > 0)
+        moved = ~hit & ~stops_here & (accepted > 0)
         if np.any(moved):
             index = active[moved]
             count = accepted[moved]
@@ -289,12 +316,12 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTime
             t_left[index] = t_left[index] + np.sum(np.where(mask, fine[moved], 0.0), axis=1)
             e_left[index] = e_left[index] + np.sum(np.where(mask, np.abs(fine[moved] - coarse[moved]), 0.0), axis=1)
             width[index] = np.where(count == PANELS, np.minimum(2 * w[moved], MAX_WIDTH), w[moved] / 2)
-            late = t_left[index] > horizon
+            late = (t_left[index] > horizon) & ~stopping[index]
             if np.any(late):
                 _close(result, rows, _mask(m, index[late]), following, Outcome.BEYOND_HORIZON)
                 following[index[late]] = k
         # 3. nothing accepted: narrower panels, or the end of the trajectory at the rounding of s
-        stuck = ~hit & (accepted == 0)
+        stuck = ~hit & ~stops_here & (accepted == 0)
         if np.any(stuck):
             index = active[stuck]
             ended = at_rounding[stuck]
@@ -307,7 +334,16 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, result: SweepTime
                 _close(result, rows, _mask(m, ends[pinned]), following, Outcome.UNREACHABLE)
                 _close(result, rows, _mask(m, ends[~pinned]), following, Outcome.NOT_FINITE)
                 following[ends] = k
-    _report(progress, done, total, m, final=True)
+                resting = ends[pinned & stopping[ends]]  # the state rests at its limit until the stop time
+                stopped_at[resting] = s_left[resting]
+                stopping[ends] = False
+    if result.stop_u is not None:
+        done = np.isfinite(stopped_at)
+        with np.errstate(all="ignore"):
+            z = z_of(stopped_at[done], np.nonzero(done)[0])
+            v_stop = np.asarray(functions["v_of_s"](stopped_at[done], *(x[done] for x in limit)), dtype=float) * np.ones(z.shape)
+        result.stop_u[rows[done]] = offset[done] + log_wright_omega(z)
+        result.stop_v[rows[done]] = v_stop
 
 
 def _reachable(following, goals, s0, z_of, g_of) -> np.ndarray:
@@ -357,6 +393,23 @@ def _reachable(following, goals, s0, z_of, g_of) -> np.ndarray:
         lower[index] = upper
         width[index] *= 2
     return np.sum(z_max[:, None] >= goals[None, :], axis=1)
+
+
+def _time_inside(values, left, width, t_before, target) -> np.ndarray:
+    """The s in each panel where t = ``target``: Newton's method on the antiderivative of the panel's
+    Legendre interpolant through ``values`` (its 16 Gauss nodes), as :func:`trajectories.timeline.invert_times`."""
+    coefficients = np.ascontiguousarray((values @ PROJECTION).T)
+    x = np.zeros(left.shape)
+    for _ in range(60):
+        value, slope = antiderivative_and_value(coefficients, x)
+        residual = t_before + width / 2 * value - target
+        step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
+        x_new = np.clip(x - step, -1.0, 1.0)
+        if np.all(np.abs(x_new - x) <= 1e-15):
+            x = x_new
+            break
+        x = x_new
+    return left + width * (x + 1) / 2
 
 
 def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_right, goal, z_of, g_of, functions, levels,
@@ -436,20 +489,55 @@ def _leading(flags: np.ndarray) -> np.ndarray:
     return np.where(np.all(flags, axis=1), flags.shape[1], np.argmin(flags, axis=1))
 
 
-def _report(progress, done, total, finished: int, final: bool = False):
-    if progress is not None:
-        progress(int(done[0]) + finished, total)
-    if final:
-        done[0] += finished
 
+def sweep_hybrid(soft: BatchModel, after: BatchModel, switch, u0, v0, targets, horizon: float = math.inf) -> SweepTimes:
+    """Milestones of "soft until the switch, then ``after``" for every setting.
 
-def sweep_hybrid(soft: BatchModel, after: BatchModel, switch_level: float, u0, v0, targets, horizon: float = math.inf) -> SweepTimes:
-    """Milestones of "soft until p = ``switch_level``, then ``after``" for every setting.
-
-    The soft phase's milestones up to the switch, then ``after`` from the state at the
-    switch (exactly :math:`u = o + \\operatorname{logit} p_s`); a setting whose soft
-    phase never reaches :math:`p_s` stays soft throughout.
+    ``switch``: a :class:`~trajectories.choices.Switch` (at an attention level or a time) or
+    an attention level :math:`p_s`. At a level: the soft phase's milestones up to the switch,
+    then ``after`` from the state at the switch (exactly :math:`u = o + \\operatorname{logit} p_s`);
+    a setting whose soft phase never reaches :math:`p_s` stays soft throughout. At a time
+    :math:`\\tau`: the targets soft reaches by :math:`\\tau`, then ``after`` from the state at :math:`\\tau`.
     """
+    if isinstance(switch, Switch):
+        if switch.time is not None:
+            return _hybrid_at_time(soft, after, switch.time, u0, v0, targets, horizon)
+        switch = switch.attention
+    return _hybrid_at_level(soft, after, switch, u0, v0, targets, horizon)
+
+
+def _hybrid_at_time(soft: BatchModel, after: BatchModel, tau: float, u0, v0, targets, horizon: float) -> SweepTimes:
+    targets = tuple(check_targets(targets))
+    n = soft.size
+    u0, v0 = _as_column(u0, n, "u0"), _as_column(v0, n, "v0")
+    first = sweep_milestones(soft, u0, v0, targets, horizon, stop=tau)
+    result = SweepTimes(targets, first.time.copy(), first.error.copy(), first.outcome.copy(), first.u.copy(), first.v.copy())
+    before = (first.outcome == Outcome.REACHED) & (first.time <= tau)
+    rows = np.nonzero(~np.all(before, axis=1))[0]  # settings with a target left for the second phase
+    if rows.size == 0:
+        return result
+    start_u, start_v = first.stop_u[rows], first.stop_v[rows]
+    known = np.isfinite(start_u) & np.isfinite(start_v)
+    result.outcome[rows[~known][:, None], np.arange(len(targets))[None, :]] = np.where(
+        before[rows[~known]], Outcome.REACHED, Outcome.UNRESOLVED)
+    rows, start_u, start_v = rows[known], start_u[known], start_v[known]
+    if rows.size == 0:
+        return result
+    second = sweep_milestones(after.subset(rows), start_u, start_v, targets)
+    total = tau + second.time
+    for j in range(len(targets)):
+        later = ~before[rows, j]
+        where = rows[later]
+        outcome = second.outcome[later, j].copy()
+        outcome[(outcome == Outcome.REACHED) & (total[later, j] > horizon)] = Outcome.BEYOND_HORIZON
+        result.time[where, j] = np.where(outcome == Outcome.REACHED, total[later, j], np.nan)
+        result.error[where, j] = second.error[later, j]
+        result.outcome[where, j] = outcome
+        result.u[where, j], result.v[where, j] = second.u[later, j], second.v[later, j]
+    return result
+
+
+def _hybrid_at_level(soft: BatchModel, after: BatchModel, switch_level: float, u0, v0, targets, horizon: float) -> SweepTimes:
     targets = tuple(check_targets(targets))
     if not 0 < switch_level < 1:
         raise ValueError(f"`p_s` must lie in (0, 1), got {switch_level!r}")

@@ -380,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   help=f"{text}: START:STOP:N ({spacing}) or a comma list")
     sweep_parser.add_argument("--targets", type=_targets, default=SWEEP_TARGETS, help=f"increasing, in (0, 1) (default {SWEEP_TARGETS})")
     sweep_parser.add_argument("--hybrid", type=_switch, nargs="+", action="extend", default=[],
-                              help="soft-then-hard hybrids switched at an attention level, e.g. soft:hard@p=0.5 (repeatable)")
+                              help="switched hybrids, e.g. soft:hard@p=0.5 soft:lvml@t=100 (repeatable; they accumulate)")
     sweep_parser.add_argument("--t-max", dest="t_max", type=_number("t-max", 0, False), default=None, help="horizon (default: none)")
     sweep_parser.add_argument("--format", choices=("csv", "json"), default="csv")
     sweep_parser.add_argument("--figures", default=None, metavar="DIR", help="also draw the phase diagrams into DIR")
@@ -623,9 +623,6 @@ def run_sweep(args) -> int:
     from trajectories.choices import parse_switch
 
     hybrids = tuple(parse_switch(text) for text in args.hybrid)
-    for switch in hybrids:
-        if switch.attention is None:
-            raise UsageError(f"argument --hybrid: a sweep switches at an attention level (soft:hard@p=...), got {switch.label}")
     axes = {name: getattr(args, name) for name in ("segments", "classes", "alpha", "beta", "u0", "v0") if getattr(args, name) is not None}
     first = {name: values[0] for name, values in axes.items()}
     classes = int(first.get("classes", 2))

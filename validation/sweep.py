@@ -3,7 +3,7 @@ r"""``sweep``: milestone times over a grid of settings, every paradigm and hybri
 The grid is the product of the axes (segments, classes, alpha, beta, u0, v0);
 without explicit rates they follow the classes, :math:`\alpha = 1/c`,
 :math:`\beta = 1/(c - 1)` (the class-symmetric model). Each column — a
-paradigm, or a soft-then-``after`` hybrid switched at an attention level — is
+paradigm, or a soft-then-``after`` hybrid switched at an attention level or a time — is
 computed by :mod:`trajectories.sweep` on chunks of settings, the chunks spread
 over the machine's cores by :class:`concurrent.futures.ProcessPoolExecutor`.
 """
@@ -50,8 +50,6 @@ class SweepRequest:
         for switch in self.hybrids:
             if not isinstance(switch, Switch):
                 raise TypeError(f"`hybrids` must hold Switch values, got {type(switch).__name__}")
-            if switch.attention is None:
-                raise ValueError(f"`hybrid` {switch.label}: a sweep switches at an attention level (soft:hard@p=...), not at a time")
         if not self.horizon > 0:
             raise ValueError(f"`horizon` must be > 0, got {self.horizon!r}")
         size = self.size
@@ -167,7 +165,7 @@ def _task(template: Setting, column: str, switch: Switch | None, numbers, u0, v0
     if switch is None:
         return sweep_milestones(_model(template, column, numbers), u0, v0, targets, horizon)
     soft, after = _model(template, "soft", numbers), _model(template, switch.after, numbers)
-    return sweep_hybrid(soft, after, switch.attention, u0, v0, targets, horizon)
+    return sweep_hybrid(soft, after, switch, u0, v0, targets, horizon)
 
 
 def sweep_jobs(request: SweepRequest, workers: int) -> list:
