@@ -249,10 +249,17 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
         value = functions["time"](p, q, s, *(x[expand] for x in li), *(t[expand] for t in th))
         return np.asarray(value, dtype=float) * np.ones(s.shape), z
 
-    reachable = _reachable(following, goals, s0, z_of, g_of)
+    def rounding_of(s, index):
+        """How far the rounding of B(v) - B(v0) can move z = x + e^x at coordinates s."""
+        th, li = at(index)
+        value = functions["margin"](s, *li, *th)
+        return ROUNDING_FACTOR * np.finfo(float).eps * (np.abs(value) + np.abs(b0[index]))
+
+    reachable, overflow = _reachable(following, goals, s0, z_of, g_of, rounding_of)
     unreachable = (following < k) & (reachable < k)
     for where in np.nonzero(unreachable)[0]:
-        result.outcome[rows[where], max(following[where], reachable[where]):k] = Outcome.UNREACHABLE
+        why = Outcome.UNRESOLVED if overflow[where] else Outcome.UNREACHABLE
+        result.outcome[rows[where], max(following[where], reachable[where]):k] = why
     last = np.maximum(following, reachable)
     while True:
         active = np.nonzero((following < last) | stopping)[0]
@@ -330,8 +337,13 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
                 ends = index[ended]
                 with np.errstate(all="ignore"):
                     here, _ = g_of(s_left[ends, None], ends)
+                    noise = rounding_of(s_left[ends], ends)
+                # at rest (dt/ds finite and positive where s stands, no panel beyond) -- unless the rounding
+                # of B(v) - B(v0) alone moves z there: then the closed form cannot tell
                 pinned = np.isfinite(here[:, 0]) & (here[:, 0] > 0)
-                _close(result, rows, _mask(m, ends[pinned]), following, Outcome.UNREACHABLE)
+                resolved = noise <= RESOLUTION
+                _close(result, rows, _mask(m, ends[pinned & resolved]), following, Outcome.UNREACHABLE)
+                _close(result, rows, _mask(m, ends[pinned & ~resolved]), following, Outcome.UNRESOLVED)
                 _close(result, rows, _mask(m, ends[~pinned]), following, Outcome.NOT_FINITE)
                 following[ends] = k
                 resting = ends[pinned & stopping[ends]]  # the state rests at its limit until the stop time
@@ -346,16 +358,19 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
         result.stop_v[rows[done]] = v_stop
 
 
-def _reachable(following, goals, s0, z_of, g_of) -> np.ndarray:
+def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarray, np.ndarray]:
     """How many targets each setting's trajectory reaches (a scan of z over growing ranges of s).
 
     From ``s0`` the range ``[s0, s0 + w]`` doubles from ``w = 1`` until ``z`` reaches the
     largest goal, ``dt/ds`` stops being finite and positive (the end of the trajectory,
     bisected), or ``w`` passes :data:`MAX_RANGE`; the targets whose goal lies above the
-    largest ``z`` seen are unreachable.
+    largest ``z`` seen are unreachable -- unless dt/ds stopped being a number rather than
+    changing sign, or the rounding of B alone moves z there (``overflow`` is then set: those
+    targets are not resolved, not unreachable).
     """
     m, k = s0.size, goals.size
     z_max = np.full(m, -np.inf)
+    overflow = np.zeros(m, dtype=bool)
     open_ = following < k
     width = np.ones(m)
     lower = s0.copy()
@@ -383,6 +398,12 @@ def _reachable(following, goals, s0, z_of, g_of) -> np.ndarray:
                 lo, hi = np.where(good, middle, lo), np.where(good, hi, middle)
             with np.errstate(all="ignore"):
                 _, z_end = g_of(lo[:, None], at)
+                beyond, _ = g_of(hi[:, None], at)
+                noise = rounding_of(hi, at)
+            # a trajectory that comes to rest has dt/ds -> +inf at its end and a negative dt/ds beyond
+            # (the margin would move back); a value that is not a number there is an overflow, not a rest,
+            # and so is an end where the rounding of B(v) - B(v0) alone moves z by more than the resolution
+            overflow[at] = (~(beyond[:, 0] <= 0) & ~(beyond[:, 0] == np.inf)) | ~(noise <= RESOLUTION)
             z = z.copy()
             z[~usable] = -np.inf
             z[ends, 0] = np.maximum(z[ends, 0], z_end[:, 0])
@@ -392,7 +413,7 @@ def _reachable(following, goals, s0, z_of, g_of) -> np.ndarray:
         open_[index[done]] = False
         lower[index] = upper
         width[index] *= 2
-    return np.sum(z_max[:, None] >= goals[None, :], axis=1)
+    return np.sum(z_max[:, None] >= goals[None, :], axis=1), overflow
 
 
 def _time_inside(values, left, width, t_before, target) -> np.ndarray:
