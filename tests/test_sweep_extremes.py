@@ -7,6 +7,7 @@ tau = log(1 + t), dy/dtau = e^tau f(y), so one LSODA run spans t from 1e-6 to 1e
 from __future__ import annotations
 
 import math
+import signal
 import warnings
 
 import numpy as np
@@ -22,6 +23,7 @@ RATIOS = [1e-20, 1e-12, 1e-6, 1e-2, 1.0, 1e2, 1e6, 1e12, 1e20]  # alpha / beta
 STARTS = [(0.0, 0.0), (-5.0, 2.0), (3.0, -3.0), (-1e6, 0.0), (1e6, 0.0), (0.0, -1e6), (0.0, 1e6)]
 T_MAX = 1e30
 CLASSES, SEGMENTS = 10, 30
+REFERENCE_SECONDS = 1.0  # per reference integration
 
 
 def log_time_events(paradigm, alpha, beta, u0, v0):
@@ -38,9 +40,20 @@ def log_time_events(paradigm, alpha, beta, u0, v0):
             return y[0] - level
         event.direction = 1
         events.append(event)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        solution = solve_ivp(rhs, (0.0, math.log1p(T_MAX)), [u0, v0], method="LSODA", rtol=1e-11, atol=1e-12, events=events)
+    def give_up(*_):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, REFERENCE_SECONDS)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            solution = solve_ivp(rhs, (0.0, math.log1p(T_MAX)), [u0, v0], method="LSODA", rtol=1e-11, atol=1e-12, events=events)
+    except TimeoutError:
+        return None  # a stiff extreme the reference cannot follow in its budget: nothing to compare
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     if solution.status == -1:
         return None
     return [0.0 if u0 >= level else (math.expm1(float(hits[0])) if hits.size else None) for level, hits in zip(levels, solution.t_events)]
@@ -73,3 +86,12 @@ def test_extreme_rate_ratios_and_starts_are_right_or_refused(paradigm):
                 assert result.time[i, j] == pytest.approx(expected, rel=1e-6, abs=1e-9), where
                 compared += 1
     assert compared >= len(cases) // 2  # most cases are decided, not refused
+
+
+def test_best_switch_from_a_hopeless_start_is_refused_not_infinite(capsys):
+    from validation.cli import main
+
+    # p(u0) = e^(-1e6)/9: every paradigm's time leaves float64 (it printed "t = inf" with exit 0)
+    assert main(["best-switch", "--target", "0.9", "--u0=-1e6"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "`target` 0.9" in captured.err

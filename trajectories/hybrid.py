@@ -123,6 +123,9 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
     bounds = (grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)])
     refined = minimize_scalar(total, bounds=bounds, method="bounded", options={"xatol": SWITCH_XATOL})
     level, time = (float(refined.x), float(refined.fun)) if refined.fun < values[k] else (float(grid[k]), float(values[k]))
+    if not np.isfinite(time):
+        raise ValueError(f"`target` {target:g} is not reached from (u0, v0) = ({u0:g}, {v0:g}) at any switch level: the "
+                         "attention's limit stays below it, or the time leaves the float64 range")
     return BestSwitch(target, after, level, time, pure("soft"), pure("hard"), pure("lvml"))
 
 

@@ -12,6 +12,7 @@ of a few 1/beta (see :func:`stable_max_step`) keeps DOP853 inside it.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -89,10 +90,15 @@ def ode_trajectory(
 
     options = {"jac": lambda _, y: model.jacobian(y[0], y[1])} if method in IMPLICIT else {}
     times = np.linspace(0.0, t_end, points)
-    solution = solve_ivp(
-        rhs, (0.0, t_end), [u0, v0], method=method, t_eval=times, rtol=rtol, atol=atol,
-        dense_output=True, events=events, max_step=max_step, **options,
-    )
+    # a failed integration is reported in the result's status and message; SciPy's warnings on the way there
+    # (overflow in the error norm, convergence failures) would only repeat it, unlabelled
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        solution = solve_ivp(
+            rhs, (0.0, t_end), [u0, v0], method=method, t_eval=times, rtol=rtol, atol=atol,
+            dense_output=True, events=events, max_step=max_step, **options,
+        )
     status = Status.OK if solution.success else Status.FAILED
     u, v = solution.y
     p = model.attention(u)[0] if model.has_attention else None

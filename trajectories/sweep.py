@@ -44,6 +44,10 @@ from .timeline import PROJECTION, antiderivative_and_value
 PANELS = 8  # panels per setting per step
 FIRST_WIDTH = 1e-2
 MAX_WIDTH = 8.0
+NOISE_FACTOR = 16.0  # a panel is accepted when its rules agree to 16x the relative rounding noise of dt/ds
+EDGE_TOLERANCE = 1e-6  # |interpolant - dt/ds| at a panel's ends, relative
+ALTERNATING = (-1.0) ** np.arange(len(NODES))  # P_k(-1)
+TIME_TOLERANCE = 1e-7  # a milestone time whose error estimate exceeds this (relative) is not resolved (the sweep claims 1e-6)
 TOLERANCE = 1e-13  # |G16 - G8| per panel, relative to max(1, t) at its end
 MIN_RELATIVE_WIDTH = 1e-13  # panel width at the rounding of s
 MAX_STEPS = 20_000
@@ -59,14 +63,14 @@ class Outcome(enum.IntEnum):
     REACHED = 0
     UNREACHABLE = 1  # the attention's limit stays below the target
     BEYOND_HORIZON = 2  # reached after the horizon (or after t leaves float64)
-    UNRESOLVED = 3  # the closed form cannot resolve the state in float64 (rounding of B, overflow)
+    UNRESOLVED = 3  # the closed form cannot resolve the state or the time in float64 (rounding of B, overflow)
     NOT_FINITE = 4  # dt/ds overflowed or lost its sign before the target
 
 
 REASONS = {
     Outcome.UNREACHABLE: "unreachable: the attention's limit stays below the target",
     Outcome.BEYOND_HORIZON: "reached after the horizon",
-    Outcome.UNRESOLVED: "not resolved in float64 (rounding of the first integral moves u by more than 1e-8)",
+    Outcome.UNRESOLVED: "not resolved in float64 (rounding of the first integral moves u by more than 1e-8, or the time's error estimate exceeds 1e-7)",
     Outcome.NOT_FINITE: "not computed: dt/ds overflows or loses its sign before the target (the time leaves float64)",
 }
 
@@ -276,13 +280,28 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
             coarse_points = starts[..., None] + w[:, None, None] * (COARSE_NODES + 1) / 2
             values, z_nodes = g_of(fine_points, active)
             coarse_values, _ = g_of(coarse_points, active)
-            z_right = z_of(starts + w[:, None], active, (PANELS,))
+            edges = np.concatenate([starts, starts[:, -1:] + w[:, None]], axis=1)
+            edge_values, z_edges = g_of(edges, active)
+            z_right = z_edges[:, 1:]
         fine = (values @ WEIGHTS) * w[:, None] / 2
         coarse = (coarse_values @ COARSE_WEIGHTS) * w[:, None] / 2
         usable = np.all(np.isfinite(values) & (values > 0), axis=2) & np.all(np.isfinite(coarse_values) & (coarse_values > 0), axis=2)
+        # neither rule samples a panel's ends: dt/ds there must be a number and match the panel's
+        # interpolant (a spike at an end -- e.g. attention underflowing at the start -- fails this)
+        with np.errstate(all="ignore"):
+            coefficients = values @ PROJECTION  # (m, PANELS, 16)
+            at_left = coefficients @ ALTERNATING
+            at_right = np.sum(coefficients, axis=2)
+            left_ok = np.abs(at_left - edge_values[:, :-1]) <= EDGE_TOLERANCE * np.maximum(np.abs(at_left), np.abs(edge_values[:, :-1]))
+            right_ok = np.abs(at_right - edge_values[:, 1:]) <= EDGE_TOLERANCE * np.maximum(np.abs(at_right), np.abs(edge_values[:, 1:]))
+        usable &= np.isfinite(edge_values[:, :-1]) & (edge_values[:, :-1] > 0) & np.isfinite(edge_values[:, 1:]) & (edge_values[:, 1:] > 0)
+        usable &= left_ok & right_ok
         with np.errstate(all="ignore"):
             reached = t_left[active, None] + np.cumsum(np.where(np.isfinite(fine), np.abs(fine), np.inf), axis=1)
-            accurate = np.abs(fine - coarse) <= TOLERANCE * np.maximum(1.0, reached)
+            # the rules agree to the tolerance, or to the noise of dt/ds: the rounding of B(v) - B(v0) is an
+            # absolute noise in z, and dt/ds varies with z like p or 1 - p (relative noise of the same size)
+            noise = NOISE_FACTOR * rounding_of(s_left[active], active)
+            accurate = np.abs(fine - coarse) <= np.maximum(TOLERANCE * np.maximum(1.0, reached), noise[:, None] * np.abs(fine))
         accepted = _leading(usable & accurate)
         at_rounding = w <= MIN_RELATIVE_WIDTH * np.maximum(1.0, np.abs(s_left[active]))
         forced = (accepted == 0) & at_rounding & usable[:, 0]
@@ -322,7 +341,8 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
             s_left[index] = s_left[index] + count * w[moved]
             t_left[index] = t_left[index] + np.sum(np.where(mask, fine[moved], 0.0), axis=1)
             e_left[index] = e_left[index] + np.sum(np.where(mask, np.abs(fine[moved] - coarse[moved]), 0.0), axis=1)
-            width[index] = np.where(count == PANELS, np.minimum(2 * w[moved], MAX_WIDTH), w[moved] / 2)
+            widest = np.maximum(MAX_WIDTH, np.abs(s_left[index]) / 8)  # far out, g varies on the scale of |s|
+            width[index] = np.where(count == PANELS, np.minimum(2 * w[moved], widest), w[moved] / 2)
             late = (t_left[index] > horizon) & ~stopping[index]
             if np.any(late):
                 _close(result, rows, _mask(m, index[late]), following, Outcome.BEYOND_HORIZON)
@@ -470,7 +490,7 @@ def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_
         v_star = np.asarray(functions["v_of_s"](crossing, *(x[index] for x in limit)), dtype=float) * np.ones(n)
         b_star = np.asarray(functions["margin"](crossing, *(x[index] for x in limit), *(t[index] for t in theta)), dtype=float)
         rounding = ROUNDING_FACTOR * np.finfo(float).eps * (np.abs(b_star) + np.abs(b0[index])) / (1 + np.exp(level))
-    resolved = rounding <= RESOLUTION * np.maximum(1.0, np.abs(u_star))
+    resolved = (rounding <= RESOLUTION * np.maximum(1.0, np.abs(u_star))) & (error <= TIME_TOLERANCE * np.abs(time))
     late = time > horizon
     row = rows[index]
     good = resolved & ~late

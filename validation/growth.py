@@ -9,6 +9,8 @@ limit :math:`(u_\infty, v_\infty)` is computed from the closed-form trajectory
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,12 +73,15 @@ def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK
             f"no growth law could be derived for {setting.paradigm_name} / {setting.loss_name}: the growth analysis covers "
             "losses whose time to reach v grows like e^v, or that have a finite minimiser"
         )
-    run = solve_ivp(
-        lambda _, y: [float(x) for x in model.flow(y[0], y[1])], (0.0, max(times)), [u0, v0],
-        method="LSODA", t_eval=list(times), rtol=1e-10, atol=1e-12, jac=lambda _, y: model.jacobian(y[0], y[1]),
-    )
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # a failure is the one-line error below
+        warnings.simplefilter("ignore")
+        run = solve_ivp(
+            lambda _, y: [float(x) for x in model.flow(y[0], y[1])], (0.0, max(times)), [u0, v0],
+            method="LSODA", t_eval=list(times), rtol=1e-10, atol=1e-12, jac=lambda _, y: model.jacobian(y[0], y[1]),
+        )
     if not run.success:
-        raise ValueError(f"solve_ivp failed: {run.message}")
+        raise ValueError(f"the growth check's integration to t = {max(times):g} failed for alpha = {float(setting.alpha):g}, "
+                         f"beta = {float(setting.beta):g} ({run.message}): the rates are beyond what LSODA can follow")
     u_num, v_num = run.y
     limits = None
     if law.focus is None:
