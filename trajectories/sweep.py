@@ -13,11 +13,16 @@ closed forms, with the state there exactly :math:`u^* = o + x^*`,
 
 .. math:: t(s^*) = \int_{s_0}^{s^*} g(\sigma)\,d\sigma, \qquad g = \frac{dt}{ds},
 
-marched in Gauss–Legendre panels (16 nodes, checked against 8), every setting
-with its own panel width (halved where the rules disagree, doubled where they
-agree), *all settings in one vectorised call per step*. Inside the panel where
-:math:`z` crosses :math:`Z^*`, :math:`s^*` is bisected on the closed form and
-the time is the exact antiderivative of the panel's Legendre interpolant.
+marched in Gauss–Legendre panels (16 nodes, checked against 8, and :math:`g` at
+both ends of each panel checked against the panel's interpolant, so a spike at
+an end cannot slip between the nodes), every setting with its own panel width
+(halved where a check fails, doubled where all pass), *all settings in one
+vectorised call per step*. The rules must agree to :data:`TOLERANCE` relative to
+the time, or to the rounding noise of :math:`g` (the rounding of
+:math:`B(v) - B(v_0)`). Inside the panel where :math:`z` crosses :math:`Z^*`,
+:math:`s^*` is bisected on the closed form and the time is the exact
+antiderivative of the panel's Legendre interpolant; a stop time (the switch of a
+hybrid) is found the same way by Newton's method on that antiderivative.
 
 Every setting ends each target with a :class:`Outcome`: a time, or the reason
 there is none (the attention's limit stays below the target; the time leaves the
