@@ -95,3 +95,14 @@ def test_best_switch_from_a_hopeless_start_is_refused_not_infinite(capsys):
     assert main(["best-switch", "--target", "0.9", "--u0=-1e6"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "`target` 0.9" in captured.err
+
+
+@pytest.mark.parametrize("option", ["--beta=1e-16", "--beta=1e-50", "--alpha=1e300"])
+def test_milestones_at_extreme_rate_ratios_refuse_instead_of_printing_wrong_times(capsys, option):
+    from validation.cli import main
+
+    # once: hard attention's times out of order and ~1000x off (1e-16), "every target at t = 0" (1e-50, 1e300)
+    assert main(["milestones", option]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "cannot give the time to p = 0.3" in captured.err and "ODE" in captured.err

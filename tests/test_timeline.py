@@ -69,7 +69,7 @@ def test_an_ill_conditioned_closed_form_refuses_instead_of_printing_a_wrong_stat
     assert closed.status is Status.ILL_CONDITIONED and "ode" in closed.message
     import pytest
 
-    with pytest.raises(ValueError, match="cannot resolve|not finite"):
+    with pytest.raises(ValueError, match="cannot resolve|not finite|cannot give the time"):
         milestones(model, 0.0, 0.0, [0.3], 1e3)
     # a well-conditioned case keeps its closed form and agrees with the ODE (1e-9)
     fine = reduced_model(Setting("hard", "cross-entropy", 2, 10, 1, 1e-2))

@@ -60,9 +60,17 @@ class Milestone:
 
 
 def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
-    """Closed-form milestone times for each target (see the module docstring)."""
+    """Closed-form milestone times for each target (see the module docstring).
+
+    Models with the softmax focus part and B(v) in closed form (every built-in paradigm)
+    go through the batched engine (:mod:`trajectories.sweep`), which checks each time
+    against the rounding of the first integral at any rate ratio; a time it cannot resolve
+    is a one-line ``ValueError`` with the reason, never a number.
+    """
     u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
     targets = check_targets(targets)
+    if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts:
+        return _batched(model, u0, v0, targets, t_max)
     anchor = model.anchor(u0, v0)
     side, s0 = anchor.side, anchor.s0
     if not np.isfinite(anchor.b0):
@@ -96,6 +104,27 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float)
             raise ValueError(f"the closed form cannot resolve p = {target:g} in float64 (rounding in B(v) - B(v0) moves u by "
                              f"about {rounding:.1e}; alpha/beta or the start make B(v) huge): use ode_milestones")
         results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, error, (u, v)))
+    return results
+
+
+def _batched(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
+    from .sweep import REASONS, BatchModel, Outcome, sweep_milestones
+
+    setting = model.setting
+    one = BatchModel(setting, *([float(x)] for x in (setting.segments, setting.classes, setting.alpha, setting.beta)))
+    found = sweep_milestones(one, u0, v0, targets)
+    results = []
+    for j, target in enumerate(targets):
+        outcome = Outcome(found.outcome[0, j])
+        if outcome == Outcome.UNREACHABLE:
+            results.append(Milestone(target, None, None, t_max, False, 0.0, None))
+        elif outcome == Outcome.REACHED:
+            time = float(found.time[0, j])
+            state = (float(found.u[0, j]), float(found.v[0, j]))
+            results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, float(found.error[0, j]), state))
+        else:
+            raise ValueError(f"{setting.paradigm_name} attention: the closed form cannot give the time to p = {target:g}: "
+                             f"{REASONS[outcome]}; follow it with the ODE (trajectory --method ode)")
     return results
 
 
