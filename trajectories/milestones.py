@@ -69,7 +69,7 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float)
     """
     u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
     targets = check_targets(targets)
-    if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts:
+    if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts and model.setting.scheme.margin_scale is not None:
         return _batched(model, u0, v0, targets, t_max)
     anchor = model.anchor(u0, v0)
     side, s0 = anchor.side, anchor.s0

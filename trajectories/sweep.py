@@ -123,6 +123,11 @@ class BatchModel:
         if not compiled.softmax_focus or compiled.derivation.invariant.quadrature:
             raise ValueError(f"{template.model_text}: the batched closed form needs the focus part A(u) = u + e^(u - o) "
                              "and B(v) in closed form; use `milestones` for this model")
+        if template.scheme.margin_scale is None:
+            # the margin's limit under this aggregation is not known in advance, so the coordinate s = v cannot
+            # follow an approach to a finite minimiser: "at rest" there could be a target still ahead
+            raise ValueError(f"{template.model_text}: the batched closed form needs the margin's scale under the aggregation "
+                             "(unknown for a custom one); use `milestones` for this model")
         n = max(np.size(x) for x in (segments, classes, alpha, beta))
         segments, classes = _as_column(segments, n, "segments"), _as_column(classes, n, "classes")
         alpha, beta = _as_column(alpha, n, "alpha"), _as_column(beta, n, "beta")
