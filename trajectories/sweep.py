@@ -44,7 +44,7 @@ from .milestones import RESOLUTION
 from .model import Setting, model_derivation, numeric_minimiser
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
 from .stable import log_wright_omega
-from .timeline import PROJECTION, antiderivative_and_value
+from .timeline import PROJECTION, antiderivative_and_value, panel_time_inverse
 
 PANELS = 8  # panels per setting per step
 FIRST_WIDTH = 1e-2
@@ -96,6 +96,18 @@ class SweepTimes:
     v: np.ndarray
     stop_u: np.ndarray | None = None  # the state at the stop time, when one was asked for (NaN: not resolved)
     stop_v: np.ndarray | None = None
+
+    @classmethod
+    def empty(cls, targets, n: int, *, stop: bool = False) -> SweepTimes:
+        """No target reached yet for ``n`` settings (and no stop state yet, when ``stop``)."""
+        k = len(targets)
+        return cls(tuple(targets), np.full((n, k), np.nan), np.zeros((n, k)), np.full((n, k), Outcome.REACHED, dtype=np.int8),
+                   np.full((n, k), np.nan), np.full((n, k), np.nan), np.full(n, np.nan) if stop else None,
+                   np.full(n, np.nan) if stop else None)
+
+    def reached(self, j: int) -> np.ndarray:
+        """Times to target ``j`` with ``inf`` where it is not reached (for comparisons)."""
+        return np.where(self.outcome[:, j] == Outcome.REACHED, self.time[:, j], np.inf)
 
 
 def _as_column(values, n: int, label: str) -> np.ndarray:
@@ -195,9 +207,7 @@ def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.i
     if not np.all(stops >= 0):
         raise ValueError(f"`stop` must be >= 0, got {stops[~(stops >= 0)][0]!r}")
     k = len(targets)
-    result = SweepTimes(targets, np.full((n, k), np.nan), np.zeros((n, k)), np.full((n, k), Outcome.REACHED, dtype=np.int8),
-                        np.full((n, k), np.nan), np.full((n, k), np.nan),
-                        None if stop is None else np.full(n, np.nan), None if stop is None else np.full(n, np.nan))
+    result = SweepTimes.empty(targets, n, stop=stop is not None)
     levels = np.log(np.array(targets) / (1 - np.array(targets)))  # x* per target
     x0 = u0 - model.offset
     with np.errstate(all="ignore"):
@@ -340,8 +350,8 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
         hit = (crossing < accepted) & ~stops_here
         if np.any(hit):
             _record_crossings(active[hit], crossing[hit], starts[hit], w[hit], values[hit], fine[hit], coarse[hit], z_nodes[hit],
-                              z_right[hit], goal[hit], z_of, g_of, functions, levels, offset, b0, s_left, t_left, e_left,
-                              following, result, rows, limit, theta, horizon)
+                              z_right[hit], goal[hit], z_of, rounding_of, functions, levels, offset, s_left, t_left, e_left,
+                              following, result, rows, limit, horizon)
         # 2. panels accepted without a crossing
         moved = ~hit & ~stops_here & (accepted > 0)
         if np.any(moved):
@@ -447,24 +457,13 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarra
 
 
 def _time_inside(values, left, width, t_before, target) -> np.ndarray:
-    """The s in each panel where t = ``target``: Newton's method on the antiderivative of the panel's
-    Legendre interpolant through ``values`` (its 16 Gauss nodes), as :func:`trajectories.timeline.invert_times`."""
+    """The s in each panel where t = ``target``, from the panel's interpolant through ``values`` (its 16 Gauss nodes)."""
     coefficients = np.ascontiguousarray((values @ PROJECTION).T)
-    x = np.zeros(left.shape)
-    for _ in range(60):
-        value, slope = antiderivative_and_value(coefficients, x)
-        residual = t_before + width / 2 * value - target
-        step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
-        x_new = np.clip(x - step, -1.0, 1.0)
-        if np.all(np.abs(x_new - x) <= 1e-15):
-            x = x_new
-            break
-        x = x_new
-    return left + width * (x + 1) / 2
+    return left + width * (panel_time_inverse(coefficients, t_before, width, target, np.zeros(left.shape)) + 1) / 2
 
 
-def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_right, goal, z_of, g_of, functions, levels,
-                      offset, b0, s_left, t_left, e_left, following, result, rows, limit, theta, horizon):
+def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_right, goal, z_of, rounding_of, functions, levels,
+                      offset, s_left, t_left, e_left, following, result, rows, limit, horizon):
     """Locate s* in the crossing panel, its time from the panel's interpolant, and move each setting's start there."""
     n = index.size
     order = np.arange(n)
@@ -498,8 +497,7 @@ def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_
     u_star = offset[index] + level
     with np.errstate(all="ignore"):
         v_star = np.asarray(functions["v_of_s"](crossing, *(x[index] for x in limit)), dtype=float) * np.ones(n)
-        b_star = np.asarray(functions["margin"](crossing, *(x[index] for x in limit), *(t[index] for t in theta)), dtype=float)
-        rounding = ROUNDING_FACTOR * np.finfo(float).eps * (np.abs(b_star) + np.abs(b0[index])) / (1 + np.exp(level))
+        rounding = rounding_of(crossing, index) / (1 + np.exp(level))  # through dz/dx = 1 + e^x into x, i.e. u
     resolved = (rounding <= RESOLUTION * np.maximum(1.0, np.abs(u_star))) & (error <= TIME_TOLERANCE * np.abs(time))
     late = time > horizon
     row = rows[index]

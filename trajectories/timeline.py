@@ -127,20 +127,29 @@ def invert_times(integrand, grid: TimeGrid, targets) -> tuple[np.ndarray, np.nda
     t_left, t_right = grid.t[panel], grid.t[panel + 1]
     coefficients = np.ascontiguousarray(grid.coefficients[panel].T)  # (16, targets): contiguous rows
     span = np.where(t_right > t_left, t_right - t_left, 1.0)
-    x = np.clip(2 * (targets - t_left) / span - 1, -1.0, 1.0)
+    x = panel_time_inverse(coefficients, t_left, width, targets, np.clip(2 * (targets - t_left) / span - 1, -1.0, 1.0))
+    s = np.where(targets <= t_left, left, left + width * (x + 1) / 2)
+    error = grid.error[panel + 1]
+    return s, error
+
+
+def panel_time_inverse(coefficients, t_left, width, targets, x):
+    r"""The panel coordinate :math:`x \in [-1, 1]` where :math:`t_{\mathrm{left}} + \tfrac{w}{2}\int_{-1}^{x} \tilde g = ` ``targets``.
+
+    ``coefficients`` (16, points): the Legendre coefficients of :math:`\tilde g` per point's panel; Newton's
+    method from ``x``, all points per iteration, until the steps are negligible or the time residual is at
+    the rounding of t.
+    """
     for _ in range(NEWTON_STEPS):
         value, slope = antiderivative_and_value(coefficients, x)
         residual = t_left + width / 2 * value - targets
         step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
         x_new = np.clip(x - step, -1.0, 1.0)
-        # converged: the step is negligible, or the time residual is at the rounding of t
         settled = (np.abs(x_new - x) <= NEWTON_TOLERANCE) | (np.abs(residual) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(targets)))
         x = x_new
         if np.all(settled):
             break
-    s = np.where(targets <= t_left, left, left + width * (x + 1) / 2)
-    error = grid.error[panel + 1]
-    return s, error
+    return x
 
 
 def antiderivative_and_value(coefficients, x):

@@ -51,7 +51,7 @@ def _times(report: SweepReport, column: str, target: float) -> tuple[np.ndarray,
     result = report.results[column]
     j = report.request.targets.index(target)
     outcome = result.outcome[:, j]
-    time = np.where(outcome == Outcome.REACHED, result.time[:, j], np.inf)
+    time = result.reached(j)
     decided = np.isin(outcome, (Outcome.REACHED, Outcome.UNREACHABLE, Outcome.BEYOND_HORIZON))
     return time, decided
 

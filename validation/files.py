@@ -392,34 +392,29 @@ def commit(temporary: Path, final: Path) -> Path:
     return final
 
 
-def write_text(final, text: str) -> Path:
-    """Write ``text`` to ``final`` atomically."""
+def _write(final, write) -> Path:
+    """Write ``final`` atomically: ``write(temporary)`` fills a temporary file beside it, then it is renamed."""
     final = Path(final)
     temporary = atomic_path(final)
     try:
         try:
-            temporary.write_text(text)
+            write(temporary)
         except OSError as error:
             raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
         return commit(temporary, final)
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def write_text(final, text: str) -> Path:
+    """Write ``text`` to ``final`` atomically."""
+    return _write(final, lambda path: path.write_text(text))
 
 
 def write_bytes(final, data: bytes) -> Path:
     """Write ``data`` to ``final`` atomically."""
-    final = Path(final)
-    temporary = atomic_path(final)
-    try:
-        try:
-            temporary.write_bytes(data)
-        except OSError as error:
-            raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
-        return commit(temporary, final)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    return _write(final, lambda path: path.write_bytes(data))
 
 
 def write_json(final, data) -> Path:

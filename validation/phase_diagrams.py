@@ -17,7 +17,6 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from trajectories.sweep import Outcome  # noqa: E402
 
 from .claims import CLAIMS, claim_maps  # noqa: E402
 from .files import prepare_directory  # noqa: E402
@@ -71,11 +70,6 @@ def _mesh(axis, report: SweepReport, values, **options):
     return mesh
 
 
-def _times(report: SweepReport, column: str, j: int) -> np.ndarray:
-    result = report.results[column]
-    return np.where(result.outcome[:, j] == Outcome.REACHED, result.time[:, j], np.inf)
-
-
 def first_figure(report: SweepReport):
     """Which column reaches each target first."""
     columns = list(report.results)
@@ -86,7 +80,7 @@ def first_figure(report: SweepReport):
     colour_map = ListedColormap(colours)
     norm = BoundaryNorm(np.arange(len(colours) + 1) - 0.5, len(colours))
     for axis, (j, target) in zip(axes[0], enumerate(targets)):
-        times = np.stack([_times(report, column, j) for column in columns], axis=1)
+        times = np.stack([report.results[column].reached(j) for column in columns], axis=1)
         # a hybrid counts as first only when it beats every paradigm (before its switch it *is* soft)
         pure = np.array([column in NAMES or column == "custom" for column in columns])
         best_pure = np.min(times[:, pure], axis=1)
@@ -110,7 +104,7 @@ def ratio_figure(report: SweepReport):
     figure, axes = plt.subplots(len(targets), len(others), figsize=(2.5 * len(others) + 1, 2.2 * len(targets)),
                                 layout="constrained", squeeze=False)
     with np.errstate(all="ignore"):
-        ratios = {(name, j): np.log10(_times(report, name, j) / _times(report, "hard", j)) for name in others for j in range(len(targets))}
+        ratios = {(name, j): np.log10(report.results[name].reached(j) / report.results["hard"].reached(j)) for name in others for j in range(len(targets))}
     for row, target in enumerate(targets):
         finite = np.concatenate([ratios[name, row][np.isfinite(ratios[name, row])] for name in others] + [np.zeros(1)])
         bound = max(float(np.max(np.abs(finite))), 1e-3)  # one symmetric scale per target (row)

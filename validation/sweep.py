@@ -197,7 +197,7 @@ def sweep_jobs(request: SweepRequest, workers: int) -> list:
 def collect_sweep(request: SweepRequest, results: dict) -> SweepReport:
     """The report from the results of :func:`sweep_jobs` (keyed as it keys them; other keys ignored)."""
     n = request.size
-    columns = {column: _empty(request.targets, n) for column in request.columns()}
+    columns = {column: SweepTimes.empty(request.targets, n) for column in request.columns()}
     for key, times in results.items():
         if isinstance(key, tuple) and key[0] == "sweep":
             _, column, start, stop = key
@@ -211,12 +211,6 @@ def run_sweep(request: SweepRequest, *, workers: int | None = None, show_progres
     workers = cores() if workers is None else max(1, int(workers))
     results = run_jobs(sweep_jobs(request, workers), workers=workers, label="sweep" if show_progress else None)
     return collect_sweep(request, results)
-
-
-def _empty(targets, n: int) -> SweepTimes:
-    k = len(targets)
-    return SweepTimes(tuple(targets), np.full((n, k), np.nan), np.zeros((n, k)), np.zeros((n, k), dtype=np.int8),
-                      np.full((n, k), np.nan), np.full((n, k), np.nan))
 
 
 def check_sweep(report: SweepReport, samples: int = 12, seed: int = 0) -> SweepReport:
