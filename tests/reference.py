@@ -42,3 +42,14 @@ def reference_flow(paradigm: str, loss: str, classes: int, segments: float, alph
     else:
         raise ValueError(paradigm)
     return -alpha * du, -beta * dv
+
+
+def crossing_events(levels):
+    """``solve_ivp`` events, one per level, firing when u rises through it."""
+    events = []
+    for level in levels:
+        def event(_, y, level=level):
+            return y[0] - level
+        event.direction = 1
+        events.append(event)
+    return events

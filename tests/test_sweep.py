@@ -17,7 +17,7 @@ from validation.cli import main
 from validation.grids import grid
 from validation.sweep import SweepReport, SweepRequest, run_sweep
 
-from tests.reference import reference_flow
+from tests.reference import crossing_events, reference_flow
 
 
 def event_times(paradigm, loss, classes, segments, alpha, beta, targets, horizon, u0=0.0, v0=0.0):
@@ -26,12 +26,7 @@ def event_times(paradigm, loss, classes, segments, alpha, beta, targets, horizon
         return list(reference_flow(paradigm, loss, classes, segments, alpha, beta, y[0], y[1]))
 
     levels = [math.log(segments - 1) + math.log(x / (1 - x)) for x in targets]
-    events = []
-    for level in levels:
-        def event(_, y, level=level):
-            return y[0] - level
-        event.direction = 1
-        events.append(event)
+    events = crossing_events(levels)
     solution = solve_ivp(rhs, (0.0, horizon), [u0, v0], method="LSODA", rtol=1e-12, atol=1e-12, events=events)
     return [0.0 if u0 >= level else (float(hits[0]) if hits.size else None) for level, hits in zip(levels, solution.t_events)]
 

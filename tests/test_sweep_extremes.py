@@ -16,7 +16,7 @@ from scipy.integrate import solve_ivp
 
 from trajectories.model import Setting
 from trajectories.sweep import BatchModel, Outcome, sweep_milestones
-from tests.reference import reference_flow
+from tests.reference import crossing_events, reference_flow
 
 TARGETS = [0.3, 0.9, 0.99]
 RATIOS = [1e-20, 1e-12, 1e-6, 1e-2, 1.0, 1e2, 1e6, 1e12, 1e20]  # alpha / beta
@@ -34,12 +34,8 @@ def log_time_events(paradigm, alpha, beta, u0, v0):
         du, dv = reference_flow(paradigm, "cross-entropy", CLASSES, SEGMENTS, alpha, beta, y[0], y[1])
         return [math.exp(tau) * du, math.exp(tau) * dv]
 
-    events = []
-    for level in levels:
-        def event(_, y, level=level):
-            return y[0] - level
-        event.direction = 1
-        events.append(event)
+    events = crossing_events(levels)
+
     def give_up(*_):
         raise TimeoutError
 
