@@ -237,7 +237,7 @@ def test_derive_keeps_the_classes_symbolic(capsys):
     assert status == 0 and record["status"] == "ok"
     invariant = record["invariant"]
     assert "c" in invariant and "T" in invariant and "alpha" in invariant
-    # hand derivation (docs/derivations.md): B(v) = (alpha/(beta c)) ((c - 2) v + (c - 1) e^{-v} + e^{v})
+    # hand derivation (docs/derivations.rst): B(v) = (alpha/(beta c)) ((c - 2) v + (c - 1) e^{-v} + e^{v})
     d = derive("lvml", "cross-entropy", classes=sym.c)
     c, v, a, b = sym.c, sym.v, sym.alpha, sym.beta
     expected = a / (b * c) * ((c - 2) * v + (c - 1) * sp.exp(-v) + sp.exp(v))

@@ -181,7 +181,7 @@ K = alpha / beta
 
 
 def _hand_margin_part(paradigm, name):
-    """B(v) derived by hand (see docs/derivations.md), up to an additive constant."""
+    """B(v) derived by hand (see docs/derivations.rst), up to an additive constant."""
     a = c - 1
     if paradigm == "soft":
         return K * v**2 / 2  # independent of the loss
