@@ -117,9 +117,22 @@ class Derivation:
         return derivation_latex(self)
 
     def _repr_latex_(self) -> str:
-        from .latex import derivation_display
+        """Jupyter: every formula in display mode (:func:`analytic.display.derivation_display`)."""
+        from .display import derivation_display
 
         return derivation_display(self)
+
+    def __repr__(self) -> str:
+        """One line: the model, its setting and what was found (no formulas: see :meth:`to_latex`).
+
+        Examples
+        --------
+        >>> derive("hard", "exponential", segments=10, alpha=1, beta=1)
+        <Derivation hard × exponential, T=10, α=1, β=1: certified, invariant, trajectory, fixed focus>
+        """
+        from .display import derivation_summary
+
+        return derivation_summary(self)
 
     def to_dict(self) -> dict:
         """The JSON form (SymPy ``str()`` expressions)."""
@@ -164,8 +177,8 @@ def derive(
     Examples
     --------
     >>> d = derive("soft", "square", segments=10, alpha=1, beta=1)
-    >>> d.invariant.expr
-    -v**2/2 + u + exp(u)/9
+    >>> d.invariant.expr == u - v**2 / 2 + sp.exp(u) / 9
+    True
     """
     paradigm = check_paradigm(paradigm)
     if not isinstance(loss, SegmentLoss):
@@ -190,8 +203,13 @@ def check_attention(attention: sp.Expr) -> sp.Expr:
     Examples
     --------
     >>> k = sp.Symbol("k", positive=True)
-    >>> check_attention(k * sp.exp(u) / (k * sp.exp(u) + symbols.T - k))
-    k*exp(u)/(T - k + k*exp(u))
+    >>> p_k = check_attention(k * sp.exp(u) / (k * sp.exp(u) + symbols.T - k))
+    >>> sp.simplify(sp.diff(p_k, u) - p_k * (1 - p_k))
+    0
+    >>> check_attention(sp.exp(2 * u) / (sp.exp(2 * u) + 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: `attention` must be a logistic map of a shifted u (dp/du = p(1 - p)), ...
     """
     if not isinstance(attention, sp.Expr):
         raise TypeError(f"`attention` must be a SymPy expression, got {type(attention).__name__}")

@@ -57,6 +57,12 @@ class FixedFocus:
     margin_limit: sp.Expr | None
     incentive_limit: sp.Expr | None
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the formulas in display mode."""
+        from .display import display_math, fixed_focus_equations
+
+        return display_math(fixed_focus_equations(self))
+
 
 def fixed_focus(
     loss: sp.Expr,

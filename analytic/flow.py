@@ -22,6 +22,12 @@ class Flow:
     du: sp.Expr
     dv: sp.Expr
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the formulas in display mode."""
+        from .display import display_math, flow_equations
+
+        return display_math(flow_equations(self))
+
 
 def gradient_flow(loss: sp.Expr, alpha: sp.Expr, beta: sp.Expr) -> Flow:
     """Gradient flow of ``loss`` in (u, v) with rates ``alpha`` and ``beta``.

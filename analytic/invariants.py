@@ -47,6 +47,12 @@ class FirstIntegral:
     def expr(self) -> sp.Expr:
         return self.focus_part - self.margin_part
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the formulas in display mode."""
+        from .display import display_math, invariant_equations
+
+        return display_math(invariant_equations(self))
+
 
 @dataclass(frozen=True)
 class Separation:

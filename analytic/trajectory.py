@@ -42,6 +42,12 @@ class ExplicitTrajectory:
     focus_of_level: sp.Expr
     level: sp.Expr
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the formulas in display mode."""
+        from .display import display_math, trajectory_equations
+
+        return display_math(trajectory_equations(self))
+
 
 #: The level :math:`S = A(u_0) + B(v) - B(v_0)` as a symbol, for compact display.
 LEVEL = sp.Symbol("S", real=True)

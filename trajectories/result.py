@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+SUMMARY_WIDTH = 80  # characters of a message quoted in a one-line repr
+
+
+def shorten(text: str, width: int = SUMMARY_WIDTH) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 class Status(enum.Enum):
     """How a computation ended; the value is the message a user reads."""
@@ -54,6 +61,24 @@ class Trajectory:
     @property
     def ok(self) -> bool:
         return self.status is Status.OK
+
+    def __repr__(self) -> str:
+        """One line, no arrays: method, number of points, time span, final state and status.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Trajectory(np.array([0.0, 10.0]), np.array([0.0, 1.5]), np.array([0.0, 2.0]), np.array([0.1, 0.4]), "ode")
+        <Trajectory ode: 2 points, t in [0, 10], final u=1.5, v=2, p=0.4; ok>
+        """
+        count = len(self.t)
+        if count == 0:
+            return f"<Trajectory {self.method}: no points; {self.status.value}>"
+        columns = (("u", self.u), ("v", self.v)) + ((("p", self.p),) if self.p is not None else ())
+        final = ", ".join(f"{name}={float(values[-1]):.6g}" for name, values in columns)
+        status = self.status.value if self.ok or not self.message else f"{self.status.value} ({shorten(self.message)})"
+        return (f"<Trajectory {self.method}: {count} point{'s' if count != 1 else ''}, "
+                f"t in [{float(self.t[0]):.6g}, {float(self.t[-1]):.6g}], final {final}; {status}>")
 
     def rows(self):
         """``(t, u, v, p)`` tuples, for CSV (``(t, u, v)`` for a whole loss, which has no attention)."""
