@@ -11,6 +11,8 @@ from trajectories.model import Setting, reduced_model
 
 from analytic.paradigms import PARADIGMS
 
+from .numbers import latex_number
+
 PARADIGM_NAMES = tuple(PARADIGMS)
 CHECK_TOLERANCE = 1e-6  # relative difference of closed-form and event-detection times accepted by --check
 
@@ -105,9 +107,9 @@ def format_target(target: float) -> str:
 
 def _latex_time(m: Milestone) -> str:
     if m.time is not None:
-        return f"{m.time:.4g}"
+        return latex_number(m.time, 4)
     if m.reachable:
-        return rf"$> {m.horizon:.3g}$ ({m.time_any:.3g})"
+        return rf"$> {latex_number(m.horizon, 3, math_mode=False)}$ (${latex_number(m.time_any, 3, math_mode=False)}$)"
     return r"never"
 
 
