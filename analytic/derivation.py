@@ -110,11 +110,19 @@ class Derivation:
             name += str(self.loss.classes)
         return f"{self.paradigm}-{name}"
 
-    def to_latex(self) -> str:
-        """The derivation as a LaTeX ``align`` block, each equation with a stable label."""
-        from .latex import derivation_latex
+    def to_latex(self, *, width: int | None = None, label_prefix: str = "", only=None, growth: bool = False) -> str:
+        """The formulas as LaTeX ``align`` blocks, each equation with a stable label (see :func:`analytic.latex.derivation_latex`).
 
-        return derivation_latex(self)
+        ``growth``: include the growth laws (:func:`analytic.growth.growth_law`) when they can be found.
+        """
+        from .latex import LINE_WIDTH, derivation_latex
+
+        law = None
+        if growth:
+            from .growth import growth_law
+
+            law = growth_law(self)
+        return derivation_latex(self, width=LINE_WIDTH if width is None else width, label_prefix=label_prefix, only=only, growth=law)
 
     def _repr_latex_(self) -> str:
         """Jupyter: every formula in display mode (:func:`analytic.display.derivation_display`)."""

@@ -1,10 +1,12 @@
 r"""LaTeX for derivations, in the notation of docs/setting.rst section 5.
 
-Each equation gets a stable label ``eq:<paradigm>-<loss>-<what>`` (for example
-``eq:hard-ce-invariant``) so that a paper can ``\eqref`` it. Every row keeps the
-SymPy expression it prints (:class:`Row`), so the printed LaTeX can be read back
-and compared with it; long right-hand sides are broken between terms into
-several ``align`` lines (:func:`break_lines`).
+Each equation gets a stable label ``eq:<prefix><paradigm>-<loss>-<what>`` (for
+example ``eq:hard-ce-invariant``) so that a paper can ``\eqref`` it; a prefix keeps
+two outputs apart in one document. Every row keeps the SymPy expression it prints
+(:class:`Row`), so the printed LaTeX can be read back and compared with it; long
+right-hand sides are broken at top-level operators into several ``align`` lines
+(:mod:`analytic.linebreak`) of a chosen width. Every output defines the macros
+it uses with ``\providecommand``: it needs only ``amsmath`` and ``amssymb``.
 """
 
 from __future__ import annotations
@@ -15,82 +17,82 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import symbols
+from .linebreak import break_lines, expression_latex, visible_width
 from .paradigms import LATEX_NAMES
 
-SYMBOL_NAMES = {symbols.u0: "u_0", symbols.v0: "v_0"}
-LINE_WIDTH = 62  # visible characters of one display line (10pt article, 2.5 cm margins)
-MACRO_NAMES = {r"\operatorname{Li}": r"\Li", r"\operatorname{Ei}": r"\Ei"}
+LINE_WIDTH = 62  # visible characters of one display line: a one-column 10pt article (2.5 cm margins)
+TWO_COLUMN_WIDTH = 40  # a column of a two-column page (3.25 in, as at most ML venues)
+MIN_WIDTH = 20
+LHS_SHARE = 4  # a left-hand side wider than a quarter of the line gets a line of its own
+LABEL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]*")
+MACRO_DEFINITIONS = {
+    r"\Lsoft": r"L_{\mathrm{soft}}",
+    r"\Lhard": r"L_{\mathrm{hard}}",
+    r"\LLVML": r"L_{\mathrm{LVML}}",
+    r"\Li": r"\operatorname{Li}",
+    r"\Ei": r"\operatorname{Ei}",
+    r"\toprule": r"\hline",  # booktabs rules where booktabs is loaded, plain rules otherwise
+    r"\midrule": r"\hline",
+    r"\bottomrule": r"\hline",
+}
+PIECES = {
+    "loss": ("segment-loss", "loss", "attention"),
+    "flow": ("flow-u", "flow-v"),
+    "invariant": ("focus-part", "margin-part", "invariant"),
+    "trajectory": ("trajectory", "trajectory-level", "trajectory-attention"),
+    "fixed-focus": ("fixed-time", "fixed-margin", "fixed-incentive", "fixed-incentive-limit"),
+    "growth": ("growth-u", "growth-v"),
+}
 
 
-def expression_latex(expr: sp.Expr, macros: bool = False) -> str:
-    """One expression in the toolkit's notation (``\\log``, :math:`u_0`, :math:`\\omega`).
+def provided_macros(text: str) -> str:
+    r"""``\providecommand`` lines for the toolkit macros ``text`` uses (empty if none).
 
-    With ``macros``, :math:`\\operatorname{Li}` and :math:`\\operatorname{Ei}` are
-    written ``\\Li`` and ``\\Ei`` (defined in the paper's macros file).
+    With them a snippet needs nothing beyond ``amsmath`` and ``amssymb``; a
+    document that defines the macros itself keeps its own definitions.
     """
-    text = sp.latex(expr, symbol_names=SYMBOL_NAMES, ln_notation=False)
-    if macros:
-        for long, short in MACRO_NAMES.items():
-            text = text.replace(long, short)
-    return text
+    used = [name for name in MACRO_DEFINITIONS if re.search(re.escape(name) + r"(?![A-Za-z])", text)]
+    return "".join(rf"\providecommand{{{name}}}{{{MACRO_DEFINITIONS[name]}}}" + "\n" for name in used)
 
 
-def visible_width(latex: str) -> int:
-    """A rough count of the characters a LaTeX math string shows (fractions count their wider part)."""
-    text = latex
-    for _ in range(20):  # innermost \frac{a}{b} first
-        replaced = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: "x" * max(len(m.group(1)), len(m.group(2))), text)
-        if replaced == text:
-            break
-        text = replaced
-    text = re.sub(r"\\(left|right|Bigl|Bigr|operatorname|mathrm)", "", text)
-    text = re.sub(r"\\[A-Za-z]+", "x", text)
-    text = re.sub(r"[{}]", "", text)
-    text = re.sub(r"\^(x+|\w)", lambda m: "x" * ((len(m.group(1)) + 1) // 2), text)
-    return len(text.replace(" ", ""))
+def standalone(text: str) -> str:
+    """``text`` preceded by the definitions of the macros it uses."""
+    return provided_macros(text) + text
 
 
-def break_lines(expr: sp.Expr, width: int = LINE_WIDTH, macros: bool = False) -> list[str]:
-    """``expr`` as LaTeX lines of at most ``width`` visible characters, broken between terms.
-
-    Sums break between terms; a product ``c * (sum)`` breaks inside
-    :math:`\\Bigl( \\dots \\Bigr)`. A single term wider than a line stays whole.
-    """
-    whole = expression_latex(expr, macros)
-    if visible_width(whole) <= width:
-        return [whole]
-    if isinstance(expr, sp.Add):
-        return _pack([(term.could_extract_minus_sign(), term) for term in expr.as_ordered_terms()], width, macros)
-    if isinstance(expr, sp.Mul):
-        sums = [f for f in expr.args if isinstance(f, sp.Add)]
-        if len(sums) == 1:
-            outside = expr / sums[0]
-            head = expression_latex(outside, macros)
-            if outside == -1:
-                head = "-"
-            elif visible_width(head) > width // 3:
-                return [whole]
-            inner = _pack([(t.could_extract_minus_sign(), t) for t in sums[0].as_ordered_terms()], width - 4, macros)
-            inner[0] = head + r" \Bigl(" + inner[0]
-            inner[-1] = inner[-1] + r"\Bigr)"
-            return inner
-    return [whole]
+def check_width(width) -> int:
+    """``width`` as characters per display line, or ``ValueError`` naming it."""
+    if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
+        raise ValueError(f"`width` must be an integer >= {MIN_WIDTH} (characters per display line), got {width!r}")
+    return width
 
 
-def _pack(terms, width, macros) -> list[str]:
-    lines, current = [], ""
-    for index, (negative, term) in enumerate(terms):
-        shown = expression_latex(-term if negative else term, macros)
-        if isinstance(-term if negative else term, sp.Add):
-            shown = rf"\left({shown}\right)"
-        piece = ("- " if negative else "+ ") + shown if index else ("-" + shown if negative else shown)
-        if current and visible_width(current + piece) > width:
-            lines.append(current)
-            current = piece
-        else:
-            current = f"{current} {piece}" if current else piece
-    lines.append(current)
-    return lines
+def check_label_prefix(prefix) -> str:
+    """``prefix`` for equation labels (letters, digits and ``:._-``), or ``ValueError`` naming it."""
+    if prefix is None or prefix == "":
+        return ""
+    if not isinstance(prefix, str) or not LABEL_PREFIX.fullmatch(prefix):
+        raise ValueError(f"`label_prefix` must be letters, digits and ':._-' (starting with a letter or digit), got {prefix!r}")
+    return prefix
+
+
+def labelled(label: str, prefix: str = "") -> str:
+    """``label`` behind ``prefix`` (joined by ``-`` unless the prefix ends in a separator)."""
+    prefix = check_label_prefix(prefix)
+    if not prefix:
+        return label
+    return prefix + label if prefix[-1] in ":._-" else f"{prefix}-{label}"
+
+
+def only_suffixes(only) -> tuple:
+    """The row suffixes of the pieces named in ``only`` (``None``: every row, as ``()``)."""
+    if only is None:
+        return ()
+    names = (only,) if isinstance(only, str) else tuple(only)
+    for name in names:
+        if name not in PIECES:
+            raise ValueError(f"`only` must be one of {', '.join(PIECES)}, got {name!r}")
+    return tuple(suffix for name in names for suffix in PIECES[name])
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ class Row:
     """One equation: ``lhs relation rhs``, the right-hand side broken into ``lines``.
 
     ``expr`` is the SymPy expression the right-hand side prints (``None`` for a
-    statement such as :math:`u(t) \\to u_\\infty`); ``relation`` is ``=`` or ``\\sim``.
+    statement such as :math:`u(t) \\to u_\\infty`); ``relation`` is ``=``, ``\\sim``,
+    ``\\to`` or ``\\propto``. ``definition`` (e.g. ``A(u) - B(v)`` for
+    :math:`I(u, v)`) is shown between the left-hand side and the lines.
     """
 
     suffix: str
@@ -106,6 +110,17 @@ class Row:
     expr: sp.Expr | None
     lines: tuple
     relation: str = "="
+    definition: str | None = None
+    lhs_alone: bool = False  # the left-hand side (and definition) on a line of its own
+
+
+def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, macros: bool = False,
+             relation: str = "=", definition: str | None = None) -> Row:
+    """A :class:`Row` whose right-hand side is broken to fit ``width`` characters with its left-hand side."""
+    alone = definition is not None or visible_width(lhs) > width // LHS_SHARE
+    # every left-hand side of a block shares one column: the right-hand sides get what the widest leaves
+    lines = break_lines(expr, max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2), macros)
+    return Row(suffix, lhs, expr, tuple(lines), relation, definition, alone)
 
 
 def _loss_name(derivation, macros: bool) -> str:
@@ -116,11 +131,11 @@ def _loss_name(derivation, macros: bool) -> str:
     return r"L_{%s}" % LATEX_NAMES[derivation.paradigm]
 
 
-def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False) -> list[Row]:
-    """Every formula of ``derivation`` as a :class:`Row`."""
+def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False, growth=None) -> list[Row]:
+    """Every formula of ``derivation`` as a :class:`Row` (with ``growth``, a growth law, its two rows too)."""
 
-    def row(suffix, lhs, expr, relation="="):
-        return Row(suffix, lhs, expr, tuple(break_lines(expr, width, macros)), relation)
+    def row(suffix, lhs, expr, definition=None):
+        return make_row(suffix, lhs, expr, width=width, macros=macros, definition=definition)
 
     out = []
     name = _loss_name(derivation, macros)
@@ -137,10 +152,10 @@ def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False) -> list[R
     if derivation.invariant is not None:
         out.append(row("focus-part", "A(u)", derivation.invariant.focus_part))
         out.append(row("margin-part", "B(v)", derivation.invariant.margin_part))
-        out.append(row("invariant", "I(u, v) = A(u) - B(v)", derivation.invariant.expr))
+        out.append(row("invariant", "I(u, v)", derivation.invariant.expr, "A(u) - B(v)"))
     if derivation.trajectory is not None:
         out.append(row("trajectory", "u", derivation.trajectory.focus_of_level))
-        out.append(row("trajectory-level", "S = A(u_0) + B(v) - B(v_0)", derivation.trajectory.level))
+        out.append(row("trajectory-level", "S", derivation.trajectory.level, "A(u_0) + B(v) - B(v_0)"))
     if derivation.attention_along is not None:
         along = sp.cancel(derivation.attention.subs(symbols.u, derivation.trajectory.focus_of_level))
         out.append(row("trajectory-attention", "p", along))
@@ -150,21 +165,61 @@ def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False) -> list[R
         out.append(row("fixed-time", "t(v)", focus.time_of_margin))
         if focus.margin_of_time is not None:
             out.append(row("fixed-margin", "v(t)", focus.margin_of_time))
-        out.append(row("fixed-incentive", r"-\frac{\partial %s}{\partial %s}" % (name, focus_name), focus.incentive))
+        incentive = r"-\frac{\partial %s}{\partial %s}" % (name, focus_name)
+        out.append(row("fixed-incentive", incentive, focus.incentive))
         if focus.incentive_limit is not None:
-            out.append(
-                row("fixed-incentive-limit", r"\lim_{t \to \infty} -\frac{\partial %s}{\partial %s}" % (name, focus_name), focus.incentive_limit)
-            )
+            out.append(row("fixed-incentive-limit", r"\lim_{t \to \infty}" + incentive, focus.incentive_limit))
+    if growth is not None:
+        out += growth_rows(growth, width=width, macros=macros)
     return out
 
 
+def growth_rows(law, *, width: int = LINE_WIDTH, macros: bool = False) -> list[Row]:
+    """A growth law's two rows, ``growth-u`` and ``growth-v`` (statements where a limit is finite)."""
+    out = []
+    if law.focus is not None:
+        out.append(make_row("growth-u", "u(t)", law.focus, width=width, macros=macros, relation=r"\sim"))
+    else:
+        out.append(Row("growth-u", "u(t)", None, (r"u_\infty \quad \text{(a finite limit)}",), r"\to"))
+    if law.margin is not None:
+        out.append(make_row("growth-v", "v(t)", law.margin, width=width, macros=macros, relation=r"\sim"))
+    elif law.margin_rate is not None:
+        rate, limit = expression_latex(law.margin_rate), expression_latex(law.margin_limit)
+        out.append(Row("growth-v", r"\left|v(t) - " + limit + r"\right|", None,
+                       (rf"e^{{-{rate} t}}", r"\text{(up to a constant factor)}"), r"\propto"))
+    else:
+        limit = expression_latex(law.margin_limit * sp.Symbol(r"p_\infty", positive=True))
+        out.append(Row("growth-v", "v(t)", None, (r"v_\infty", rf"\text{{with }} p_\infty v_\infty = {limit}"), r"\to"))
+    return out
+
+
+def select(block_rows, only=None) -> list:
+    """The rows of the pieces named in ``only`` (see :data:`PIECES`; ``None``: all); ``ValueError`` if none is left."""
+    wanted = only_suffixes(only)
+    if not wanted:
+        return list(block_rows)
+    chosen = [r for r in block_rows if r.suffix in wanted]
+    if not chosen:
+        raise ValueError(f"`only` {only!r}: this derivation has no such formula")
+    return chosen
+
+
 def align_block(label: str, block_rows, *, numbered: bool = True) -> str:
-    """An ``align`` environment: one labelled equation per row, continuation lines unnumbered."""
+    """An ``align`` environment: one labelled equation per row, continuation lines unnumbered.
+
+    A row with a ``definition`` shows ``lhs = definition`` on a line of its own
+    and the right-hand side below it.
+    """
     lines = [r"\begin{align}"]
     for index, r in enumerate(block_rows):
         last_row = index == len(block_rows) - 1
+        if r.lhs_alone:
+            lines.append(f"  {r.lhs} &" + (f"= {r.definition}" if r.definition is not None else "") + r" \nonumber \\")
         for k, text in enumerate(r.lines):
-            lead = f"  {r.lhs} &{r.relation} {text}" if k == 0 else rf"  &\quad {text}"
+            if k == 0:
+                lead = f"  &{r.relation} {text}" if r.lhs_alone else f"  {r.lhs} &{r.relation} {text}"
+            else:
+                lead = rf"  &\quad {text}"
             if k < len(r.lines) - 1:
                 lines.append(lead + r" \nonumber \\")
             else:
@@ -174,9 +229,35 @@ def align_block(label: str, block_rows, *, numbered: bool = True) -> str:
     return "\n".join(lines)
 
 
-def derivation_latex(derivation, *, macros: bool = False) -> str:
-    """An ``align`` environment with one labelled line per formula."""
-    return align_block(derivation.label, rows(derivation, macros=macros))
+def piece_of(suffix: str) -> str:
+    """The piece (a key of :data:`PIECES`) a row suffix belongs to."""
+    return next(name for name, suffixes in PIECES.items() if suffix in suffixes)
+
+
+def piece_blocks(label: str, block_rows) -> list[str]:
+    """One ``align`` per piece (loss, flow, first integral, ...), so that a page or column can break between them."""
+    blocks, current, name = [], [], None
+    for r in block_rows:
+        if current and piece_of(r.suffix) != name:
+            blocks.append(align_block(label, current))
+            current = []
+        current.append(r)
+        name = piece_of(r.suffix)
+    if current:
+        blocks.append(align_block(label, current))
+    return blocks
+
+
+def derivation_latex(derivation, *, macros: bool = False, width: int = LINE_WIDTH, label_prefix: str = "",
+                     only=None, growth=None) -> str:
+    """The formulas as ``align`` blocks (one per piece), each line labelled, preceded by the macros they use.
+
+    ``width``: characters per display line (:data:`LINE_WIDTH` fits a one-column
+    article, :data:`TWO_COLUMN_WIDTH` a two-column page); ``label_prefix``: see
+    :func:`labelled`; ``only``: names of :data:`PIECES`; ``growth``: a growth law to include.
+    """
+    block = select(rows(derivation, width=check_width(width), macros=macros, growth=growth), only)
+    return standalone("\n".join(piece_blocks(labelled(derivation.label, label_prefix), block)))
 
 
 def invariant_latex(integral) -> str:
@@ -190,4 +271,5 @@ def derivation_display(derivation) -> str:
     return r"$\begin{aligned}" + body + r"\end{aligned}$"
 
 
-__all__ = ["Row", "rows", "break_lines", "align_block", "derivation_latex", "expression_latex", "visible_width"]
+__all__ = ["Row", "rows", "growth_rows", "select", "make_row", "break_lines", "align_block", "derivation_latex",
+           "expression_latex", "visible_width", "standalone", "provided_macros", "labelled", "piece_blocks", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]

@@ -62,6 +62,32 @@ def _classes(text: str):
     return _integer("classes", 2)(text)
 
 
+LATEX_PIECES = ("loss", "flow", "invariant", "trajectory", "fixed-focus", "growth")  # analytic.latex.PIECES (import-free here)
+LATEX_WIDTH, LATEX_MIN_WIDTH = 62, 20  # analytic.latex.LINE_WIDTH and MIN_WIDTH
+_LABEL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]*")
+
+
+def _label_prefix(text: str) -> str:
+    if not _LABEL_PREFIX.fullmatch(text) or len(text) > 100:
+        raise argparse.ArgumentTypeError(f"must be letters, digits and ':._-' (starting with a letter or digit), got {text[:100]!r}")
+    return text
+
+
+def standalone(latex: str) -> str:
+    """LaTeX preceded by ``\\providecommand`` for the macros it uses (it needs only amsmath and amssymb)."""
+    from analytic.latex import standalone as provide
+
+    return provide(latex)
+
+
+def add_latex_options(parser) -> None:
+    """``--width`` and ``--label-prefix`` of the LaTeX outputs."""
+    parser.add_argument("--width", type=_integer("width", LATEX_MIN_WIDTH, 10_000), default=None,
+                        help=f"characters per display line (default {LATEX_WIDTH}: a one-column article; about 40: a two-column page)")
+    parser.add_argument("--label-prefix", dest="label_prefix", type=_label_prefix, default=None,
+                        help="prefix of every equation label, e.g. 'a2' gives eq:a2-hard-ce-flow-u")
+
+
 def _integer(label: str, minimum: int, maximum: int | None = None):
     def parse(text: str) -> int:
         if len(text) > 30:
@@ -334,6 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     derive_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
     derive_parser.add_argument("--budget", type=_number("budget", 0, False), default=None, help="seconds per derivation (default 60)")
     derive_parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    add_latex_options(derive_parser)
+    derive_parser.add_argument("--only", action="append", choices=LATEX_PIECES, default=None,
+                               help="LaTeX of one piece (repeatable): " + ", ".join(LATEX_PIECES))
     derive_parser.set_defaults(handler=run_derive)
 
     trajectory_parser = commands.add_parser("trajectory", help="one trajectory: closed form, ODE, gradient descent or full model")
@@ -412,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper_parser.add_argument("--pdf", action="store_true", help="compile it (latexmk or pdflatex)")
     add_setting_options(paper_parser)
     paper_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
+    add_latex_options(paper_parser)
     paper_parser.set_defaults(handler=run_paper)
 
     reproduce_parser = commands.add_parser("reproduce", help="the main job: everything, on the presets paper and small")
@@ -433,6 +463,10 @@ def run_derive(args) -> int:
     from analytic.paradigms import custom_paradigm
     from analytic.report import derivation_text
 
+    latex_only = [name for name, value in (("--only", args.only), ("--width", args.width), ("--label-prefix", args.label_prefix))
+                  if value is not None]
+    if latex_only and args.format != "latex":
+        raise UsageError(f"{', '.join(latex_only)}: only with --format latex (got --format {args.format})")
     values = resolve(args, None)
     rates = {"alpha": values["alpha"], "beta": values["beta"]}
     options = {"use_cache": not args.no_cache}
@@ -464,7 +498,8 @@ def run_derive(args) -> int:
     if args.format == "json":
         print(_json([d.to_dict() for d in derivations], indent=2))
     elif args.format == "latex":
-        print("\n\n".join(d.to_latex() for d in derivations))
+        print("\n\n".join(d.to_latex(width=args.width, label_prefix=args.label_prefix or "", only=args.only, growth=True)
+                            for d in derivations))
     else:
         print("\n\n".join(derivation_text(d) for d in derivations))
     failed = [f"{d.label}: " + ("its time budget ran out" if d.status == "timeout"
@@ -597,7 +632,7 @@ def run_compare(args) -> int:
     if args.format == "json":
         print(_json(comparison.to_dict(), indent=2))
     elif args.format == "latex":
-        print(comparison_latex(comparison))
+        print(standalone(comparison_latex(comparison)))
     else:
         print(comparison_text(comparison))
     return 0
@@ -612,7 +647,7 @@ def run_milestones(args) -> int:
     hybrids = [parse_switch(text) for text in args.hybrid]  # each already checked by _switch
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
     report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
-    print(report.render(args.format))
+    print(standalone(report.render(args.format)) if args.format == "latex" else report.render(args.format))
     if report.check_passed is False:
         print(f"{PROGRAM}: --check failed: closed form and event detection differ by {report.ode_check:.1e} (relative)", file=sys.stderr)
         return CHECK_FAILED
@@ -696,7 +731,7 @@ def run_growth(args) -> int:
     if args.format == "json":
         print(_json([check.to_dict() for check in checks], indent=2))
     elif args.format == "latex":
-        print("\n\n".join(check.law.to_latex() for check in checks))
+        print(standalone("\n\n".join(check.law.to_latex() for check in checks)))
     else:
         lines = []
         for check in checks:
@@ -722,7 +757,7 @@ def run_signature(args) -> int:
 
     loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
     table = signature(loss, values["classes"], values["beta"])
-    print(_json(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
+    print(_json(table.to_dict(), indent=2) if args.format == "json" else standalone(table.latex()) if args.format == "latex" else table.text())
     return 0
 
 
@@ -735,7 +770,8 @@ def run_paper(args) -> int:
     horizon = study.horizon or 1e3
     report = milestone_report(study.setting, study.u0, study.v0, _targets(DEFAULT_TARGETS), horizon)
     table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones")
-    result = write_paper(args.out, study, horizon=horizon, pdf=args.pdf, force=args.force, milestones_table=table)
+    result = write_paper(args.out, study, horizon=horizon, pdf=args.pdf, force=args.force, milestones_table=table,
+                         milestones=report.to_dict(), width=args.width or LATEX_WIDTH, label_prefix=args.label_prefix or "")
     print(f"{result.directory / 'paper.tex'}: {result.formulas} formulas read back and verified; {result.message}")
     if args.pdf and result.pdf is None:
         print(f"{PROGRAM}: {result.message}", file=sys.stderr)

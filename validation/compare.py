@@ -11,6 +11,8 @@ r"""Every closed form against computations that do not use it.
 
 from __future__ import annotations
 
+from .numbers import latex_number
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,9 +272,4 @@ def comparison_latex_rows(name: str, comparison: Comparison) -> str:
 
 
 def _latex_number(value: float | None) -> str:
-    if value is None:
-        return "---"
-    if value == 0:
-        return "$0$"
-    mantissa, exponent = f"{value:.2e}".split("e")
-    return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
+    return latex_number(value, 2)

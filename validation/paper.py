@@ -2,16 +2,17 @@ r"""A paper-ready LaTeX document: snippets to ``\input``, macros, tables, figure
 
 ``write_paper(out, study)`` writes
 
-- ``macros.tex``: ``\newcommand`` for the notation the snippets use;
-- ``snippets/<paradigm>-<loss>.tex``: one ``align`` block per derivation (reduced
-  loss, flow, first integral, trajectory, fixed focus, growth laws), each
-  equation labelled ``eq:<paradigm>-<loss>-<what>``;
-- ``crosscheck.tex``: closed form vs ODE vs gradient descent (booktabs);
-- ``milestones.tex``: attention milestones (booktabs);
-- ``figures/``: the figures; ``paper.tex``: a standalone document using all of it.
+- ``snippets/general/<paradigm>-<loss>.tex``: each derivation symbolic in
+  :math:`T, c, \alpha, \beta`, and ``snippets/<label>.tex``: its instance at the study's
+  setting — ``align`` blocks (one per piece: loss, flow, first integral, trajectory,
+  fixed focus, growth laws), every equation labelled ``eq:<prefix><paradigm>-<loss>-<what>``,
+  each file standalone (``\providecommand`` for its macros: ``amsmath`` and ``amssymb`` suffice);
+- ``macros.tex``: the notation's macros; ``crosscheck.tex`` and ``milestones.tex``: tables;
+- ``figures/``: the figures; ``paper.tex``: the document (:mod:`validation.document`).
 
 Every printed right-hand side is read back (:mod:`validation.latex_read`) and
-compared with the expression it came from before the files are written.
+compared with the expression it came from before the files are written; each
+paradigm's general proposition is certified (:mod:`analytic.propositions`).
 """
 
 from __future__ import annotations
@@ -30,42 +31,21 @@ import sympy as sp
 
 from analytic import derive
 from analytic.growth import growth_law
-from analytic.latex import Row, align_block, break_lines, expression_latex, rows
+from analytic import symbols as sym
+from analytic.latex import LINE_WIDTH, check_label_prefix, check_width, expression_latex, labelled, piece_blocks, rows, standalone
+from analytic.propositions import certify, check_against, general_results
 from trajectories.presets import Study
 
 from .compare import DEFAULT_LRS, compare, comparison_latex_rows
 from .files import commit, prepare_directory, write_text
+from .document import MACROS, figure_block, findings, loss_title, paradigm_section, paradigm_title, preamble, setting_section
 from .latex_read import read_latex
+from .numbers import latex_number
 
 LOSSES = ("cross-entropy", "square", "exponential")
 PARADIGMS = tuple(REGISTRY)
 OVERFULL_LIMIT = 5.0  # pt
-MACROS = r"""% Notation of the attention-dynamics toolkit (docs/setting.rst section 5).
-\newcommand{\Lsoft}{L_{\mathrm{soft}}}
-\newcommand{\Lhard}{L_{\mathrm{hard}}}
-\newcommand{\LLVML}{L_{\mathrm{LVML}}}
-\newcommand{\Li}{\operatorname{Li}}
-\newcommand{\Ei}{\operatorname{Ei}}
-"""
-LOSS_TITLES = {"cross-entropy": "Cross-entropy loss", "square": "Square loss", "exponential": "Exponential loss"}
-PARADIGM_TITLES = {"soft": "Soft attention", "hard": "Hard attention", "lvml": "Latent-variable marginal likelihood (LVML)"}
-
-
-def growth_rows(law) -> list[Row]:
-    """The growth law as rows (statements for finite limits)."""
-    out = []
-    if law.focus is not None:
-        out.append(Row("growth-u", "u(t)", law.focus, tuple(break_lines(law.focus, macros=True)), r"\sim"))
-    else:
-        out.append(Row("growth-u", "u(t)", None, (r"u_\infty \quad \text{(finite limit)}",), r"\to"))
-    if law.margin is not None:
-        out.append(Row("growth-v", "v(t)", law.margin, tuple(break_lines(law.margin, macros=True)), r"\sim"))
-    elif law.margin_rate is not None:
-        rate = expression_latex(law.margin_rate)
-        out.append(Row("growth-v", r"\left|v(t) - " + expression_latex(law.margin_limit) + r"\right|", None, (rf"e^{{-{rate} t}} \quad \text{{(up to a constant factor)}}",), r"\propto"))
-    else:
-        out.append(Row("growth-v", "v(t)", None, (r"v_\infty \quad \text{with } p_\infty v_\infty = " + expression_latex(law.margin_limit * sp.Symbol(r"p_\infty", positive=True)) + r" \quad \text{(finite limit)}",), r"\to"))
-    return out
+GENERAL = "general"  # the label prefix and directory of the symbolic snippets
 
 
 @dataclass(frozen=True)
@@ -91,21 +71,46 @@ def check_rows(block_rows) -> FormulaCheck:
     return FormulaCheck(checked, statements, tuple(mismatches))
 
 
-def snippet(paradigm: str, loss: str, study: Study) -> tuple[str, str, FormulaCheck]:
-    """``(label, LaTeX, check)`` for one derivation with its growth laws."""
-    setting = study.setting
-    derivation = derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
+def snippet(paradigm: str, loss, study: Study, kind: str = "instance", width: int = LINE_WIDTH, prefix: str = "") -> tuple[str, str, FormulaCheck]:
+    """``(label, LaTeX, check)`` for one derivation with its growth laws.
+
+    ``kind``: ``"instance"`` (the study's setting) or ``"general"`` (symbolic in T, c, alpha, beta;
+    labels behind ``general``).
+    """
+    derivation = _derivation(paradigm, loss, study, kind)
     if not derivation.certified:
         raise ValueError(f"{derivation.label} is not certified: {derivation.message}")
-    block = rows(derivation, macros=True)
     law = growth_law(derivation)
-    if law is not None:
-        block += growth_rows(law)
+    block = rows(derivation, width=check_width(width), macros=True, growth=law)
     check = check_rows(block)
     if check.mismatches:
         raise ValueError(f"{derivation.label}: printed LaTeX does not read back as its expression: {', '.join(check.mismatches)}")
-    header = f"% {paradigm_title(paradigm)}, {loss_title(loss).lower()}: generated by attention-dynamics, certified.\n"
-    return derivation.label, header + align_block(derivation.label, block) + "\n", check
+    where = "symbolic in the setting" if kind == GENERAL else "at the studied setting"
+    header = f"% {paradigm_title(paradigm)}, {loss_title(loss).lower()}, {where}: generated by attention-dynamics, certified.\n"
+    label_prefix = labelled(GENERAL, prefix) if kind == GENERAL else prefix
+    text = standalone("\n".join(piece_blocks(labelled(derivation.label, label_prefix), block)))
+    return derivation.label, header + text + "\n", check
+
+
+def _derivation(paradigm: str, loss, study: Study, kind: str):
+    setting = study.setting
+    if kind == GENERAL:
+        classes = sym.c if loss == "cross-entropy" else setting.classes
+        return derive(paradigm, loss, classes=classes, segments=sym.T, alpha=sym.alpha, beta=sym.beta)
+    if kind != "instance":
+        raise ValueError(f"`kind` must be 'instance' or 'general', got {kind!r}")
+    return derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
+
+
+def certified_proposition(paradigm: str, study: Study):
+    """The paradigm's general results, certified in the abstract and against each loss's symbolic derivation."""
+    results = general_results(paradigm)
+    failed = certify(results)
+    for loss in study_losses(study):
+        failed += [f"{name} ({loss_title(loss).lower()})" for name in check_against(results, _derivation(paradigm, loss, study, GENERAL))]
+    if failed:
+        raise ValueError(f"the general results of {paradigm} do not hold: {', '.join(failed)}")
+    return results
 
 
 def study_losses(study: Study) -> tuple:
@@ -113,30 +118,6 @@ def study_losses(study: Study) -> tuple:
     if isinstance(study.setting.loss, str):
         return LOSSES
     return (custom(study.setting.segment_loss.expr.subs(study.setting.values)),)
-
-
-def loss_title(loss) -> str:
-    if isinstance(loss, str):
-        return LOSS_TITLES[loss]
-    return f"Custom loss $\\ell(v) = {expression_latex(loss.expr)}$"
-
-
-def paradigm_title(paradigm: str) -> str:
-    return PARADIGM_TITLES.get(paradigm, REGISTRY[paradigm].display)
-
-
-def setting_paragraph(study: Study) -> str:
-    def show(x):
-        return expression_latex(sp.sympify(x))
-
-    return (
-        "The reduced model (docs/setting.rst): focus logit $u$, margin $v$, "
-        rf"$p = e^u/(e^u + T - 1)$, with $T = {show(study.setting.segments)}$, "
-        rf"$c = {study.setting.classes}$ classes for the cross-entropy loss, rates "
-        rf"$\alpha = {show(study.setting.alpha)}$, $\beta = {show(study.setting.beta)}$, start $(u_0, v_0) = ({study.u0:g}, {study.v0:g})$. "
-        "Every formula below was certified by symbolic differentiation and a 40-digit numeric check, "
-        "and read back from this LaTeX before it was written."
-    )
 
 
 def crosscheck_row(study: Study, paradigm: str, horizon: float) -> str:
@@ -155,16 +136,21 @@ def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None)
     tabular = "\n".join([r"\begin{tabular}{lrrrrr}", r"\toprule", header, r"\midrule", *rows_out, r"\bottomrule", r"\end{tabular}"])
     caption = (
         r"Closed form against \texttt{solve\_ivp} (DOP853, rtol $10^{-11}$) and gradient descent, "
-        rf"$t \in [0, {expression_latex(sp.nsimplify(horizon))}]$."
+        rf"$t \in [0, {latex_number(horizon, 3, math_mode=False)}]$: largest differences of $u$ and $v$, drift of the first "
+        r"integral along the ODE solution, observed order of gradient descent's error in the learning rate, and the full "
+        r"attention model against the reduced one (--- where the full model was not run)."
     )
     return float_table(tabular, caption, "tab:crosscheck")
 
 
-def paper_jobs(study: Study, horizon: float, *, figures: bool = True) -> list:
+def paper_jobs(study: Study, horizon: float, *, figures: bool = True, width: int = LINE_WIDTH, prefix: str = "") -> list:
     """The document's independent computations as jobs ``(key, function, arguments)`` (see :func:`write_paper`'s ``parts``)."""
     from .figures import FIGURES, rendered_figure
 
-    jobs = [(("snippet", paradigm, loss), snippet, (paradigm, loss, study)) for paradigm in PARADIGMS for loss in study_losses(study)]
+    losses = study_losses(study)
+    jobs = [((kind, paradigm, loss), snippet, (paradigm, loss, study, kind, width, prefix))
+            for kind in ("instance", GENERAL) for paradigm in PARADIGMS for loss in losses]
+    jobs += [(("proposition", paradigm), certified_proposition, (paradigm, study)) for paradigm in PARADIGMS]
     jobs += [(("crosscheck-row", paradigm), crosscheck_row, (study, paradigm, horizon)) for paradigm in PARADIGMS]
     if figures:
         jobs += [(("figure", name), rendered_figure, (name, study, horizon)) for name in FIGURES]
@@ -217,36 +203,45 @@ def _latex_text(text: str) -> str:
     return text.replace("%", r"\%").replace("..", "--")
 
 
-def document(study: Study, labels: dict, figures: list[str], has_milestones: bool, sweep: SweepSection | None = None) -> str:
-    lines = [
-        r"\documentclass[10pt]{article}",
-        r"\usepackage[margin=2.5cm]{geometry}",
-        r"\usepackage{amsmath,amssymb}",
-        r"\usepackage{booktabs}",
-        r"\usepackage{graphicx}",
-        r"\input{macros}",
-        r"\title{Learning dynamics of soft, hard and LVML attention: exact results}",
-        r"\author{Generated by \texttt{attention-dynamics}}",
-        r"\date{}",
-        r"\begin{document}",
-        r"\maketitle",
-        setting_paragraph(study),
-        "",
-    ]
+FIGURE_SENTENCES = {
+    "attention": "Figure~\\ref{fig:attention} follows the foreground attention of each paradigm over time.",
+    "phase_portrait": "Figure~\\ref{fig:phase_portrait} draws the trajectories in the $(u, v)$ plane on the level sets of their first integrals.",
+    "paper_uv": "Figure~\\ref{fig:paper_uv} shows the focus logit $u$ and the margin $v$ over time.",
+    "fixed_focus_incentive": "Figure~\\ref{fig:fixed_focus_incentive} shows, with the focus frozen, each paradigm's incentive to improve it, up to its limit.",
+    "overlay": "Figure~\\ref{fig:overlay} overlays the closed form, the ODE solution and gradient descent, with their differences.",
+}
+
+
+def document(study: Study, snippets: dict, propositions: dict, figures: list[str], milestones: dict | None,
+             has_milestones: bool, sweep: SweepSection | None = None, prefix: str = "") -> str:
+    """``paper.tex``: the setting, a section per paradigm, cross-checks, milestones and findings, the sweep, the figures."""
+    from .figures import figure_caption
+
+    lines = preamble("Learning dynamics of soft, hard and LVML attention: exact results") + setting_section(study)
     for paradigm in PARADIGMS:
-        lines.append(rf"\section{{{paradigm_title(paradigm)}}}")
-        for loss in study_losses(study):
-            title = loss_title(loss) + (f" ($c = {study.setting.classes}$)" if loss == "cross-entropy" else "")
-            lines += [rf"\subsection{{{title}}}", rf"\input{{snippets/{labels[(paradigm, loss)]}}}", ""]
-    lines += [r"\section{Cross-checks}", r"\input{crosscheck}", ""]
+        files = {(kind, loss): name for (kind, p, loss), name in snippets.items() if p == paradigm}
+        lines += paradigm_section(paradigm, propositions[paradigm], study_losses(study), files, study, prefix)
+    lines += [
+        r"\section{Cross-checks}",
+        r"Table~\ref{tab:crosscheck} compares each closed-form trajectory with an independent numerical integration of "
+        r"the gradient flow and with gradient descent at decreasing learning rates (whose error must shrink in proportion: "
+        r"order 1), and the reduced model with the full attention model on the same inputs.",
+        r"\input{crosscheck}", "",
+    ]
     if has_milestones:
-        lines += [r"\section{Attention milestones}", r"\input{milestones}", ""]
+        lines += [r"\section{Attention milestones}",
+                  r"Table~\ref{tab:milestones} gives the first time each paradigm's foreground attention reaches each level, "
+                  r"from the closed forms."]
+        sentences = findings(milestones) if milestones is not None else []
+        if sentences:
+            lines += [r"What the numbers say:", r"\begin{itemize}", *[rf"\item {sentence}" for sentence in sentences], r"\end{itemize}"]
+        lines += [r"\input{milestones}", ""]
     if sweep is not None:
         lines += sweep_latex(sweep)
     if figures:
-        lines.append(r"\section{Figures}")
+        lines += [r"\section{Figures}", " ".join(FIGURE_SENTENCES.get(name, rf"Figure~\ref{{fig:{name}}}.") for name in figures), ""]
         for name in figures:
-            lines += [r"\begin{figure}[ht]", r"\centering", rf"\includegraphics[width=\linewidth]{{figures/{name}.pdf}}", r"\end{figure}"]
+            lines += figure_block(name, figure_caption(name, study))
     lines += [r"\end{document}", ""]
     return "\n".join(lines)
 
@@ -262,43 +257,52 @@ class PaperResult:
 
 
 def write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, force: bool = False,
-                figures: bool = True, milestones_table: str | None = None, parts: dict | None = None,
-                sweep: SweepSection | None = None) -> PaperResult:
+                figures: bool = True, milestones_table: str | None = None, milestones: dict | None = None,
+                parts: dict | None = None, sweep: SweepSection | None = None, width: int = LINE_WIDTH,
+                label_prefix: str = "") -> PaperResult:
     """Write the document and its parts into ``directory`` (see the module docstring).
 
-    ``parts``: results of :func:`paper_jobs` computed elsewhere (e.g. in parallel); what is missing is computed here.
+    ``milestones``: the milestone report as plain data, for the findings; ``parts``: results of
+    :func:`paper_jobs` computed elsewhere (e.g. in parallel; the same ``width`` and ``label_prefix``);
+    what is missing is computed here.
     """
-    from .figures import write_figures
+    from .figures import FIGURES, write_figures
 
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a Study, got {type(study).__name__}")
+    width, prefix = check_width(width), check_label_prefix(label_prefix)
     parts = parts or {}
     root = prepare_directory(directory, force=force)
     snippets_dir = prepare_directory(root / "snippets", force=True)
-    written, labels, formulas, statements = [], {}, 0, 0
-    for paradigm in PARADIGMS:
-        for loss in study_losses(study):
-            key = ("snippet", paradigm, loss)
-            label, text, check = parts[key] if key in parts else snippet(paradigm, loss, study)
-            labels[(paradigm, loss)] = label
-            formulas += check.checked
-            statements += check.statements
-            written.append(write_text(snippets_dir / f"{label}.tex", text))
+    general_dir = prepare_directory(snippets_dir / GENERAL, force=True)
+    written, snippets, formulas, statements = [], {}, 0, 0
+    for kind in ("instance", GENERAL):
+        for paradigm in PARADIGMS:
+            for loss in study_losses(study):
+                key = (kind, paradigm, loss)
+                label, text, check = parts[key] if key in parts else snippet(paradigm, loss, study, kind, width, prefix)
+                name = label if kind == "instance" else f"{GENERAL}/{label}"
+                snippets[key] = name
+                formulas += check.checked
+                statements += check.statements
+                written.append(write_text((general_dir if kind == GENERAL else snippets_dir) / f"{label}.tex", text))
+    propositions = {paradigm: parts.get(("proposition", paradigm)) or certified_proposition(paradigm, study) for paradigm in PARADIGMS}
     written.append(write_text(root / "macros.tex", MACROS))
     computed_rows = [parts.get(("crosscheck-row", paradigm)) for paradigm in PARADIGMS]
-    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows)))
+    written.append(write_text(root / "crosscheck.tex", standalone(crosscheck_table(study, horizon, None if None in computed_rows else computed_rows))))
     if milestones_table is not None:
-        written.append(write_text(root / "milestones.tex", milestones_table))
+        written.append(write_text(root / "milestones.tex", standalone(milestones_table)))
     names = []
     if figures:
         rendered = {key[1]: value for key, value in parts.items() if key[0] == "figure"}
         written += write_figures(root / "figures", study, force=True, horizon=horizon, rendered=rendered)
-        names = ["attention", "phase_portrait", "paper_uv", "fixed_focus_incentive"]
+        names = list(FIGURES)
     if sweep is not None:
         from .phase_diagrams import write_phase_diagrams
 
         written += write_phase_diagrams(root / "figures", sweep.report, force=True, rendered=sweep.rendered)
-    written.append(write_text(root / "paper.tex", document(study, labels, names, milestones_table is not None, sweep)))
+    text = document(study, snippets, propositions, names, milestones, milestones_table is not None, sweep, prefix)
+    written.append(write_text(root / "paper.tex", text))
     result_pdf, message = None, "LaTeX written"
     if pdf:
         result_pdf, message = compile_pdf(root / "paper.tex")

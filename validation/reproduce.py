@@ -135,9 +135,10 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
 
     step("paper")
     table = float_table(results["milestones", "paper"]["latex"], "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
-    parts = {key: value for key, value in results.items() if key[0] in ("snippet", "crosscheck-row", "figure")}
+    parts = {key: value for key, value in results.items() if key[0] in ("instance", "general", "proposition", "crosscheck-row", "figure")}
     paper = write_paper(root / "paper", paper_study, horizon=paper_study.horizon, pdf=pdf, force=force, milestones_table=table,
-                        parts=parts, sweep=SweepSection(sweep, tuple(findings), diagrams))
+                        milestones=results["milestones", "paper"]["milestones"], parts=parts,
+                        sweep=SweepSection(sweep, tuple(findings), diagrams))
     summary["paper"] = {"tex": str(Path("paper") / "paper.tex"), "pdf": None if paper.pdf is None else str(Path("paper") / "paper.pdf"),
                         "formulas_read_back": paper.formulas, "message": paper.message}
     summary["seconds"] = round(time.perf_counter() - started, 1)
@@ -149,7 +150,8 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
 def _cost_first(job) -> int:
     """Long jobs first, so the cores finish together (figures and cross-checks take seconds, sweep chunks less)."""
     kind = job[0][0]
-    return {"figure": 0, "diagram": 0, "crosscheck": 1, "milestones": 1, "growth": 2, "crosscheck-row": 2, "snippet": 3, "sweep": 4}.get(kind, 5)
+    return {"figure": 0, "diagram": 0, "crosscheck": 1, "milestones": 1, "growth": 2, "crosscheck-row": 2, "instance": 3, "general": 3,
+            "proposition": 3, "sweep": 4}.get(kind, 5)
 
 
 def summary_table(summary: dict) -> str:
