@@ -136,3 +136,12 @@ def test_missing_mathjax_is_one_clear_error(tmp_path):
     result = sphinx_build(tmp_path / "html", **{local_mathjax.SOURCE_VARIABLE: str(tmp_path / "nowhere")})
     assert result.returncode != 0
     assert "libjs-mathjax" in result.stderr and str(tmp_path / "nowhere") in result.stderr
+
+
+def test_example_notebook_is_a_download(site):
+    copies = list((site / "_downloads").rglob("quickstart.ipynb"))
+    assert len(copies) == 1
+    assert copies[0].read_bytes() == (DOCS / "examples" / "quickstart.ipynb").read_bytes()
+    link = copies[0].relative_to(site).as_posix()
+    for page in ("tutorial.html", "custom_models.html"):
+        assert f'href="{link}"' in (site / page).read_text(), page
