@@ -6,9 +6,11 @@ from pathlib import Path
 
 from analytic import derive
 from analytic.growth import growth_law
+from analytic.display import equation_lines
 from analytic.latex import expression_latex, rows
 from analytic.paradigms import PARADIGMS
 
+PAGE_WIDTH = 64  # visible characters of one formula line: long right-hand sides continue on the next line
 TITLES = {"soft": "Soft attention", "hard": "Hard attention", "lvml": "Latent-variable marginal likelihood (LVML)"}
 LOSSES = (("cross-entropy", "Cross-entropy loss with :math:`c` classes"), ("square", "Square loss"), ("exponential", "Exponential loss"))
 INTRO = {
@@ -37,7 +39,7 @@ def page(paradigm: str) -> str:
     for loss, heading in LOSSES:
         derivation = derive(paradigm, loss, classes=__import__("analytic").symbols.c) if loss == "cross-entropy" else derive(paradigm, loss)
         parts.append(f"{heading}\n{'-' * len(heading)}\n")
-        lines = [f"{r.lhs} &{r.relation} {' '.join(r.lines)}" for r in rows(derivation, width=10**6)]
+        lines = [line for r in rows(derivation, width=PAGE_WIDTH) for line in equation_lines(r.lhs, r.relation, r.lines)]
         law = growth_law(derivation)
         if law is not None:
             if law.focus is not None:
