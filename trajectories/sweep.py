@@ -60,6 +60,7 @@ BISECTION_STEPS = 200
 SCAN_POINTS = 65  # samples of z per scanned range when checking which targets are reachable
 MAX_RANGE = 1e7  # s-range beyond which a target counts as unreachable (as in trajectories.milestones)
 ROUNDING_FACTOR = 4.0
+UNDERFLOW_Z = math.log(np.finfo(float).tiny)  # below this z = x + e^x the attention p ~ e^x underflows
 
 
 class Outcome(enum.IntEnum):
@@ -279,11 +280,10 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
         value = functions["margin"](s, *li, *th)
         return ROUNDING_FACTOR * np.finfo(float).eps * (np.abs(value) + np.abs(b0[index]))
 
-    reachable, overflow = _reachable(following, goals, s0, z_of, g_of, rounding_of)
+    reachable, why_not = _reachable(following, goals, s0, z_of, g_of, rounding_of)
     unreachable = (following < k) & (reachable < k)
     for where in np.nonzero(unreachable)[0]:
-        why = Outcome.UNRESOLVED if overflow[where] else Outcome.UNREACHABLE
-        result.outcome[rows[where], max(following[where], reachable[where]):k] = why
+        result.outcome[rows[where], max(following[where], reachable[where]):k] = why_not[where]
     last = np.maximum(following, reachable)
     while True:
         active = np.nonzero((following < last) | stopping)[0]
@@ -378,15 +378,16 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
                 with np.errstate(all="ignore"):
                     here, _ = g_of(s_left[ends, None], ends)
                     noise = rounding_of(s_left[ends], ends)
-                # at rest (dt/ds finite and positive where s stands, no panel beyond) -- unless the rounding
-                # of B(v) - B(v0) alone moves z there: then the closed form cannot tell
+                # dt/ds finite and positive where s stands, no panel beyond: at rest -- unless the rounding of
+                # B(v) - B(v0) alone moves z there, or the scan saw z reach a target further on (then the motion
+                # lies below the panels' rounding floor, e.g. alpha/beta = 1e30 near v = 0): the closed form cannot tell
                 pinned = np.isfinite(here[:, 0]) & (here[:, 0] > 0)
-                resolved = noise <= RESOLUTION
-                _close(result, rows, _mask(m, ends[pinned & resolved]), following, Outcome.UNREACHABLE)
-                _close(result, rows, _mask(m, ends[pinned & ~resolved]), following, Outcome.UNRESOLVED)
+                at_rest = pinned & (noise <= RESOLUTION) & (following[ends] >= last[ends])
+                _close(result, rows, _mask(m, ends[at_rest]), following, Outcome.UNREACHABLE)
+                _close(result, rows, _mask(m, ends[pinned & ~at_rest]), following, Outcome.UNRESOLVED)
                 _close(result, rows, _mask(m, ends[~pinned]), following, Outcome.NOT_FINITE)
                 following[ends] = k
-                resting = ends[pinned & stopping[ends]]  # the state rests at its limit until the stop time
+                resting = ends[at_rest & stopping[ends]]  # the state rests at its limit until the stop time
                 stopped_at[resting] = s_left[resting]
                 stopping[ends] = False
     if result.stop_u is not None:
@@ -405,12 +406,13 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarra
     largest goal, ``dt/ds`` stops being finite and positive (the end of the trajectory,
     bisected), or ``w`` passes :data:`MAX_RANGE`; the targets whose goal lies above the
     largest ``z`` seen are unreachable -- unless dt/ds stopped being a number rather than
-    changing sign, or the rounding of B alone moves z there (``overflow`` is then set: those
-    targets are not resolved, not unreachable).
+    changing sign, or the rounding of B alone moves z there (those targets are then not
+    resolved), or dt/ds is infinite because the attention underflows there (not computed:
+    the time leaves float64). Returns the count and, per setting, the outcome of the rest.
     """
     m, k = s0.size, goals.size
     z_max = np.full(m, -np.inf)
-    overflow = np.zeros(m, dtype=bool)
+    why_not = np.full(m, Outcome.UNREACHABLE, dtype=np.int8)
     open_ = following < k
     width = np.ones(m)
     lower = s0.copy()
@@ -443,7 +445,10 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarra
             # a trajectory that comes to rest has dt/ds -> +inf at its end and a negative dt/ds beyond
             # (the margin would move back); a value that is not a number there is an overflow, not a rest,
             # and so is an end where the rounding of B(v) - B(v0) alone moves z by more than the resolution
-            overflow[at] = (~(beyond[:, 0] <= 0) & ~(beyond[:, 0] == np.inf)) | ~(noise <= RESOLUTION)
+            # -- or, with the attention underflowing (z below log of the smallest float), an overflow of the time
+            overflow = (~(beyond[:, 0] <= 0) & ~(beyond[:, 0] == np.inf)) | ~(noise <= RESOLUTION)
+            why_not[at] = np.where(z_end[:, 0] < UNDERFLOW_Z, Outcome.NOT_FINITE,
+                                   np.where(overflow, Outcome.UNRESOLVED, Outcome.UNREACHABLE))
             z = z.copy()
             z[~usable] = -np.inf
             z[ends, 0] = np.maximum(z[ends, 0], z_end[:, 0])
@@ -453,7 +458,7 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarra
         open_[index[done]] = False
         lower[index] = upper
         width[index] *= 2
-    return np.sum(z_max[:, None] >= goals[None, :], axis=1), overflow
+    return np.sum(z_max[:, None] >= goals[None, :], axis=1), why_not
 
 
 def _time_inside(values, left, width, t_before, target) -> np.ndarray:
