@@ -146,19 +146,18 @@ class _Breaker:
         out, current = [], sign + head
         for factor in factors:
             is_sum = isinstance(factor, sp.Add)
-            if is_sum:
-                inner = self.lines(factor, width - PARENTHESIS_WIDTH)
-                pieces = [r"\Bigl(" + inner[0], *inner[1:]]
-                pieces[-1] += r"\Bigr)"
-            else:
-                pieces = self.lines(factor, width)
+            pieces = self.lines(factor, width - PARENTHESIS_WIDTH if is_sum else width)
+            if is_sum and len(pieces) == 1:
+                pieces = [r"\left(" + pieces[0] + r"\right)"]
+            elif is_sum:
+                pieces = [r"\Bigl(" + pieces[0], *pieces[1:-1], pieces[-1] + r"\Bigr)"]
             at_start = current in ("", "-")
-            candidate = current + ("" if at_start else " " if is_sum else r" \cdot ") + pieces[0]
+            candidate = current + ("" if at_start else " ") + pieces[0]
             if at_start or visible_width(candidate) <= width:
                 current = candidate
-            else:
+            else:  # a new line; a factor continued after a line break is marked with \cdot
                 out.append(current)
-                current = ("" if is_sum else r"\cdot ") + pieces[0]
+                current = (r"\cdot " if not pieces[0].startswith(r"\Bigl(") else "") + pieces[0]
             if len(pieces) > 1:
                 out += [current, *pieces[1:-1]]
                 current = pieces[-1]
