@@ -234,17 +234,17 @@ def piece_of(suffix: str) -> str:
     return next(name for name, suffixes in PIECES.items() if suffix in suffixes)
 
 
-def piece_blocks(label: str, block_rows) -> list[str]:
-    """One ``align`` per piece (loss, flow, first integral, ...), so that a page or column can break between them."""
+def piece_blocks(label: str, block_rows) -> list[tuple[str, str]]:
+    """``(piece, align block)`` per piece (loss, flow, first integral, ...): a page or column can break between them."""
     blocks, current, name = [], [], None
     for r in block_rows:
         if current and piece_of(r.suffix) != name:
-            blocks.append(align_block(label, current))
+            blocks.append((name, align_block(label, current)))
             current = []
         current.append(r)
         name = piece_of(r.suffix)
     if current:
-        blocks.append(align_block(label, current))
+        blocks.append((name, align_block(label, current)))
     return blocks
 
 
@@ -257,18 +257,12 @@ def derivation_latex(derivation, *, macros: bool = False, width: int = LINE_WIDT
     :func:`labelled`; ``only``: names of :data:`PIECES`; ``growth``: a growth law to include.
     """
     block = select(rows(derivation, width=check_width(width), macros=macros, growth=growth), only)
-    return standalone("\n".join(piece_blocks(labelled(derivation.label, label_prefix), block)))
+    return standalone("\n".join(text for _, text in piece_blocks(labelled(derivation.label, label_prefix), block)))
 
 
 def invariant_latex(integral) -> str:
     """The first integral written out on one line, :math:`A(u) - B(v)`."""
     return expression_latex(integral.expr)
-
-
-def derivation_display(derivation) -> str:
-    """Jupyter display: the formulas in an ``aligned`` block, no labels."""
-    body = r" \\ ".join(f"{r.lhs} &{r.relation} {' '.join(r.lines)}" for r in rows(derivation, width=10**6))
-    return r"$\begin{aligned}" + body + r"\end{aligned}$"
 
 
 __all__ = ["Row", "rows", "growth_rows", "select", "make_row", "break_lines", "align_block", "derivation_latex",

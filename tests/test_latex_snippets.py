@@ -107,7 +107,7 @@ def test_paper_snippets_need_no_macros_file(tmp_path):
     from validation.paper import snippet
 
     study = Study(Setting("soft", "cross-entropy", 1000, sp.Integer(100), sp.Rational(1, 1000), sp.Rational(1, 999)), 0.0, 0.0)
-    _, text, _ = snippet("hard", "square", study)
+    text = snippet("hard", "square", study).text
     assert r"\providecommand{\Lhard}" in text
     (tmp_path / "hard-sq.tex").write_text(text)
     report = compile_body(tmp_path, ONE_COLUMN, r"By \eqref{eq:hard-sq-invariant}: \input{hard-sq}")

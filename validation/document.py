@@ -131,21 +131,36 @@ def proposition(results: GeneralResults, label: str) -> list[str]:
     ]
 
 
-def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: dict, study: Study, prefix: str) -> list[str]:
-    """A paradigm's proposition, then per loss its symbolic formulas and their instance.
+PIECE_WORDS = {
+    "loss": "The segment loss, the reduced loss and the attention:",
+    "flow": "The gradient flow:",
+    "invariant": r"The first integral, constant along every trajectory:",
+    "trajectory": r"The trajectory, with the level $S$ fixed by the start $(u_0, v_0)$:",
+    "fixed-focus": r"With the focus frozen at attention $p$: the time to reach a margin $v$, the margin over time, "
+                   r"and the incentive to improve the focus with its limit:",
+    "growth": r"Growth laws as $t \to \infty$:",
+}
 
-    ``snippets[(kind, loss)]``: the file name (without ``.tex``) of the ``"general"`` or ``"instance"`` snippet.
+
+def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: dict, study: Study, prefix: str) -> list[str]:
+    """A paradigm's proposition, then per loss its symbolic formulas (with words between the pieces) and their instance.
+
+    ``snippets[(kind, loss)]``: the :class:`validation.paper.Snippet` of the ``"general"`` or ``"instance"`` derivation.
     """
     label = labelled(f"{paradigm}-general", prefix)
     lines = [rf"\section{{{paradigm_title(paradigm)}}}", *proposition(results, label)]
     for loss in losses:
-        title = loss_title(loss)
         formula = LOSS_FORMULAS.get(loss, rf"\ell(v) = {expression_latex(getattr(loss, 'expr', sp.S.Zero))}")
-        lines += [rf"\subsection{{{title}}}"]
-        if ("general", loss) in snippets:
-            lines += [rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$:",
-                      rf"\input{{snippets/{snippets[('general', loss)]}}}"]
-        lines += [rf"In the studied setting these read:", rf"\input{{snippets/{snippets[('instance', loss)]}}}", ""]
+        lines += [rf"\subsection{{{loss_title(loss)}}}"]
+        general = snippets.get(("general", loss))
+        if general is not None:
+            lines.append(rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$ "
+                         rf"(\texttt{{snippets/general/{general.label}.tex}}).")
+            for piece, block in general.pieces:
+                lines += [PIECE_WORDS[piece], block]
+        instance = snippets[("instance", loss)]
+        lines += [rf"In the studied setting (\texttt{{snippets/{instance.label}.tex}}) these read:",
+                  rf"\input{{snippets/{instance.label}}}", ""]
     return lines
 
 
