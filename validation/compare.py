@@ -11,8 +11,6 @@ r"""Every closed form against computations that do not use it.
 
 from __future__ import annotations
 
-from .numbers import latex_number
-
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +22,8 @@ from trajectories.full import full_trajectory
 from trajectories.gd import gradient_descent
 from trajectories.model import Setting, reduced_model
 from trajectories.ode import ode_trajectory, stable_max_step
+
+from .numbers import latex_number
 
 DEFAULT_LRS = (0.4, 0.2, 0.1, 0.05)
 MAX_GD_STEPS = 2 * 10**6  # recorded gradient-descent steps of one comparison (about 100 MB and a minute)
