@@ -472,8 +472,9 @@ def test_figures_of_a_custom_segment_loss(capsys, tmp_path):
                            "--param", "tau=1", "--preset", "small")
     assert status == 0, err
     written = out.split()
-    assert len(written) == 8 and all((tmp_path / "figures" / name).stat().st_size > 1000 for name in
-                                      ("attention.pdf", "attention.png", "phase_portrait.png", "fixed_focus_incentive.png"))
+    assert len(written) == 10 and all((tmp_path / "figures" / name).stat().st_size > 1000 for name in
+                                       ("attention.pdf", "attention.png", "phase_portrait.png", "fixed_focus_incentive.png",
+                                        "overlay.png"))
 
 
 def test_a_study_is_typed():

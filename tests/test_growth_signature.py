@@ -90,7 +90,7 @@ def test_figures_command(tmp_path, capsys):
     out = tmp_path / "figures"
     assert main(["figures", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    for stem in ("phase_portrait", "attention", "paper_uv", "fixed_focus_incentive"):
+    for stem in ("phase_portrait", "attention", "paper_uv", "fixed_focus_incentive", "overlay"):
         assert {f"{stem}.pdf", f"{stem}.png"} <= names
         assert (out / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"

@@ -1,10 +1,19 @@
 """Figures for papers (matplotlib, PDF and PNG), written atomically.
 
-- ``phase_portrait``: first-integral level sets in (u, v) per paradigm, with its trajectory;
+Each builder returns the matplotlib Figure (tests read its data before rendering); every title
+names the loss and the setting plotted (:func:`validation.setting_label.setting_label`), and
+:func:`figure_caption` gives each figure a LaTeX caption.
+
 - ``attention``: p(t) on a logarithmic time axis for the three paradigms and the
   best soft-then-hard hybrid, milestones marked;
-- ``paper_uv``: u(t) and v(t) for the paper preset over t in [0, 4e5];
-- ``fixed_focus_incentive``: the fixed-focus incentive -dL/dp over time.
+- ``phase_portrait``: level sets of the first integral I(u, v) over each whole panel, and
+  the trajectory from dense closed-form points;
+- ``paper_uv``: u(t) and v(t) of the study's setting (named for the paper preset, which
+  the document shows it for);
+- ``fixed_focus_incentive``: the fixed-focus incentive -dL/dp on a logarithmic time axis
+  long enough that every curve reaches its limit (dashed);
+- ``overlay``: closed form, solve_ivp and gradient descent of u(t) and v(t), with their
+  differences on a logarithmic scale beneath.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from analytic.paradigms import PARADIGMS as REGISTRY
 
 import dataclasses
 import io
+import math
 from pathlib import Path
 
 import matplotlib
@@ -21,22 +31,43 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
-from trajectories.closed import closed_trajectory  # noqa: E402
+from trajectories.closed import closed_focus, closed_trajectory  # noqa: E402
+from trajectories.gd import gradient_descent  # noqa: E402
 from trajectories.hybrid import Switch, best_switch, switch_state  # noqa: E402
 from trajectories.milestones import milestones  # noqa: E402
 from trajectories.model import reduced_model  # noqa: E402
+from trajectories.ode import DEFAULT_RTOL, ode_trajectory, stable_max_step  # noqa: E402
 from trajectories.presets import Study  # noqa: E402
 
 from .files import prepare_directory, write_bytes  # noqa: E402
-from .signature import DEFAULT_ATTENTIONS, incentive_curve  # noqa: E402
+from .incentive_curves import SETTLED_FRACTION, incentive_to_limit, window  # noqa: E402
+from .setting_label import setting_label  # noqa: E402
+from .signature import DEFAULT_ATTENTIONS  # noqa: E402
 
 FORMATS = ("pdf", "png")
 COLOURS = {"soft": "#1f77b4", "hard": "#d62728", "lvml": "#2ca02c", "hybrid": "#9467bd"}
 NAMES = {"soft": "soft", "hard": "hard", "lvml": "LVML"}
 TARGETS = (0.3, 0.5, 0.9, 0.99)
 CURVE_POINTS = 200
+DEFAULT_HORIZON = 1e3  # the horizon of a study without one
 STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 8, "figure.dpi": 150, "savefig.bbox": "tight"}
+PORTRAIT_LINEAR_TIMES = 400  # closed-form points of a phase-portrait trajectory equally spaced in t ...
+PORTRAIT_LOG_TIMES = 600  # ... and logarithmically spaced over its last PORTRAIT_DECADES decades
+PORTRAIT_DECADES = 8
+LEVEL_GRID = 300  # first-integral evaluations per axis of a phase portrait
+LEVEL_COUNT = 14
+MAX_SEGMENT = 0.004  # longest segment of a drawn trajectory, as a fraction of the window
+REFINE_ROUNDS = 6
+UV_POINTS = 401
+LABEL_GAP = 0.07  # least distance of two limit labels, as a fraction of the panel's height
+INCENTIVE_POINTS = 400  # points per incentive curve drawn (thinned from the closed-form margin grid)
+OVERLAY_RECORDS = 400  # recorded gradient-descent steps (and closed-form and ODE points) per paradigm
+OVERLAY_MARKERS = 20  # gradient-descent points marked on the upper panels
+GD_STEPS = 20_000  # gradient-descent steps over the horizon (fewer if that would break GD_STABILITY)
+GD_STABILITY = 0.1  # the largest lr * max(alpha, beta): far inside gradient descent's stable range
+MAX_GD_STEPS = 400_000  # gradient-descent steps of one overlay panel (about a second)
 
 
 def render(figure) -> dict:
@@ -59,7 +90,7 @@ def warm_text_cache() -> None:
     """
     with plt.rc_context(STYLE):
         figure, (log_axes, linear_axes) = plt.subplots(1, 2, layout="constrained")
-        log_axes.loglog([1e-3, 1e12], [1e-3, 1e12])
+        log_axes.loglog([1e-17, 1e12], [1e-17, 1e12])
         linear_axes.plot(range(-6, 13), range(-6, 13))
         linear_axes.set_xticks(range(-6, 13), [f"$10^{{{k}}}$" for k in range(-6, 13)])
         render(figure)
@@ -83,31 +114,83 @@ def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
     return np.concatenate([[0.0], times])
 
 
+def _closed(model, study: Study, horizon: float, **options):
+    """The closed-form trajectory, or a one-line error naming the paradigm."""
+    run = closed_trajectory(model, study.u0, study.v0, horizon, **options)
+    if not run.ok:
+        raise ValueError(f"{model.setting.paradigm_name} attention: the closed form could not be evaluated: {run.message}")
+    return run
+
+
+def portrait_times(horizon: float) -> np.ndarray:
+    """Equally spaced times on [0, horizon] joined with log-spaced ones over its last decades (early motion is fast)."""
+    logarithmic = np.logspace(math.log10(horizon) - PORTRAIT_DECADES, math.log10(horizon), PORTRAIT_LOG_TIMES)
+    times = np.unique(np.concatenate([np.linspace(0.0, horizon, PORTRAIT_LINEAR_TIMES), logarithmic]))
+    return times[times <= horizon]
+
+
 def phase_portrait(study: Study, horizon: float):
-    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 2.8), sharey=True, layout="constrained")
-    for axis, paradigm in zip(axes, tuple(REGISTRY), strict=True):
+    """Per paradigm: level sets of I(u, v) over the whole panel, and the trajectory from dense closed-form points."""
+    runs = {}
+    for paradigm in tuple(REGISTRY):
         model = reduced_model(study.for_paradigm(paradigm))
-        run = closed_trajectory(model, study.u0, study.v0, horizon, CURVE_POINTS)
-        u_range = (min(run.u.min(), study.u0) - 1, run.u.max() + 1)
-        v_range = (min(run.v.min(), study.v0) - 0.5, run.v.max() + 0.5)
-        grid_u, grid_v = np.meshgrid(np.linspace(*u_range, 200), np.linspace(*v_range, 200))
-        with np.errstate(all="ignore"):
-            levels = model.invariant(grid_u, grid_v)
-        finite = np.isfinite(levels)
-        if finite.any():
-            bounds = np.percentile(levels[finite], [2, 98])
-            axis.contour(grid_u, grid_v, np.where(finite, levels, np.nan), levels=np.linspace(*bounds, 14), colors="0.75", linewidths=0.6, linestyles="solid")
-        axis.plot(run.u, run.v, color=COLOURS[paradigm], linewidth=1.6, label=NAMES[paradigm])
+        runs[paradigm] = model, _closed(model, study, horizon, times=portrait_times(horizon))
+    v_window = (min(min(run.v.min() for _, run in runs.values()), study.v0) - 0.5,
+                max(max(run.v.max() for _, run in runs.values()), study.v0) + 0.5)
+    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 3.0), sharey=True, layout="constrained")
+    for axis, (paradigm, (model, run)) in zip(axes, runs.items(), strict=True):
+        u_window = (min(run.u.min(), study.u0) - 1, max(run.u.max(), study.u0) + 1)
+        axis.set_xlim(*u_window)
+        axis.set_ylim(*v_window)
+        _level_sets(axis, model, u_window, v_window)
+        u, v = dense_path(model, study, run.u, run.v, (np.ptp(u_window), np.ptp(v_window)))
+        axis.plot(u, v, color=COLOURS[paradigm], linewidth=1.6, label=NAMES[paradigm])
         axis.plot([study.u0], [study.v0], "ko", markersize=3)
         axis.set_title(NAMES[paradigm])
         axis.set_xlabel("focus logit $u$")
     axes[0].set_ylabel("margin $v$")
-    figure.suptitle("Level sets of the first integral $I(u, v)$ and the trajectory from $(u_0, v_0)$", fontsize=9)
+    figure.suptitle(f"Level sets of $I(u, v)$ and the closed-form trajectory to $t = {horizon:g}$\n{setting_label(study)}", fontsize=9)
     return figure
 
 
+def _level_sets(axis, model, u_window, v_window) -> None:
+    """I(u, v) on a grid over the whole window (only non-finite values masked), drawn at the levels it takes
+    at LEVEL_COUNT points spread evenly along the window's edge (so level sets cross the panel evenly)."""
+    grid_u, grid_v = np.meshgrid(np.linspace(*u_window, LEVEL_GRID), np.linspace(*v_window, LEVEL_GRID))
+    with np.errstate(all="ignore"):
+        levels = model.invariant(grid_u, grid_v) * np.ones_like(grid_u)
+    finite = np.isfinite(levels)
+    edge = np.concatenate([levels[0, :], levels[:, -1], levels[-1, ::-1], levels[::-1, 0]])
+    edge = edge[np.isfinite(edge)]
+    if edge.size < 2:
+        return
+    chosen = np.unique(np.quantile(edge, np.linspace(0.02, 0.98, LEVEL_COUNT)))
+    if chosen.size > 1:
+        axis.contour(grid_u, grid_v, np.where(finite, levels, np.nan), levels=chosen, colors="0.75", linewidths=0.6, linestyles="solid")
+
+
+def dense_path(model, study: Study, u, v, scale) -> tuple[np.ndarray, np.ndarray]:
+    """The trajectory with closed-form points u = U(v) inserted (evenly in v) into every segment longer than
+    MAX_SEGMENT of the window (``scale`` = its widths), until none is (v is monotone along a trajectory)."""
+    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    for _ in range(REFINE_ROUNDS):
+        lengths = np.hypot(np.diff(u) / scale[0], np.diff(v) / scale[1])
+        long = np.flatnonzero((lengths > MAX_SEGMENT) & (np.diff(v) != 0))
+        if long.size == 0:
+            break
+        inserted = [np.linspace(v[k], v[k + 1], math.ceil(lengths[k] / MAX_SEGMENT) + 1)[1:-1] for k in long]
+        with np.errstate(all="ignore"):
+            new_u = [closed_focus(model, margins, study.u0, study.v0)[0] for margins in inserted]
+        pieces_u, pieces_v = np.split(u, long + 1), np.split(v, long + 1)
+        u = np.concatenate([part for k in range(long.size) for part in (pieces_u[k], new_u[k])] + [pieces_u[-1]])
+        v = np.concatenate([part for k in range(long.size) for part in (pieces_v[k], inserted[k])] + [pieces_v[-1]])
+        keep = np.isfinite(u)
+        u, v = u[keep], v[keep]
+    return u, v
+
+
 def attention_curves(study: Study, horizon: float):
-    figure, axis = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
+    figure, axis = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
     models = {paradigm: reduced_model(study.for_paradigm(paradigm)) for paradigm in tuple(REGISTRY)}
     reached = {name: milestones(model, study.u0, study.v0, TARGETS, horizon) for name, model in models.items()}
     first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
@@ -128,7 +211,7 @@ def attention_curves(study: Study, horizon: float):
     for level in TARGETS:
         axis.axhline(level, color="0.85", linewidth=0.6, zorder=0)
     axis.legend(loc="upper left", frameon=False)
-    axis.set_title("Attention over time (dots: milestones $p = 0.3, 0.5, 0.9, 0.99$)", fontsize=9)
+    axis.set_title(f"Attention over time (dots: milestones $p = 0.3, 0.5, 0.9, 0.99$)\n{setting_label(study)}", fontsize=8)
     return figure
 
 
@@ -149,11 +232,11 @@ def _hybrid_curve(study: Study, switch: Switch, times: np.ndarray, horizon: floa
     return t, p
 
 
-def paper_uv():
-    paper = Study.from_preset("paper")
-    figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
+def uv_curves(study: Study, horizon: float):
+    """u(t) and v(t) of every paradigm from the closed form, for the study's setting over [0, horizon]."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained")
     for paradigm in tuple(REGISTRY):
-        run = closed_trajectory(reduced_model(paper.for_paradigm(paradigm)), paper.u0, paper.v0, paper.horizon, 401)
+        run = _closed(reduced_model(study.for_paradigm(paradigm)), study, horizon, points=UV_POINTS)
         left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
         right.plot(run.t, run.v, color=COLOURS[paradigm], label=NAMES[paradigm])
     for axis, name in ((left, "focus logit $u(t)$"), (right, "margin $v(t)$")):
@@ -161,25 +244,130 @@ def paper_uv():
         axis.set_ylabel(name)
         axis.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     left.legend(frameon=False)
-    figure.suptitle("Paper preset: $T = 100$, $c = 1000$, $\\alpha = 1/c$, $\\beta = 1/(c-1)$", fontsize=9)
+    figure.suptitle(f"Focus logit and margin over time (closed form)\n{setting_label(study)}", fontsize=9)
     return figure
 
 
+def incentive_curves(study: Study) -> dict:
+    """The fixed-focus incentive curves of every paradigm (one per attention in DEFAULT_ATTENTIONS)."""
+    setting = study.setting
+    loss = _segment_loss(setting)
+    return {paradigm: [incentive_to_limit(paradigm, loss, setting.classes, setting.beta, attention) for attention in DEFAULT_ATTENTIONS]
+            for paradigm in tuple(REGISTRY)}
+
+
 def incentive_figure(study: Study):
-    times = np.logspace(-2, 4, 120)
-    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 2.8), sharey=True, layout="constrained")
+    """The fixed-focus incentive over a log time window in which every curve settles at its (dashed) limit."""
+    curves = incentive_curves(study)
+    low, high = window([curve for row in curves.values() for curve in row])
+    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 3.0), layout="constrained")
     shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
-    for axis, paradigm in zip(axes, tuple(REGISTRY), strict=True):
-        for attention, shade in zip(DEFAULT_ATTENTIONS, shades):
-            curve, limit = incentive_curve(paradigm, _segment_loss(study.setting), study.setting.classes, study.setting.beta, attention, times)
-            line = axis.plot(times, curve, color=COLOURS[paradigm], alpha=shade, label=f"$p = {attention:g}$")[0]
-            axis.axhline(limit, color=line.get_color(), alpha=shade, linestyle=":", linewidth=0.8)
+    for axis, (paradigm, row) in zip(axes, curves.items(), strict=True):
+        for curve, shade in zip(row, shades, strict=True):
+            axis.plot(*_thinned(curve, low, high), color=COLOURS[paradigm], alpha=shade, label=f"p = {curve.attention:g}")
         axis.set_xscale("log")
+        axis.set_xlim(low, high)
+        _limit_lines(axis, row, low, study)
         axis.set_title(NAMES[paradigm])
         axis.set_xlabel("time $t$ (focus frozen)")
     axes[0].set_ylabel(r"incentive $-\partial L/\partial p$")
-    axes[-1].legend(frameon=False, loc="upper left")
-    figure.suptitle("Fixed focus: what better focus is still worth as the classifier trains (dotted: $t \\to \\infty$)", fontsize=9)
+    handles = [Line2D([], [], color="0.2", alpha=shade) for shade in shades]
+    handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.8))
+    labels = [f"p = {attention:g}" for attention in DEFAULT_ATTENTIONS] + ["limit as t → ∞"]  # plain text: one mathtext parse fewer each
+    axes[0].legend(handles, labels, frameon=False, loc="upper left", fontsize=7)
+    unsettled = [f"{NAMES[c.paradigm]} at p = {c.attention:g}" for row in curves.values() for c in row if c.settled is None]
+    note = f"; not within {SETTLED_FRACTION:.0%} of its limit in float64: {', '.join(unsettled)}" if unsettled else ""
+    figure.suptitle(f"Fixed focus from $v = 0$: what better focus is still worth as the classifier trains{note}\n"
+                    f"{setting_label(study, focus=False)}", fontsize=9)
+    return figure
+
+
+def _thinned(curve, low: float, high: float):
+    """The curve across [low, high] (one point beyond each end where it has one), about INCENTIVE_POINTS points
+    evenly in log t; held at its last value up to ``high`` where float64 resolves no later margin (the
+    margin is then at its limit to rounding)."""
+    inside = np.flatnonzero((curve.t >= low) & (curve.t <= high))
+    inside = np.arange(max(inside[0] - 1, 1), min(inside[-1] + 2, curve.t.size))  # t = 0 has no place on a log axis
+    log_t = np.log10(curve.t[inside])
+    wanted = np.linspace(log_t[0], log_t[-1], INCENTIVE_POINTS)
+    chosen = inside[np.unique(np.clip(np.searchsorted(log_t, wanted), 0, inside.size - 1))]
+    t, g = curve.t[chosen], curve.incentive[chosen]
+    if t[-1] < high and curve.settled is not None:
+        t, g = np.append(t, high), np.append(g, g[-1])
+    return t, g
+
+
+def _limit_lines(axis, row, low: float, study: Study) -> None:
+    """Each distinct limit as a dashed line, labelled at the left (where the curves have not yet moved),
+    labels at least LABEL_GAP of the panel's height apart."""
+    limits = sorted({round(curve.limit, 12) for curve in row})
+    bottom, top = axis.get_ylim()
+    placed = []
+    for limit in limits:
+        axis.axhline(limit, color="0.3", linestyle="--", linewidth=0.8, zorder=0)
+        placed.append(limit if not placed else max(limit, placed[-1] + LABEL_GAP * (top - bottom)))
+        axis.text(low * 1.5, placed[-1], _limit_text(limit, study), fontsize=6.5, va="bottom", ha="left", color="0.2")
+    axis.set_ylim(bottom, max(top, placed[-1] + LABEL_GAP * (top - bottom)))
+
+
+def _limit_text(limit: float, study: Study) -> str:
+    setting = study.setting
+    if setting.loss == "cross-entropy" and abs(limit - math.log(setting.classes)) <= 1e-9 * max(1.0, limit):
+        return f"limit log c = {limit:.3g}"  # plain text: a mathtext label costs a parse per format
+    return f"limit {0 if limit == 0 else format(limit, '.3g')}"
+
+
+def gd_schedule(model, horizon: float) -> tuple[float, int]:
+    """The overlay's learning rate and steps: GD_STEPS steps over the horizon, a smaller rate where
+    lr * max(alpha, beta) would exceed GD_STABILITY, and at most MAX_GD_STEPS steps (then gradient
+    descent stops before the horizon)."""
+    lr = min(horizon / GD_STEPS, GD_STABILITY / max(model.alpha, model.beta))
+    return lr, min(round(horizon / lr), MAX_GD_STEPS)
+
+
+def overlay(study: Study, horizon: float):
+    """Closed form, solve_ivp and gradient descent of u(t), v(t) per paradigm; their differences beneath (log scale)."""
+    figure, axes = plt.subplots(2, len(REGISTRY), figsize=(7.0, 5.0), sharex="col", layout="constrained",
+                                gridspec_kw={"height_ratios": (3, 2)})
+    for column, paradigm in enumerate(tuple(REGISTRY)):
+        model = reduced_model(study.for_paradigm(paradigm))
+        lr, steps = gd_schedule(model, horizon)  # the same for every paradigm (it depends on the rates only)
+        gd = gradient_descent(model, study.u0, study.v0, lr, steps, record_every=max(1, steps // OVERLAY_RECORDS))
+        if not gd.ok:
+            raise ValueError(f"{paradigm} attention: {gd.message}")
+        times = np.union1d(gd.t, np.linspace(0.0, horizon, OVERLAY_RECORDS + 1))
+        at_gd = np.isin(times, gd.t)
+        closed = _closed(model, study, horizon, times=times)
+        ode = ode_trajectory(model, study.u0, study.v0, horizon, 2, max_step=stable_max_step(model))
+        if not ode.ok:
+            raise ValueError(f"{paradigm} attention: solve_ivp failed: {ode.message}")
+        ode_u, ode_v = ode.extras["dense"](times)
+        top, bottom = axes[0, column], axes[1, column]
+        marks = slice(None, None, max(1, gd.t.size // OVERLAY_MARKERS))
+        for name, values, ode_values, gd_values, colour in (("u", closed.u, ode_u, gd.u, COLOURS[paradigm]), ("v", closed.v, ode_v, gd.v, "0.35")):
+            top.plot(times, values, color=colour, linewidth=1.8, label=f"{name} closed")
+            top.plot(times, ode_values, color="k", linewidth=0.7, linestyle=(0, (3, 2)), label=f"{name} ODE")
+            top.plot(gd.t[marks], gd_values[marks], "o", color=colour, markersize=3.5, markerfacecolor="none", markeredgewidth=0.8,
+                     label=f"{name} GD")
+        for name, closed_values, ode_values, gd_values, style in (("u", closed.u, ode_u, gd.u, "-"), ("v", closed.v, ode_v, gd.v, "--")):
+            for t, difference, colour, label in ((times, np.abs(closed_values - ode_values), "0.1", "ODE"),
+                                                 (gd.t, np.abs(closed_values[at_gd] - gd_values), "#ff7f0e", "GD")):
+                bottom.plot(t, np.where(difference > 0, difference, np.nan), color=colour, linestyle=style, linewidth=0.9,
+                            label=f"|{name} closed − {name} {label}|")  # plain text: mathtext costs a parse per label
+        bottom.set_yscale("log")
+        bottom.set_xlabel("time $t$")
+        bottom.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
+        top.set_title(NAMES[paradigm])
+    axes[0, 0].set_ylabel("$u(t)$ (colour), $v(t)$ (grey)")
+    axes[1, 0].set_ylabel("absolute difference")
+    handles = [Line2D([], [], color="0.35", linewidth=1.8), Line2D([], [], color="k", linewidth=0.7, linestyle=(0, (3, 2))),
+               Line2D([], [], color="0.35", marker="o", linestyle="none", markerfacecolor="none", markersize=3.5)]
+    labels = ["closed form", "solve_ivp", "gradient descent"]
+    differences, names = axes[1, -1].get_legend_handles_labels()
+    figure.legend(handles + differences, labels + names, loc="outside lower center", ncol=4, frameon=False, fontsize=7)
+    stopped = f", to $t = {gd.t[-1]:g}$" if gd.t[-1] < horizon else ""
+    figure.suptitle(f"Closed form vs solve_ivp (DOP853, rtol {DEFAULT_RTOL:g}) vs gradient descent ($\\eta = {lr:g}${stopped})\n"
+                    f"{setting_label(study)}", fontsize=9)
     return figure
 
 
@@ -194,9 +382,83 @@ def _segment_loss(setting):
 FIGURES = {
     "attention": lambda study, horizon: attention_curves(study, horizon),
     "phase_portrait": lambda study, horizon: phase_portrait(study, horizon),
-    "paper_uv": lambda study, horizon: paper_uv(),
+    "paper_uv": lambda study, horizon: uv_curves(study, horizon),
     "fixed_focus_incentive": lambda study, horizon: incentive_figure(study),
+    "overlay": lambda study, horizon: overlay(study, horizon),
 }
+
+
+
+def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> str:
+    r"""A LaTeX caption for the figure ``name`` of :data:`FIGURES`: what is plotted, in which setting and loss,
+    and what to look at. Needs only amsmath (no macros); ``horizon`` is the one the figure was drawn to.
+
+    Examples
+    --------
+    >>> figure_caption("paper_uv", Study.from_preset("paper")).startswith("Focus logit")
+    True
+    """
+    if name not in FIGURES:
+        raise ValueError(f"`name` must be one of {', '.join(FIGURES)}, got {name!r}")
+    check_study(study)
+    horizon = horizon or study.horizon or DEFAULT_HORIZON
+    setting = setting_label(study, latex=True)
+    span = rf"$t \in [0, {_latex_number(horizon)}]$"
+    start = f"$(u_0, v_0) = ({study.u0:g}, {study.v0:g})$"
+    if name == "attention":
+        return (rf"Foreground attention $p(t)$ under soft attention, hard attention and LVML, and under the fastest "
+                rf"soft-then-hard hybrid to $p = 0.99$ (dashed, switching at attention $p_s$), from {start} on a "
+                rf"logarithmic time axis; {setting}. Dots mark the first times $p$ reaches 0.3, 0.5, 0.9 and 0.99: "
+                rf"compare which paradigm leaves the plateau first with which reaches high attention first.")
+    if name == "phase_portrait":
+        return (rf"Level sets of the first integral $I(u, v)$ (grey) and the closed-form trajectory $u = U(v)$ from "
+                rf"{start} (dot) over {span}, per paradigm; {setting}. The flow conserves $I$, so each trajectory "
+                rf"runs along a level set.")
+    if name == "paper_uv":
+        return (rf"Focus logit $u(t)$ and margin $v(t)$ of the three paradigms from the closed form over {span}; "
+                rf"{setting}. Compare when each paradigm's focus and margin leave the plateau and how far they have "
+                rf"grown by the end.")
+    if name == "fixed_focus_incentive":
+        percent = f"{SETTLED_FRACTION:.0%}".replace("%", r"\%")
+        curves = incentive_curves(study)
+        settled = all(c.settled is not None for row in curves.values() for c in row)
+        reach = (rf"each curve within {percent} of its limit by the end of the logarithmic time axis" if settled else
+                 rf"not every curve comes within {percent} of its limit where float64 resolves the margin")
+        return (rf"Focus incentive $-\partial L/\partial p$ with attention frozen at "
+                rf"$p \in \{{{', '.join(f'{p:g}' for p in DEFAULT_ATTENTIONS)}\}}$ while the classifier trains from "
+                rf"$v = 0$; {setting_label(study, latex=True, focus=False)} ($T$ and $\alpha$ do not enter). Dashed: the "
+                rf"limits as $t \to \infty$, {reach}. {_incentive_reading(curves)}")
+    lr, steps = gd_schedule(reduced_model(study.for_paradigm("soft")), horizon)
+    stopped = "" if steps * lr >= horizon * (1 - 1e-12) else f", run to $t = {_latex_number(steps * lr)}$"
+    return (rf"Closed form (solid), \texttt{{solve\_ivp}} (DOP853, relative tolerance $10^{{{round(math.log10(DEFAULT_RTOL))}}}$; "
+            rf"dashed) and gradient descent (circles, learning rate $\eta = {_latex_number(lr)}${stopped}) of $u(t)$ and "
+            rf"$v(t)$ over {span}, per paradigm; {setting}. Beneath, on a "
+            rf"logarithmic scale, $|u_{{\mathrm{{closed}}}} - u|$ and $|v_{{\mathrm{{closed}}}} - v|$ against each: the "
+            rf"ODE agrees with the closed form to the integrator's tolerance, gradient descent to first order in $\eta$.")
+
+
+def _incentive_reading(curves: dict) -> str:
+    """What the limits say: which paradigm still rewards focus once the classifier has converged."""
+    words = []
+    for paradigm, row in curves.items():
+        low, high = min(c.limit for c in row), max(c.limit for c in row)
+        same = math.isclose(low, high, rel_tol=1e-9, abs_tol=1e-12)
+        value = f"${_latex_number(low)}$" if same else f"${_latex_number(low)}$ to ${_latex_number(high)}$ (depending on $p$)"
+        words.append(f"to {value} under {NAMES[paradigm]} attention" if paradigm != "lvml" else f"to {value} under LVML")
+    listed = ", ".join(words[:-1]) + " and " + words[-1]
+    return f"The incentive tends {listed}: a positive limit means better focus is still rewarded once the classifier has converged."
+
+
+def _latex_number(value: float) -> str:
+    """Three significant digits: ``6.91``, ``1000``, and ``4 \\times 10^{5}`` outside [1e-3, 1e5)."""
+    if value == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)))
+    if -3 <= exponent <= 4:
+        text = f"{value:.{max(0, 2 - exponent)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa = float(f"{value / 10**exponent:.3g}")
+    return (f"{mantissa:g} \\times " if mantissa != 1 else "") + f"10^{{{exponent}}}"
 
 
 def rendered_figure(name: str, study: Study, horizon: float) -> dict:
@@ -216,7 +478,7 @@ def write_figures(directory, study: Study, *, force: bool = False, horizon: floa
     """Write all figures for ``study`` into ``directory`` (``rendered``: already rendered ones by name); returns the files."""
     check_study(study)
     path = prepare_directory(directory, force=force)
-    horizon = horizon or study.horizon or 1e3
+    horizon = horizon or study.horizon or DEFAULT_HORIZON
     rendered = rendered or {}
     written = []
     for name in FIGURES:
