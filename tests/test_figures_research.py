@@ -157,7 +157,7 @@ def test_square_loss_incentive_reaches_its_limits():
 
 @pytest.mark.parametrize("study,loss,constants", [
     (PAPER, "cross-entropy", ("c = 1000", "T = 100", "1/1000", "1/999")),
-    (SMALL_SQUARE, "square", ("T = 10", r"\alpha = 1", r"\beta = 1")),
+    (SMALL_SQUARE, "square", ("T = 10", "α = 1", "β = 1")),
 ], ids=["paper", "small-square"])
 def test_paper_uv_and_every_title_name_the_loss_and_setting_plotted(study, loss, constants):
     figure = uv_curves(study, study.horizon)
@@ -228,7 +228,7 @@ def test_overlay_differences_are_small_and_its_curves_are_the_flow():
     reference = solve_ivp(_soft_logistic_flow, (0, t[-1]), [0.0, 0.0], method="DOP853", t_eval=t, rtol=1e-12, atol=1e-14)
     assert np.max(np.abs(u - reference.y[0])) <= 1e-8  # closed form vs an integration of the hand-written flow
     assert np.max(np.abs(curves["v closed"][1] - reference.y[1])) <= 1e-8
-    lr = float(figure.get_suptitle().split(r"$\eta = ")[1].split("$")[0])
+    lr = float(figure.get_suptitle().split("η = ")[1].split(")")[0])
     state, steps = np.array([0.0, 0.0]), {round(x / lr) for x in curves["u GD"][0]}
     recorded = {}
     for k in range(max(steps) + 1):  # gradient descent by hand on the same flow

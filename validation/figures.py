@@ -149,7 +149,7 @@ def phase_portrait(study: Study, horizon: float):
         axis.set_title(NAMES[paradigm])
         axis.set_xlabel("focus logit $u$")
     axes[0].set_ylabel("margin $v$")
-    figure.suptitle(f"Level sets of $I(u, v)$ and the closed-form trajectory to $t = {horizon:g}$\n{setting_label(study)}", fontsize=9)
+    figure.suptitle(f"Level sets of I(u, v) and the closed-form trajectory to t = {horizon:g}\n{setting_label(study)}", fontsize=9)
     return figure
 
 
@@ -252,8 +252,7 @@ def incentive_curves(study: Study) -> dict:
     """The fixed-focus incentive curves of every paradigm (one per attention in DEFAULT_ATTENTIONS)."""
     setting = study.setting
     loss = _segment_loss(setting)
-    return {paradigm: [incentive_to_limit(paradigm, loss, setting.classes, setting.beta, attention) for attention in DEFAULT_ATTENTIONS]
-            for paradigm in tuple(REGISTRY)}
+    return {paradigm: incentive_to_limit(paradigm, loss, setting.classes, setting.beta, DEFAULT_ATTENTIONS) for paradigm in tuple(REGISTRY)}
 
 
 def incentive_figure(study: Study):
@@ -277,7 +276,7 @@ def incentive_figure(study: Study):
     axes[0].legend(handles, labels, frameon=False, loc="upper left", fontsize=7)
     unsettled = [f"{NAMES[c.paradigm]} at p = {c.attention:g}" for row in curves.values() for c in row if c.settled is None]
     note = f"; not within {SETTLED_FRACTION:.0%} of its limit in float64: {', '.join(unsettled)}" if unsettled else ""
-    figure.suptitle(f"Fixed focus from $v = 0$: what better focus is still worth as the classifier trains{note}\n"
+    figure.suptitle(f"Fixed focus from v = 0: what better focus is still worth as the classifier trains{note}\n"
                     f"{setting_label(study, focus=False)}", fontsize=9)
     return figure
 
@@ -329,6 +328,8 @@ def overlay(study: Study, horizon: float):
     """Closed form, solve_ivp and gradient descent of u(t), v(t) per paradigm; their differences beneath (log scale)."""
     figure, axes = plt.subplots(2, len(REGISTRY), figsize=(7.0, 5.0), sharex="col", layout="constrained",
                                 gridspec_kw={"height_ratios": (3, 2)})
+    for axis in axes[1, 1:]:
+        axis.sharey(axes[1, 0])  # the differences on one scale across paradigms
     for column, paradigm in enumerate(tuple(REGISTRY)):
         model = reduced_model(study.for_paradigm(paradigm))
         lr, steps = gd_schedule(model, horizon)  # the same for every paradigm (it depends on the rates only)
@@ -358,15 +359,15 @@ def overlay(study: Study, horizon: float):
         bottom.set_xlabel("time $t$")
         bottom.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         top.set_title(NAMES[paradigm])
-    axes[0, 0].set_ylabel("$u(t)$ (colour), $v(t)$ (grey)")
+    axes[0, 0].set_ylabel("u(t) (colour), v(t) (grey)")
     axes[1, 0].set_ylabel("absolute difference")
     handles = [Line2D([], [], color="0.35", linewidth=1.8), Line2D([], [], color="k", linewidth=0.7, linestyle=(0, (3, 2))),
                Line2D([], [], color="0.35", marker="o", linestyle="none", markerfacecolor="none", markersize=3.5)]
     labels = ["closed form", "solve_ivp", "gradient descent"]
     differences, names = axes[1, -1].get_legend_handles_labels()
     figure.legend(handles + differences, labels + names, loc="outside lower center", ncol=4, frameon=False, fontsize=7)
-    stopped = f", to $t = {gd.t[-1]:g}$" if gd.t[-1] < horizon else ""
-    figure.suptitle(f"Closed form vs solve_ivp (DOP853, rtol {DEFAULT_RTOL:g}) vs gradient descent ($\\eta = {lr:g}${stopped})\n"
+    stopped = f", to t = {gd.t[-1]:g}" if gd.t[-1] < horizon else ""
+    figure.suptitle(f"Closed form vs solve_ivp (DOP853, rtol {DEFAULT_RTOL:g}) vs gradient descent (η = {lr:g}{stopped})\n"
                     f"{setting_label(study)}", fontsize=9)
     return figure
 

@@ -54,8 +54,8 @@ class IncentiveCurve:
     settled: float | None
 
 
-def incentive_to_limit(paradigm: str, loss, classes: int, beta, attention: float) -> IncentiveCurve:
-    """The fixed-focus incentive of ``paradigm`` at frozen ``attention``, from v = 0 to its limit.
+def incentive_to_limit(paradigm: str, loss, classes: int, beta, attentions) -> list[IncentiveCurve]:
+    """The fixed-focus incentive of ``paradigm`` at each frozen attention in ``attentions``, from v = 0 to its limit.
 
     ``loss`` is a built-in name or a SegmentLoss with numbers in place; T and alpha do not enter.
     """
@@ -64,15 +64,20 @@ def incentive_to_limit(paradigm: str, loss, classes: int, beta, attention: float
     if focus is None or focus.incentive_limit is None or focus.margin_limit is None:
         name = loss if isinstance(loss, str) else loss.expr
         raise ValueError(f"`loss` {name}: no fixed-focus incentive limit under {paradigm} attention")
-    values = {p_symbol: sp.nsimplify(attention), v0: 0}
-    margin_limit = focus.margin_limit.subs(values)
-    margins = _margins(margin_limit)
+    time_of = numpy_function(focus.time_of_margin.subs(v0, 0), v, p_symbol)
+    incentive_of = numpy_function(focus.incentive, v, p_symbol)
+    return [_curve(paradigm, focus, time_of, incentive_of, float(attention)) for attention in attentions]
+
+
+def _curve(paradigm, focus, time_of, incentive_of, attention: float) -> IncentiveCurve:
+    exact = sp.nsimplify(attention)
+    margins = _margins(focus.margin_limit.subs(p_symbol, exact))
     with np.errstate(all="ignore"):
-        times = numpy_function(focus.time_of_margin.subs(values), v)(margins) * np.ones_like(margins)
-        incentive = numpy_function(focus.incentive.subs(values), v)(margins) * np.ones_like(margins)
+        times = time_of(margins, attention) * np.ones_like(margins)
+        incentive = incentive_of(margins, attention) * np.ones_like(margins)
     keep = _increasing(times) & np.isfinite(incentive) & (times <= LONGEST_TIME)
     times, incentive = times[keep], incentive[keep]
-    limit = float(focus.incentive_limit.subs(values))
+    limit = float(focus.incentive_limit.subs(p_symbol, exact))
     scale = max(abs(limit), float(np.max(np.abs(incentive))))
     tolerance = SETTLED_FRACTION * scale
     moved = np.flatnonzero(np.abs(incentive - incentive[0]) > tolerance)
@@ -84,7 +89,7 @@ def incentive_to_limit(paradigm: str, loss, classes: int, beta, attention: float
     else:
         settled = None
     departed = float(times[moved[0]]) if moved.size else None
-    return IncentiveCurve(paradigm, float(attention), times, incentive, limit, departed, settled)
+    return IncentiveCurve(paradigm, attention, times, incentive, limit, departed, settled)
 
 
 def _margins(limit: sp.Expr) -> np.ndarray:

@@ -1,7 +1,7 @@
 r"""The setting a figure shows, in words and symbols, for titles (matplotlib) and captions (LaTeX).
 
 ``paper preset: cross-entropy loss, $c = 1000$, $T = 100$, $\alpha = 1/1000$, $\beta = 1/999$``
-(in a title the symbols are one math run):
+(in a title plain text, ``α = 1/1000``):
 the preset is named only when the study is exactly that preset (an overridden loss or rate
 drops the name, so a title never claims a preset it does not show); the numbers always appear.
 """
@@ -26,14 +26,15 @@ def setting_label(study: Study, *, latex: bool = False, focus: bool = True) -> s
     'small preset: cross-entropy loss, $c = 2$, $T = 10$, $\\alpha = 1$, $\\beta = 1$'
     """
     setting = study.setting
+    alpha, beta, start = (r"\alpha", r"\beta", "(u_0, v_0)") if latex else ("α", "β", "(u0, v0)")
     symbols = [f"c = {setting.classes}"] if setting.loss == "cross-entropy" else []
     if focus:
-        symbols += [f"T = {number(setting.segments)}", rf"\alpha = {number(setting.alpha)}"]
-    symbols.append(rf"\beta = {number(setting.beta)}")
+        symbols += [f"T = {number(setting.segments)}", f"{alpha} = {number(setting.alpha)}"]
+    symbols.append(f"{beta} = {number(setting.beta)}")
     if focus and (study.u0, study.v0) != (0.0, 0.0):
-        symbols.append(f"(u_0, v_0) = ({study.u0:g}, {study.v0:g})")
-    # a caption gives each symbol its own math run (line breaks between them); a title one run (one mathtext parse)
-    parts = [loss_label(setting, latex=latex)] + ([f"${s}$" for s in symbols] if latex else [r"$" + r",\ ".join(symbols) + "$"])
+        symbols.append(f"{start} = ({study.u0:g}, {study.v0:g})")
+    # a title is plain text: matplotlib parses each math run several times per figure, a tenth of a second each
+    parts = [loss_label(setting, latex=latex)] + ([f"${s}$" for s in symbols] if latex else symbols)
     if focus and setting.attention is not None:
         parts.append(f"$p(u) = {sp.latex(setting.attention)}$" if latex else f"p(u) = {setting.attention}")
     preset = preset_name(study)
