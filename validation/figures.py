@@ -392,7 +392,6 @@ FIGURES = {
 }
 
 
-
 def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> str:
     r"""A LaTeX caption for the figure ``name`` of :data:`FIGURES`: what is plotted, in which setting and loss,
     and what to look at. Needs only amsmath (no macros); ``horizon`` is the one the figure was drawn to.
@@ -462,6 +461,8 @@ def _latex_number(value: float) -> str:
         text = f"{value:.{max(0, 2 - exponent)}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     mantissa = float(f"{value / 10**exponent:.3g}")
+    if abs(mantissa) >= 10:  # 9.996e5 rounds up to the next power
+        mantissa, exponent = mantissa / 10, exponent + 1
     return (f"{mantissa:g} \\times " if mantissa != 1 else "") + f"10^{{{exponent}}}"
 
 
