@@ -43,6 +43,7 @@ from trajectories.presets import Study  # noqa: E402
 
 from .files import prepare_directory, write_bytes  # noqa: E402
 from .incentive_curves import SETTLED_FRACTION, incentive_to_limit, window  # noqa: E402
+from .numbers import latex_number  # noqa: E402
 from .setting_label import setting_label  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS  # noqa: E402
 
@@ -453,17 +454,8 @@ def _incentive_reading(curves: dict) -> str:
 
 
 def _latex_number(value: float) -> str:
-    """Three significant digits: ``6.91``, ``1000``, and ``4 \\times 10^{5}`` outside [1e-3, 1e5)."""
-    if value == 0:
-        return "0"
-    exponent = math.floor(math.log10(abs(value)))
-    if -3 <= exponent <= 4:
-        text = f"{value:.{max(0, 2 - exponent)}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa = float(f"{value / 10**exponent:.3g}")
-    if abs(mantissa) >= 10:  # 9.996e5 rounds up to the next power
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return (f"{mantissa:g} \\times " if mantissa != 1 else "") + f"10^{{{exponent}}}"
+    """Three significant digits for a caption: ``6.91``, ``1000``, ``4 \\times 10^{5}``."""
+    return latex_number(value, 3, math_mode=False, trim=True)
 
 
 def rendered_figure(name: str, study: Study, horizon: float) -> dict:
