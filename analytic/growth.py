@@ -119,6 +119,8 @@ def _growth_law(derivation: Derivation) -> GrowthLaw | None:
         return None
     saturated = derivation.loss_in_attention.subs(p, 1)
     margin_limit = derivation.loss.minimiser
+    if margin_limit is None:  # e.g. a loss with symbolic parameters: where it is least is not known
+        return None
     beta, alpha, segments = derivation.beta, derivation.alpha, derivation.segments
     primitive = antiderivative(1 / (beta * -sp.diff(saturated, v)), v)
     if primitive is None:
