@@ -24,7 +24,7 @@ from scipy.optimize import minimize_scalar
 from .checks import finite, nonnegative, positive
 from .closed import closed_trajectory
 from .choices import AFTER, Switch, check_targets, parse_switch  # noqa: F401 (re-exported)
-from .milestones import Milestone, milestones
+from .milestones import CLOSED_FORM, Milestone, milestones
 from .model import Setting, reduced_model, setting_derivation
 from .result import Status, Trajectory
 
@@ -38,25 +38,32 @@ def _phase_models(setting: Setting, after: str):
 
 def switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
     """``(t_s, u_s, v_s)`` at the switch, or ``None`` if soft attention never reaches p_s."""
+    state, _ = _switch_state(setting, switch, u0, v0)
+    return state
+
+
+def _switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
+    """:func:`switch_state` and how it was found (``"closed form"`` or the milestone's fallback method)."""
     soft, _ = _phase_models(setting, switch.after)
     if switch.attention is not None:
-        reached = milestones(soft, u0, v0, [switch.attention], np.inf)[0]
+        reached = milestones(soft, u0, v0, [switch.attention], np.inf)[0]  # raises when not resolved
         if not reached.reachable:
-            return None
-        return (reached.time_any, *reached.state)
+            return None, CLOSED_FORM
+        return (reached.time_any, *reached.state), reached.method
     if switch.time == 0:
-        return (0.0, u0, v0)
+        return (0.0, u0, v0), CLOSED_FORM
     run = closed_trajectory(soft, u0, v0, switch.time, 2)
     if not run.ok:
         raise ValueError(f"soft phase could not be evaluated: {run.message}")
-    return (switch.time, float(run.u[-1]), float(run.v[-1]))
+    return (switch.time, float(run.u[-1]), float(run.v[-1])), CLOSED_FORM
 
 
 def hybrid_milestones(setting: Setting, switch: Switch, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
-    """Milestones of the switched hybrid (each phase from its closed form)."""
+    """Milestones of the switched hybrid (each phase from its closed form, or its log-time fallback: ``method`` says
+    which). A phase whose time cannot be resolved is a one-line ``ValueError``."""
     targets = check_targets(targets)
     soft, after = _phase_models(setting, switch.after)
-    state = switch_state(setting, switch, u0, v0)
+    state, switch_method = _switch_state(setting, switch, u0, v0)
     if state is None:
         return milestones(soft, u0, v0, targets, t_max)  # soft never reaches p_s: the hybrid is soft throughout
     t_s, u_s, v_s = state
@@ -71,7 +78,8 @@ def hybrid_milestones(setting: Setting, switch: Switch, u0: float, v0: float, ta
             results.append(Milestone(target, None, None, t_max, False, 0.0, None))
             continue
         total = t_s + second.time_any
-        results.append(Milestone(target, total if total <= t_max else None, total, t_max, True, second.error, second.state))
+        method = second.method if switch_method == CLOSED_FORM else switch_method
+        results.append(Milestone(target, total if total <= t_max else None, total, t_max, True, second.error, second.state, method))
     return results
 
 
@@ -124,8 +132,8 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
     refined = minimize_scalar(total, bounds=bounds, method="bounded", options={"xatol": SWITCH_XATOL})
     level, time = (float(refined.x), float(refined.fun)) if refined.fun < values[k] else (float(grid[k]), float(values[k]))
     if not np.isfinite(time):
-        raise ValueError(f"`target` {target:g} is not reached from (u0, v0) = ({u0:g}, {v0:g}) at any switch level: the "
-                         "attention's limit stays below it, or the time leaves the float64 range")
+        raise ValueError(f"`target` {target:g} is never reached from `u0` = {u0:g}, `v0` = {v0:g} at any switch level: "
+                         "the attention's limit stays below it")
     return BestSwitch(target, after, level, time, pure("soft"), pure("hard"), pure("lvml"))
 
 
@@ -134,9 +142,11 @@ def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: fl
     when the batched closed form does not apply to this model.
 
     The soft phase's milestones at all levels come from one trajectory; the ``after`` phases
-    start from each level's state, one setting per level, in one vectorised call.
+    start from each level's state, one setting per level, in one vectorised call. A time the
+    closed form cannot resolve (any phase, any level) is a one-line ``ValueError``: the
+    optimum could lie there.
     """
-    from .sweep import BatchModel, Outcome, sweep_milestones
+    from .sweep import REASONS, BatchModel, Outcome, sweep_milestones
 
     numbers = (setting.segments, setting.classes, setting.alpha, setting.beta)
     try:
@@ -146,16 +156,26 @@ def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: fl
         return None
     inner = levels[1:-1]  # p(u0) is the start itself and the target is pure soft: both handled below
     first = sweep_milestones(soft, u0, v0, [*inner, target])
+    _refuse_unresolved(first.outcome[0], [*inner, target], "soft", target, u0, v0, REASONS, Outcome)
     reached = first.outcome[0, :-1] == Outcome.REACHED
     totals = np.full(len(levels), np.inf)
     starts_u = np.concatenate([[u0], np.where(reached, first.u[0, :-1], u0)])
     starts_v = np.concatenate([[v0], np.where(reached, first.v[0, :-1], v0)])
     switch_times = np.concatenate([[0.0], np.where(reached, first.time[0, :-1], np.inf)])
     rest = sweep_milestones(second.subset(np.arange(len(levels) - 1)), starts_u, starts_v, [target])
+    _refuse_unresolved(rest.outcome[:, 0], [target] * (len(levels) - 1), after, target, u0, v0, REASONS, Outcome)
     done = (rest.outcome[:, 0] == Outcome.REACHED) & np.isfinite(switch_times)
     totals[:-1] = np.where(done, switch_times + rest.time[:, 0], np.inf)
     totals[-1] = first.time[0, -1] if first.outcome[0, -1] == Outcome.REACHED else np.inf
     return totals
+
+
+def _refuse_unresolved(outcomes, levels, paradigm: str, target: float, u0: float, v0: float, reasons, outcome) -> None:
+    """A one-line ``ValueError`` for the first time the closed form could not resolve."""
+    for level, found in zip(levels, outcomes):
+        if found in (outcome.UNRESOLVED, outcome.NOT_FINITE):
+            raise ValueError(f"`target` {target:g}: the best switch cannot be found from `u0` = {u0:g}, `v0` = {v0:g}: "
+                             f"{paradigm} attention's time to p = {level:.4g} is {reasons[outcome(found)]}")
 
 
 # --- mixtures -----------------------------------------------------------------------

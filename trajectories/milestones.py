@@ -8,13 +8,17 @@ all targets come from one table of :math:`t(s) = \int_{s_0}^{s} (dt/ds)\,ds` on 
 panels (:mod:`trajectories.timeline`). A target beyond the
 attention's limit (soft attention stalls at :math:`p_\infty < 1` with the square
 loss) is *unreachable*; a target reached after the horizon is reported with its
-time but not as reached. :func:`ode_milestones` gives the same times from
+time but not as reached. A time the closed form cannot resolve in float64 (huge
+:math:`\alpha/\beta`, extreme starts) comes from the log-time ODE
+(:mod:`trajectories.log_time`) when two runs of it agree, or is reported as not
+resolved with the reason. :func:`ode_milestones` gives the same times from
 ``solve_ivp`` event detection, for cross-checks.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +39,11 @@ MAX_WIDTH = 1e7  # s-range beyond which a target counts as unreachable
 EVENT_RTOL = 1e-12
 
 
+CLOSED_FORM = "closed form"
+CROSS_CHECK = 1e-6  # relative agreement required of the log-time ODE where the closed form has the time too
+UNRESOLVED_CHOICES = ("raise", "flag")
+
+
 @dataclass(frozen=True)
 class Milestone:
     """The first time attention reaches ``target``.
@@ -42,35 +51,71 @@ class Milestone:
     Attributes
     ----------
     target : the attention level.
-    time : first time it is reached, or ``None`` if not within the horizon.
-    time_any : the time even when beyond the horizon (``None`` if never reached).
+    time : first time it is reached, or ``None`` if not within the horizon (or not resolved).
+    time_any : the time even when beyond the horizon (``None`` if never reached or not resolved).
     horizon : the horizon the question was asked for.
-    reachable : ``False`` when the attention's limit stays below the target.
-    error : quadrature error estimate of the time.
-    state : (u, v) when the target is reached (``None`` if never).
+    reachable : ``False`` when the attention's limit stays below the target; ``None`` when not resolved.
+    error : error estimate of the time (quadrature, or the two log-time runs' difference).
+    state : (u, v) when the target is reached (``None`` if never, or not resolved).
+    method : how the time was found: ``"closed form"`` or ``"ODE (log time)"``.
+    reason : why there is no time although one may exist (``None`` when the milestone is resolved).
     """
 
     target: float
     time: float | None
     time_any: float | None
     horizon: float
-    reachable: bool
+    reachable: bool | None
     error: float
     state: tuple | None
+    method: str = CLOSED_FORM
+    reason: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the milestone is known: a time (within the horizon or not) or never."""
+        return self.reason is None
 
 
-def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
-    """Closed-form milestone times for each target (see the module docstring).
+def _unresolved(target: float, t_max: float, reason: str, method: str = CLOSED_FORM) -> Milestone:
+    return Milestone(target, None, None, t_max, None, math.nan, None, method, reason)
+
+
+def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float, *, unresolved: str = "raise",
+               fallback: bool = True) -> list[Milestone]:
+    """Milestone times for each target (see the module docstring).
 
     Models with the softmax focus part and B(v) in closed form (every built-in paradigm)
     go through the batched engine (:mod:`trajectories.sweep`), which checks each time
-    against the rounding of the first integral at any rate ratio; a time it cannot resolve
-    is a one-line ``ValueError`` with the reason, never a number.
+    against the rounding of the first integral at any rate ratio. A time the closed form
+    cannot resolve is taken, with ``fallback``, from two log-time ODE runs that must agree
+    (:func:`trajectories.log_time.log_time_milestones`; ``method`` says so), which must
+    also agree with the closed form's own times to :data:`CROSS_CHECK`. The times of a
+    row must not decrease with the target (first passages); a row out of order is not
+    resolved. What is still not resolved is a one-line ``ValueError`` naming the target
+    and the reason (``unresolved="raise"``) or a :class:`Milestone` with its ``reason``
+    (``unresolved="flag"``) -- never a number.
     """
     u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
     targets = check_targets(targets)
+    if unresolved not in UNRESOLVED_CHOICES:
+        raise ValueError(f"`unresolved` must be raise or flag, got {unresolved!r}")
     if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts and model.setting.scheme.margin_scale is not None:
-        return _batched(model, u0, v0, targets, t_max)
+        results = _batched(model, u0, v0, targets, t_max)
+    else:
+        results = _scalar(model, u0, v0, targets, t_max)
+    if fallback and not all(m.resolved for m in results):
+        results = _with_log_time(model, u0, v0, targets, t_max, results)
+    results = _in_order(results, t_max)
+    if unresolved == "raise":
+        for m in results:
+            if not m.resolved:
+                raise ValueError(f"{model.setting.paradigm_name} attention: cannot give the time to p = {m.target:g}: {m.reason}")
+    return results
+
+
+def _scalar(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
+    """The scalar closed-form path (custom models): a scan and ``brentq`` per target, one time table."""
     anchor = model.anchor(u0, v0)
     side, s0 = anchor.side, anchor.s0
     if not np.isfinite(anchor.b0):
@@ -101,8 +146,9 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float)
         u = float(model.focus_at(anchor, crossing)[0])
         rounding = float(model.focus_rounding(anchor, crossing, u))
         if not rounding <= RESOLUTION * max(1.0, abs(u)):
-            raise ValueError(f"the closed form cannot resolve p = {target:g} in float64 (rounding in B(v) - B(v0) moves u by "
-                             f"about {rounding:.1e}; alpha/beta or the start make B(v) huge): use ode_milestones")
+            results.append(_unresolved(target, t_max, f"the closed form cannot resolve it in float64 (rounding in B(v) - B(v0) "
+                                                      f"moves u by about {rounding:.1e}; alpha/beta or the start make B(v) huge)"))
+            continue
         results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, error, (u, v)))
     return results
 
@@ -122,9 +168,45 @@ def _batched(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -
             time = float(found.time[0, j])
             state = (float(found.u[0, j]), float(found.v[0, j]))
             results.append(Milestone(target, time if time <= t_max else None, time, t_max, True, float(found.error[0, j]), state))
+        else:  # with no horizon here, "after the horizon" means the time left float64
+            reason = "the time leaves float64" if outcome == Outcome.BEYOND_HORIZON else REASONS[outcome]
+            results.append(_unresolved(target, t_max, f"closed form: {reason}"))
+    return results
+
+
+def _with_log_time(model: ReducedModel, u0: float, v0: float, targets, t_max: float, results: list[Milestone]) -> list[Milestone]:
+    """The unresolved milestones from the log-time ODE where it resolves them and agrees with the closed form's times."""
+    from .log_time import METHOD, log_time_milestones
+
+    found = log_time_milestones(model, u0, v0, targets)
+    for m, time in zip(results, found.times):
+        if m.time_any is not None and time is not None and abs(time - m.time_any) > CROSS_CHECK * max(abs(m.time_any), 1e-300):
+            disagreement = (f"the log-time ODE gives t = {time:.6g} for p = {m.target:g} where the closed form gives "
+                            f"{m.time_any:.6g}, so neither is used for the unresolved targets")
+            return [m if m.resolved else _unresolved(m.target, t_max, f"{m.reason}; {disagreement}") for m in results]
+    out = []
+    for m, time, state, reason in zip(results, found.times, found.states, found.reasons):
+        if m.resolved:
+            out.append(m)
+        elif time is None:
+            out.append(_unresolved(m.target, t_max, f"{m.reason}; {reason}"))
         else:
-            raise ValueError(f"{setting.paradigm_name} attention: the closed form cannot give the time to p = {target:g}: "
-                             f"{REASONS[outcome]}; follow it with the ODE (trajectory --method ode)")
+            out.append(Milestone(m.target, time if time <= t_max else None, time, t_max, True, found.agreement * time, state, METHOD))
+    return out
+
+
+def _in_order(results: list[Milestone], t_max: float) -> list[Milestone]:
+    """First-passage times cannot decrease with the target: a row out of order is not resolved at all."""
+    known = [m for m in results if m.time_any is not None]
+    for earlier, later in zip(known, known[1:]):
+        if later.time_any < earlier.time_any:
+            why = (f"times out of order (p = {later.target:g} at t = {later.time_any:.6g} before p = {earlier.target:g} "
+                   f"at t = {earlier.time_any:.6g}), so none is trusted")
+            return [_unresolved(m.target, t_max, why, m.method) for m in results]
+    never = [m.target for m in results if m.reachable is False]
+    if never and any(m.time_any is not None and m.target > never[0] for m in results):
+        why = f"p = {never[0]:g} is never reached but a higher target is, so none is trusted"
+        return [_unresolved(m.target, t_max, why, m.method) for m in results]
     return results
 
 
@@ -199,10 +281,14 @@ def ode_milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: fl
 
         event.direction = 1
         events.append(event)
-    solution = solve_ivp(
-        rhs, (0.0, t_max), [u0, v0], method="LSODA", rtol=EVENT_RTOL, atol=1e-14, events=events,
-        jac=lambda _, y: model.jacobian(y[0], y[1]), max_step=stable_max_step(model),
-    )
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # a run that fails finds no later crossing: the check it serves then fails, saying by how much
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        solution = solve_ivp(
+            rhs, (0.0, t_max), [u0, v0], method="LSODA", rtol=EVENT_RTOL, atol=1e-14, events=events,
+            jac=lambda _, y: model.jacobian(y[0], y[1]), max_step=stable_max_step(model),
+        )
     times = []
     for u_star, crossings in zip(levels, solution.t_events):
         if u0 >= u_star:

@@ -61,6 +61,7 @@ SCAN_POINTS = 65  # samples of z per scanned range when checking which targets a
 MAX_RANGE = 1e7  # s-range beyond which a target counts as unreachable (as in trajectories.milestones)
 ROUNDING_FACTOR = 4.0
 UNDERFLOW_Z = math.log(np.finfo(float).tiny)  # below this z = x + e^x the attention p ~ e^x underflows
+PROBE = 1e-3  # past an end of the trajectory, dt/ds is looked at again this far on (relative to the range scanned)
 
 
 class Outcome(enum.IntEnum):
@@ -280,7 +281,7 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
         value = functions["margin"](s, *li, *th)
         return ROUNDING_FACTOR * np.finfo(float).eps * (np.abs(value) + np.abs(b0[index]))
 
-    reachable, why_not = _reachable(following, goals, s0, z_of, g_of, rounding_of)
+    reachable, why_not = _reachable(following, goals, s0, z_of, g_of, rounding_of, bool(limit))
     unreachable = (following < k) & (reachable < k)
     for where in np.nonzero(unreachable)[0]:
         result.outcome[rows[where], max(following[where], reachable[where]):k] = why_not[where]
@@ -399,7 +400,7 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
         result.stop_v[rows[done]] = v_stop
 
 
-def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarray, np.ndarray]:
+def _reachable(following, goals, s0, z_of, g_of, rounding_of, has_limit: bool) -> tuple[np.ndarray, np.ndarray]:
     """How many targets each setting's trajectory reaches (a scan of z over growing ranges of s).
 
     From ``s0`` the range ``[s0, s0 + w]`` doubles from ``w = 1`` until ``z`` reaches the
@@ -407,8 +408,10 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarra
     bisected), or ``w`` passes :data:`MAX_RANGE`; the targets whose goal lies above the
     largest ``z`` seen are unreachable -- unless dt/ds stopped being a number rather than
     changing sign, or the rounding of B alone moves z there (those targets are then not
-    resolved), or dt/ds is infinite because the attention underflows there (not computed:
-    the time leaves float64). Returns the count and, per setting, the outcome of the rest.
+    resolved), or dt/ds is infinite because the attention underflows there or, without a
+    finite limit of the margin, stays infinite beyond the end (the margin's rate underflows:
+    not computed, the time leaves float64). Returns the count and, per setting, the outcome
+    of the rest.
     """
     m, k = s0.size, goals.size
     z_max = np.full(m, -np.inf)
@@ -441,13 +444,16 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of) -> tuple[np.ndarra
             with np.errstate(all="ignore"):
                 _, z_end = g_of(lo[:, None], at)
                 beyond, _ = g_of(hi[:, None], at)
+                further, _ = g_of((hi + PROBE * np.maximum(np.abs(hi - s0[at]), 1.0))[:, None], at)
                 noise = rounding_of(hi, at)
             # a trajectory that comes to rest has dt/ds -> +inf at its end and a negative dt/ds beyond
             # (the margin would move back); a value that is not a number there is an overflow, not a rest,
             # and so is an end where the rounding of B(v) - B(v0) alone moves z by more than the resolution
             # -- or, with the attention underflowing (z below log of the smallest float), an overflow of the time
+            # -- or, without a finite limit, dt/ds infinite on past the end: the rate underflowed, the motion goes on
             overflow = (~(beyond[:, 0] <= 0) & ~(beyond[:, 0] == np.inf)) | ~(noise <= RESOLUTION)
-            why_not[at] = np.where(z_end[:, 0] < UNDERFLOW_Z, Outcome.NOT_FINITE,
+            underflow = (z_end[:, 0] < UNDERFLOW_Z) | ((beyond[:, 0] == np.inf) & (further[:, 0] == np.inf) & (not has_limit))
+            why_not[at] = np.where(underflow, Outcome.NOT_FINITE,
                                    np.where(overflow, Outcome.UNRESOLVED, Outcome.UNREACHABLE))
             z = z.copy()
             z[~usable] = -np.inf

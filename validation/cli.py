@@ -37,6 +37,7 @@ USAGE_ERROR = 2
 INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
 CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
+MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
 MAX_STEPS = 10**7  # gradient-descent steps one command may run (about 15 min for one start on 2 cores)
@@ -387,7 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
     compare_parser.set_defaults(handler=run_compare)
 
-    milestones_parser = commands.add_parser("milestones", help="when attention first reaches each target, per paradigm")
+    milestones_parser = commands.add_parser(
+        "milestones", help="when attention first reaches each target, per paradigm",
+        epilog="A time the closed form cannot resolve in float64 comes from the ODE in log time (marked, the method named); "
+               "one that neither resolves is printed as 'not resolved' with the reason. Exit status: 0 when every cell is "
+               f"resolved, {MILESTONES_INCOMPLETE} when some cell is not resolved or --check fails, 2 for bad input.")
     add_setting_options(milestones_parser)
     # a string default goes through type=_targets only when --targets is not given (nothing computed at build time)
     milestones_parser.add_argument("--targets", type=_targets, default=DEFAULT_TARGETS, help=f"increasing, in (0, 1) (default {DEFAULT_TARGETS})")
@@ -395,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    help="switched hybrids, e.g. soft:hard@p=0.5 soft:lvml@t=100 (repeatable; they accumulate)")
     milestones_parser.add_argument("--t-max", dest="t_max", type=_number("t-max", 0, False), default=None, help="horizon (default: the preset's)")
     milestones_parser.add_argument("--check", action="store_true", help="cross-check with solve_ivp event detection")
-    milestones_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    milestones_parser.add_argument("--format", choices=("text", "json", "latex", "csv"), default="text")
     milestones_parser.set_defaults(handler=run_milestones)
 
     sweep_parser = commands.add_parser("sweep", help="milestone times over a grid of settings, every paradigm; phase diagrams")
@@ -574,7 +579,9 @@ def run_trajectory(args) -> int:
     if result.status.name == "DIVERGED":
         raise UsageError(f"argument --lr: {result.message}")
     if not result.ok:
-        raise UsageError(f"{args.method}: {result.status.value}: {result.message}")
+        # name the numbers the method could not follow (the rates and the start), not only the integrator's words
+        where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
+        raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
         if result.p is not None:
@@ -648,10 +655,15 @@ def run_milestones(args) -> int:
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
     report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
     print(standalone(report.render(args.format)) if args.format == "latex" else report.render(args.format))
+    status = 0
+    if not report.complete:
+        cells = len(report.unresolved)
+        print(f"{PROGRAM}: {cells} milestone{'s' if cells > 1 else ''} not resolved (see the notes): the table is incomplete", file=sys.stderr)
+        status = MILESTONES_INCOMPLETE
     if report.check_passed is False:
         print(f"{PROGRAM}: --check failed: closed form and event detection differ by {report.ode_check:.1e} (relative)", file=sys.stderr)
-        return CHECK_FAILED
-    return 0
+        status = CHECK_FAILED
+    return status
 
 
 def run_sweep(args) -> int:
@@ -740,14 +752,23 @@ def run_growth(args) -> int:
             v_text = str(law.margin) if law.margin is not None else (
                 f"finite limit v_inf = {check.limits[1]:.10g}" if check.limits else f"-> {law.margin_limit}, |v_inf - v| ~ exp(-{law.margin_rate} t)"
             )
-            ratios = ", ".join(f"t = {t:.0e}: {ru:.4f} / {rv:.4f}" for t, ru, rv in zip(check.times, check.focus_ratio, check.margin_ratio))
+            ratios = ", ".join(f"t = {t:.0e}: {_ratio_text(ru)} / {_ratio_text(rv)}"
+                               for t, ru, rv in zip(check.times, check.focus_ratio, check.margin_ratio))
             lines += [
                 f"{check.setting.paradigm}: u(t) ~ {u_text}  [{law.focus_kind}]",
                 f"{'':{len(check.setting.paradigm)}}  v(t) ~ {v_text}  [{law.margin_kind}]",
                 f"{'':{len(check.setting.paradigm)}}  prediction / integration (u / v): {ratios}",
             ]
+            lines += [f"{'':{len(check.setting.paradigm)}}  n/a for {name}: {why}" for name, _, why in check.notes]
         print("\n".join(lines))
     return 0
+
+
+def _ratio_text(value: float) -> str:
+    """A growth ratio, or ``n/a`` where it is not a finite number (the reason is printed below it)."""
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.2e}"  # a ratio far from 1 shows its size, not -0.0000
 
 
 def run_signature(args) -> int:
@@ -812,9 +833,32 @@ def run_figures(args) -> int:
     study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention")))
     from validation.figures import write_figures  # matplotlib
 
-    written = write_figures(args.out, study, force=args.force)
+    existed = os.path.lexists(args.out)
+    try:
+        written = write_figures(args.out, study, force=args.force)
+    except ValueError as error:
+        _remove_if_only_marker(args.out, existed)
+        if "`out`" in str(error):
+            raise
+        # a number the figures need cannot be computed here: say for which rates and start
+        s = study.setting
+        raise UsageError(f"the figures cannot be drawn at --alpha {float(s.alpha):g}, --beta {float(s.beta):g}, "
+                         f"--u0 {study.u0:g}, --v0 {study.v0:g}: {error}") from None
     print("\n".join(str(path) for path in written))
     return 0
+
+
+def _remove_if_only_marker(directory: str, existed: bool) -> None:
+    """A directory this run created and left holding only its ownership marker is removed (a refusal writes nothing)."""
+    from validation.files import MARKER
+
+    if existed or not os.path.isdir(directory) or os.path.islink(directory):
+        return
+    entries = os.listdir(directory)
+    if set(entries) <= {MARKER}:
+        for name in entries:
+            os.remove(os.path.join(directory, name))
+        os.rmdir(directory)
 
 
 NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")

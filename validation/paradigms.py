@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import math
 from dataclasses import dataclass
 
+from trajectories.checks import finite
+from trajectories.choices import check_targets
 from trajectories.hybrid import hybrid_milestones
+from trajectories.log_time import METHOD as LOG_TIME, METHOD_DETAIL
 from trajectories.milestones import Milestone, milestones, ode_milestones
 from trajectories.model import Setting, reduced_model
 
 from analytic.paradigms import PARADIGMS
 
-from .numbers import latex_number
-
 PARADIGM_NAMES = tuple(PARADIGMS)
 CHECK_TOLERANCE = 1e-6  # relative difference of closed-form and event-detection times accepted by --check
+NOT_RESOLVED = "not resolved"
+ODE_MARK = "*"  # after a time found by the log-time ODE (text); $^{*}$ in LaTeX
+LATEX_NOTE_WIDTH = r"0.9\textwidth"
 
 
 @dataclass(frozen=True)
@@ -22,8 +29,9 @@ class MilestoneReport:
     """Milestone times per paradigm (and hybrid) for one setting and start.
 
     ``rows`` maps a name (``"soft"``, ``"soft:hard@p=0.5"``, ...) to its
-    milestones; ``ode_check`` is the largest relative difference from
-    ``solve_ivp`` event detection (``None`` when not run).
+    milestones (each says how it was found, or why it is not resolved);
+    ``ode_check`` is the largest relative difference from ``solve_ivp`` event
+    detection over the resolved times (``None`` when not run).
     """
 
     setting: Setting
@@ -39,29 +47,64 @@ class MilestoneReport:
         """Whether the closed-form times agree with event detection to :data:`CHECK_TOLERANCE` (``None`` if not checked)."""
         return None if self.ode_check is None else bool(self.ode_check <= CHECK_TOLERANCE)
 
+    @property
+    def unresolved(self) -> list:
+        """``(name, milestone)`` of every cell that is not resolved."""
+        return [(name, m) for name, entries in self.rows.items() for m in entries if not m.resolved]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every cell is resolved (a time, after the horizon, or never)."""
+        return not self.unresolved
+
     def to_dict(self) -> dict:
         def times(entries, beyond=False):
             out = {}
             for m in entries:
+                key = format_target(m.target)
                 value = m.time_any if beyond else m.time
-                out[format_target(m.target)] = None if (beyond and m.time is not None) else value
+                out[key] = None if (beyond and m.time is not None) else value
+                if not m.resolved:
+                    out[f"{key}_reason"] = f"{NOT_RESOLVED}: {m.reason}"
             return out
 
-        return {
+        methods = {name: {format_target(m.target): m.method if m.resolved else None for m in entries} for name, entries in self.rows.items()}
+        record = {
             "targets": list(self.targets),
             "times": {name: times(entries) for name, entries in self.rows.items()},
             "beyond_horizon": {name: times(entries, beyond=True) for name, entries in self.rows.items()},
-            "unreachable": {name: [m.target for m in entries if not m.reachable] for name, entries in self.rows.items()},
+            "unreachable": {name: [m.target for m in entries if m.reachable is False] for name, entries in self.rows.items()},
+            "methods": methods,
+            "not_resolved": {name: {format_target(m.target): m.reason for m in entries if not m.resolved}
+                             for name, entries in self.rows.items() if any(not m.resolved for m in entries)},
+            "complete": self.complete,
             "t_max": self.horizon,
             "ode_check_max_relative_difference": self.ode_check,
         }
+        if self._by_ode():
+            record["method_details"] = {LOG_TIME: METHOD_DETAIL}
+        return record
 
     def render(self, format: str) -> str:
         if format == "json":
-            return json.dumps(self.to_dict(), indent=2)
+            from analytic.report import strict_json
+
+            return json.dumps(strict_json(self.to_dict()), indent=2, allow_nan=False)
         if format == "latex":
             return self.latex()
+        if format == "csv":
+            return self.csv()
         return self.text()
+
+    def _by_ode(self) -> bool:
+        return any(m.resolved and m.method == LOG_TIME for entries in self.rows.values() for m in entries)
+
+    def _unresolved_notes(self) -> list[str]:
+        """One line per row and reason: which targets, and why."""
+        groups = {}
+        for name, m in self.unresolved:
+            groups.setdefault((name, m.reason), []).append(format_target(m.target))
+        return [f"{name} at p = {', '.join(targets)}: {reason}" for (name, reason), targets in groups.items()]
 
     def text(self) -> str:
         s = self.setting
@@ -74,20 +117,39 @@ class MilestoneReport:
         for name, entries in self.rows.items():
             cells = []
             for m in entries:
-                if m.time is not None:
-                    cells.append(f"{m.time:16.6g}")
+                mark = ODE_MARK if m.resolved and m.method == LOG_TIME else ""
+                if not m.resolved:
+                    cells.append(f"{NOT_RESOLVED:>16}")
+                elif m.time is not None:
+                    cells.append(f"{m.time:15.6g}{mark:1}")
                 elif m.reachable:
-                    cells.append(f"{'> horizon':>16}")
+                    cells.append(f"{'> horizon':>15}{mark:1}")
                     notes.append(f"{name} reaches p = {format_target(m.target)} only at t = {m.time_any:.6g}, beyond the horizon {self.horizon:g}")
                 else:
                     cells.append(f"{'never':>16}")
                     notes.append(f"{name} never reaches p = {format_target(m.target)}: its attention converges below it")
             lines.append(f"{name:>22}" + "".join(cells))
         lines += [f"  note: {note}" for note in notes]
+        if self._by_ode():
+            lines.append(f"  {ODE_MARK} by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL})")
+        lines += [f"  {NOT_RESOLVED}: {note}" for note in self._unresolved_notes()]
         if self.ode_check is not None:
             verdict = "agrees" if self.check_passed else "DISAGREES"
             lines.append(f"  solve_ivp event detection {verdict}: largest relative difference {self.ode_check:.1e} (tolerance {CHECK_TOLERANCE:.0e})")
         return "\n".join(lines)
+
+    def csv(self) -> str:
+        """One line per row and target: the time within the horizon, the time, how it was found, and why not."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["row", "target", "time", "time_any", "status", "method", "reason"])
+        for name, entries in self.rows.items():
+            for m in entries:
+                status = (NOT_RESOLVED if not m.resolved else "reached" if m.time is not None
+                          else "beyond horizon" if m.reachable else "never")
+                writer.writerow([name, format_target(m.target), _csv_number(m.time), _csv_number(m.time_any), status,
+                                 m.method if m.resolved else "", m.reason or ""])
+        return out.getvalue().rstrip("\n")
 
     def latex(self) -> str:
         header = " & ".join(["paradigm"] + [f"$p = {format_target(x)}$" for x in self.targets])
@@ -96,8 +158,15 @@ class MilestoneReport:
             cells = [_latex_time(m) for m in entries]
             body.append("    " + " & ".join([_latex_name(name)] + cells) + r" \\")
         columns = "l" + "r" * len(self.targets)
+        notes = []
+        if self._by_ode():
+            notes.append(rf"$^{{*}}$ by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL}).")
+        notes += [f"-- {NOT_RESOLVED}: {note}." for note in self._unresolved_notes()]
+        width = len(self.targets) + 1
+        note_rows = [rf"    \multicolumn{{{width}}}{{p{{{LATEX_NOTE_WIDTH}}}}}{{\footnotesize {_latex_text(note)}}} \\" for note in notes]
         return "\n".join(
-            [rf"\begin{{tabular}}{{{columns}}}", r"    \toprule", f"    {header} \\\\", r"    \midrule", *body, r"    \bottomrule", r"\end{tabular}"]
+            [rf"\begin{{tabular}}{{{columns}}}", r"    \toprule", f"    {header} \\\\", r"    \midrule", *body, r"    \bottomrule",
+             *note_rows, r"\end{tabular}"]
         )
 
 
@@ -105,39 +174,85 @@ def format_target(target: float) -> str:
     return f"{target:g}"
 
 
+def _csv_number(value) -> str:
+    return "" if value is None or not math.isfinite(value) else repr(float(value))
+
+
 def _latex_time(m: Milestone) -> str:
+    if not m.resolved:
+        return "--"
+    mark = "$^{*}$" if m.method == LOG_TIME else ""
     if m.time is not None:
-        return latex_number(m.time, 4)
+        return f"{m.time:.4g}{mark}"
     if m.reachable:
-        return rf"$> {latex_number(m.horizon, 3, math_mode=False)}$ (${latex_number(m.time_any, 3, math_mode=False)}$)"
+        return rf"$> {m.horizon:.3g}$ ({m.time_any:.3g}){mark}"
     return r"never"
+
+
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _latex_text(text: str) -> str:
+    """Plain text for LaTeX: the special characters escaped, except an already-written ``$^{*}$`` mark."""
+    mark = "$^{*}$"
+    head, found, tail = text.partition(mark) if text.startswith(mark) else ("", "", text)
+    return head + found + "".join(LATEX_SPECIAL.get(ch, ch) for ch in tail)
 
 
 def _latex_name(name: str) -> str:
     return name.replace("lvml", "LVML").replace("@", " at ").replace("_", r"\_")
 
 
+def _not_resolved_row(targets, horizon: float, reason: str) -> list[Milestone]:
+    return [Milestone(target, None, None, horizon, None, math.nan, None, reason=reason) for target in targets]
+
+
 def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: float, hybrids=(), *, check: bool = False) -> MilestoneReport:
-    """Milestones of every registered paradigm (and the setting's custom one), and the given hybrids (closed form)."""
+    """Milestones of every registered paradigm (and the setting's custom one), and the given hybrids.
+
+    Every cell is a time (closed form, or the log-time ODE where the closed form cannot resolve
+    it), after the horizon, never -- or not resolved, with the reason: one paradigm that cannot
+    be resolved does not take the others' times away.
+    """
     if setting.scheme is None:
         raise ValueError("`setting` is a whole loss L(u, v): it has no attention, so no attention milestones")
+    targets = check_targets(targets)
+    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
+    if not float(horizon) > 0:
+        raise ValueError(f"`horizon` must be > 0, got {horizon!r}")
     schemes = {name: setting.with_paradigm(name) for name in PARADIGMS}
     if setting.scheme.is_custom:
         schemes["custom"] = setting
     rows = {}
     for name, each in schemes.items():
-        rows[name] = milestones(reduced_model(each), u0, v0, targets, horizon)
+        try:
+            rows[name] = milestones(reduced_model(each), u0, v0, targets, horizon, unresolved="flag")
+        except ValueError as error:  # the inputs are checked above: what is left is the computation's own limit
+            rows[name] = _not_resolved_row(targets, horizon, str(error))
     for switch in hybrids:
-        rows[switch.label] = hybrid_milestones(setting, switch, u0, v0, targets, horizon)
-    worst = None
-    if check:
-        worst = 0.0
-        for name, each in schemes.items():
-            model = reduced_model(each)
-            for closed, event in zip(rows[name], ode_milestones(model, u0, v0, targets, horizon)):
-                if closed.time is None or event is None:
-                    if (closed.time is None) != (event is None):
-                        worst = float("inf")
-                    continue
-                worst = max(worst, abs(closed.time - event) / abs(event) if event else abs(closed.time))
+        try:
+            rows[switch.label] = hybrid_milestones(setting, switch, u0, v0, targets, horizon)
+        except ValueError as error:
+            rows[switch.label] = _not_resolved_row(targets, horizon, str(error))
+    worst = _event_check(schemes, rows, u0, v0, targets, horizon) if check else None
     return MilestoneReport(setting, u0, v0, tuple(targets), horizon, rows, worst)
+
+
+def _event_check(schemes: dict, rows: dict, u0: float, v0: float, targets, horizon: float) -> float:
+    """The largest relative difference between the resolved times and ``solve_ivp`` event detection (``inf``:
+    one finds a time within the horizon where the other does not)."""
+    worst = 0.0
+    for name, each in schemes.items():
+        entries = rows[name]
+        if not any(m.resolved for m in entries):
+            continue
+        for found, event in zip(entries, ode_milestones(reduced_model(each), u0, v0, targets, horizon)):
+            if not found.resolved:
+                continue  # reported as not resolved already
+            if found.time is None or event is None:
+                if (found.time is None) != (event is None):
+                    worst = math.inf
+                continue
+            worst = max(worst, abs(found.time - event) / abs(event) if event else abs(found.time))
+    return worst
