@@ -36,6 +36,7 @@ from .result import Status, Trajectory
 
 VARIANTS = ("symmetric", "binary")
 BINARY_DIMENSION = 4  # mu_f = sqrt(alpha) e1, mu_c = sqrt(beta) e2, two spare noise dimensions
+MAX_ELEMENTS = 2 * 10**7  # numbers in the data tensor (0.16 GB; the gradients keep a few arrays of this size)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,18 @@ def binary_data(alpha: float, beta: float, segments: int, sigma: float = 0.0, sa
     if sigma > 0:
         inputs += sigma * np.random.default_rng(seed + 1).standard_normal(inputs.shape)
     return Data(inputs, labels)
+
+
+def _check_size(variant: str, classes, segments: int, samples: int | None) -> None:
+    """Refuse up front a data tensor (examples x segments x dimension) too large for memory, naming what makes it so."""
+    dimension = BINARY_DIMENSION if variant == "binary" else count(classes, "classes", 2)
+    examples = samples if samples is not None else (2 if variant == "binary" else dimension)
+    elements = float(examples) * float(segments) * dimension
+    if elements > MAX_ELEMENTS:
+        given = f"`samples` = {samples} and " if samples is not None else ""
+        raise ValueError(f"{given}`segments` = {segments} make a data tensor of {elements:.1e} numbers ({examples} examples x "
+                         f"{segments} segments x {dimension}): more than {MAX_ELEMENTS:.0e} (memory, several copies are kept); "
+                         f"lower {'`samples` or ' if samples is not None else ''}`segments`")
 
 
 def _check_samples(sigma, samples) -> None:
@@ -211,6 +224,7 @@ def full_trajectory(
         samples = count(samples, "samples")
     elif sigma > 0:
         raise ValueError(f"`samples` is required when sigma > 0 (the number of noisy examples), got samples=None with sigma = {sigma:g}")
+    _check_size(variant, classes, segments, samples)
     if variant == "symmetric":
         classes = count(classes, "classes", 2)
         if loss != "cross-entropy":

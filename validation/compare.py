@@ -18,7 +18,7 @@ import sympy as sp
 
 from analytic.report import json_number
 from trajectories.closed import closed_trajectory
-from trajectories.full import full_trajectory
+from trajectories.full import BINARY_DIMENSION, MAX_ELEMENTS, full_trajectory
 from trajectories.gd import gradient_descent
 from trajectories.model import Setting, reduced_model
 from trajectories.ode import ode_trajectory, stable_max_step
@@ -97,8 +97,9 @@ def invariant_drift(model, u, v) -> float:
     if np.isfinite(model.minimiser):
         keep = np.abs(v - model.minimiser) >= CONDITIONED
         u, v = u[keep], v[keep]
-    values = model.invariant(u, v)
-    return float(np.max(np.abs(values - values[0])) / max(1.0, abs(values[0])))
+    with np.errstate(all="ignore"):  # an invariant that overflows (e^u at u ~ 1e6) gives NaN, reported as null with a reason
+        values = model.invariant(u, v)
+        return float(np.max(np.abs(values - values[0])) / max(1.0, abs(values[0])))
 
 
 def fitted_order(lrs, errors) -> float:
@@ -187,20 +188,34 @@ def full_variant_for(setting: Setting) -> str | None:
 def _full_model_checks(setting, model, u0, v0, noise_samples):
     variant = full_variant_for(setting)
     segments = float(setting.segments)
-    if variant is None or not segments.is_integer():
+    if variant is None or not segments.is_integer() or (variant == "binary" and 2 * segments * BINARY_DIMENSION > MAX_ELEMENTS):
         return None, None, None, ()
     common = dict(
         variant=variant, loss=setting.loss, classes=setting.classes, segments=int(segments),
         alpha=float(setting.alpha), beta=float(setting.beta), u0=u0, v0=v0, lr=FULL_LR, steps=FULL_STEPS,
     )
-    reduced = gradient_descent(model, u0, v0, FULL_LR, FULL_STEPS)
-    full = full_trajectory(setting.paradigm, **common)
+    with np.errstate(all="ignore"):  # a descent that leaves the finite range says so in its status (checked next)
+        reduced = gradient_descent(model, u0, v0, FULL_LR, FULL_STEPS)
+        full = full_trajectory(setting.paradigm, **common)
+    _full_check_ran(reduced, full, common)
     error = max(np.max(np.abs(full.u - reduced.u)), np.max(np.abs(full.v - reduced.v)))
     gaps = []
-    for samples in noise_samples:
-        noisy = full_trajectory(setting.paradigm, **common, sigma=NOISE_SIGMA, samples=samples, seed=samples)
+    dimension = BINARY_DIMENSION if variant == "binary" else setting.classes
+    for samples in [n for n in noise_samples if n * int(segments) * dimension <= MAX_ELEMENTS]:  # larger data: left out
+        with np.errstate(all="ignore"):
+            noisy = full_trajectory(setting.paradigm, **common, sigma=NOISE_SIGMA, samples=samples, seed=samples)
+        _full_check_ran(reduced, noisy, common)
         gaps.append((samples, float(max(np.max(np.abs(noisy.u - reduced.u)), np.max(np.abs(noisy.v - reduced.v))))))
     return variant, float(error), float(full.extras["max_asymmetry"]), tuple(gaps)
+
+
+def _full_check_ran(reduced, full, common: dict) -> None:
+    """Both descents of the full-model check ran their steps: a one-line error naming the rates otherwise."""
+    for run in (reduced, full):
+        if not run.ok:
+            raise ValueError(f"the full-model check (gradient descent at lr {common['lr']:g}, {common['steps']} steps) cannot run at "
+                             f"`alpha` = {common['alpha']:g}, `beta` = {common['beta']:g} from (u0, v0) = ({common['u0']:g}, "
+                             f"{common['v0']:g}): {run.status.value}: {run.message}")
 
 
 def comparison_text(comparison: Comparison) -> str:

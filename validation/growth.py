@@ -104,7 +104,7 @@ def _ratio(predicted, integrated) -> np.ndarray:
     a finite prediction over an overflowed integration is no ratio of 0."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.asarray(predicted, dtype=float) / np.asarray(integrated, dtype=float)
-    return np.where(np.isfinite(predicted) & np.isfinite(integrated), ratio, np.nan)
+    return np.where(np.isfinite(predicted) & np.isfinite(integrated) & np.isfinite(ratio), ratio, np.nan)
 
 
 def _ratio_notes(coordinate: str, times, predicted, integrated, ratios) -> tuple:
