@@ -17,6 +17,8 @@ from trajectories.model import Setting, reduced_model
 
 from analytic.paradigms import PARADIGMS
 
+from .numbers import latex_number
+
 PARADIGM_NAMES = tuple(PARADIGMS)
 CHECK_TOLERANCE = 1e-6  # relative difference of closed-form and event-detection times accepted by --check
 NOT_RESOLVED = "not resolved"
@@ -183,9 +185,9 @@ def _latex_time(m: Milestone) -> str:
         return "--"
     mark = "$^{*}$" if m.method == LOG_TIME else ""
     if m.time is not None:
-        return f"{m.time:.4g}{mark}"
+        return latex_number(m.time, 4) + mark
     if m.reachable:
-        return rf"$> {m.horizon:.3g}$ ({m.time_any:.3g}){mark}"
+        return rf"$> {latex_number(m.horizon, 3, math_mode=False)}$ (${latex_number(m.time_any, 3, math_mode=False)}$){mark}"
     return r"never"
 
 
