@@ -454,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
     reproduce_parser.set_defaults(handler=run_reproduce)
 
-    figures_parser = commands.add_parser("figures", help="phase portrait, attention curves, u(t) and v(t), fixed-focus incentive")
+    figures_parser = commands.add_parser("figures", help="phase portraits, attention curves, u(t) and v(t), fixed-focus incentive, closed form vs ODE vs GD overlay (PDF and PNG)")
     figures_parser.add_argument("--out", required=True, help="output directory")
     add_setting_options(figures_parser)
     figures_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
