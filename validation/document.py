@@ -103,7 +103,7 @@ def proposition(results: GeneralResults, label: str) -> list[str]:
         integral = [
             rf"The flow conserves $I(u, v) = A(u) - B(v)$, with, along every trajectory,",
             r"\begin{align}",
-            rf"  A(u) &= {show(results.focus_part)}, \qquad B(v) = {show(results.margin_part)}, \label{{eq:{label}-invariant}} \\",
+            rf"  A(u) &= {show(results.focus_part)}, \qquad B(v) = {_margin_part(results)}, \label{{eq:{label}-invariant}} \\",
             rf"  u &= {show(results.trajectory)}, \qquad S = A(u_0) + B(v) - B(v_0), \label{{eq:{label}-trajectory}}",
             r"\end{align}",
             r"so $p = \omega/(1 + \omega)$ with $\omega = \omega(S - \log(T - 1))$, and the time to reach a margin $v$ is "
@@ -140,6 +140,15 @@ PIECE_WORDS = {
                    r"and the incentive to improve the focus with its limit:",
     "growth": r"Growth laws as $t \to \infty$:",
 }
+
+
+def _margin_part(results: GeneralResults) -> str:
+    r"""``\frac{\alpha}{\beta} \int_0^v r(s)\,ds``, followed by its value where the integral is elementary."""
+    rate = expression_latex(results.margin_rate.subs(sym.v, sp.Symbol("s")))
+    text = rf"\frac{{\alpha}}{{\beta}} \int_{{0}}^{{v}} {rate} \, ds"
+    if not results.margin_part.has(sp.Integral):
+        text += " = " + expression_latex(results.margin_part)
+    return text
 
 
 def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: dict, study: Study, prefix: str) -> list[str]:
