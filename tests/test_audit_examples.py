@@ -162,6 +162,40 @@ def test_milestones_at_extreme_rate_ratios_are_right_or_flagged(capsys, option, 
     assert "not resolved" in record["times"]["hard"]["0.3_reason"]
 
 
+def _phase_reference(paradigm, alpha, beta, u0, v0, targets):
+    """(time, u, v) at each target of one phase, by the margin variable (as :func:`margin_reference`)."""
+    scale_v, scale_t = min(1.0, math.sqrt(beta / alpha)), 1 / math.sqrt(alpha * beta)
+
+    def rhs(w, y):
+        du, dv = stable_flow(paradigm, 2, 10, alpha, beta, y[0], v0 + scale_v * w)
+        return [scale_v * du / dv, scale_v / (scale_t * dv)]
+
+    events = []
+    for target in targets:
+        def event(_, y, level=math.log(9) + math.log(target / (1 - target))):
+            return y[0] - level
+        event.direction = 1
+        events.append(event)
+    run = solve_ivp(rhs, (0.0, 1e4), [u0, 0.0], method="DOP853", rtol=1e-13, atol=1e-14, events=events)
+    return [(scale_t * hits[0][1], hits[0][0], v0 + scale_v * at[0]) for hits, at in zip(run.y_events, run.t_events)]
+
+
+def test_a_hybrid_at_an_extreme_rate_ratio_takes_its_second_phase_from_the_log_time_ode():
+    from trajectories.choices import Switch
+    from trajectories.hybrid import hybrid_milestones
+    from trajectories.model import Setting
+
+    # soft until p = 0.5, then hard, at alpha/beta = 1e16: hard's closed form cannot resolve the second phase
+    found = hybrid_milestones(Setting("soft", "cross-entropy", 2, 10, 1, 1e-16), Switch("hard", attention=0.5), 0.0, 0.0,
+                              [0.3, 0.5, 0.9, 0.99], math.inf)
+    (t_switch, u_switch, v_switch), = _phase_reference("soft", 1.0, 1e-16, 0.0, 0.0, [0.5])
+    after = _phase_reference("hard", 1.0, 1e-16, u_switch, v_switch, [0.9, 0.99])
+    assert [m.method for m in found] == ["closed form", "closed form", "ODE (log time)", "ODE (log time)"]
+    assert found[1].time_any == pytest.approx(t_switch, rel=1e-9)  # closed form vs reference: seen 3e-15
+    for m, (t_phase, _, _) in zip(found[2:], after):
+        assert m.time_any == pytest.approx(t_switch + t_phase, rel=1e-8)  # log-time ODE vs reference: seen 2e-10
+
+
 def test_milestones_text_marks_the_ode_cells_and_footnotes_the_rest(capsys):
     status, out, err = run(capsys, "milestones", "--beta=1e-50", "--targets", "0.3,0.9")
     assert status == 1 and "not resolved" in err
@@ -344,6 +378,99 @@ def test_log_time_fallback_agrees_with_both_references_on_the_extremes_grid(para
                 assert time == pytest.approx(second[j], rel=1e-8), where  # seen: <= 1.1e-9
                 compared += 1
     assert compared >= 6  # every paradigm has cells only the ODE resolves on this grid (alpha/beta = 1e12, 1e20)
+
+
+# --- property-based: generated settings and generated text -----------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+REFERENCE_SECONDS = 3.0  # per Radau reference run
+
+
+def log_time_reference(paradigm, alpha, beta, u0, v0, targets, seconds=REFERENCE_SECONDS):
+    """First times to each target from Radau in tau = log(1 + t/t_c) on :func:`stable_flow` (c = 2, T = 10), rtol 1e-12;
+    ``None`` when it cannot finish in ``seconds`` (a stiff extreme: nothing to compare)."""
+    import signal
+
+    scale_t = 1 / math.sqrt(alpha * beta)
+    levels = [math.log(9) + math.log(x / (1 - x)) for x in targets]
+
+    def rhs(tau, y):
+        factor = scale_t * math.exp(tau)
+        du, dv = stable_flow(paradigm, 2, 10, alpha, beta, y[0], y[1])
+        return [factor * du, factor * dv]
+
+    events = []
+    for level in levels:
+        def event(_, y, level=level):
+            return y[0] - level
+        event.direction = 1
+        events.append(event)
+    events[-1].terminal = True
+
+    def give_up(*_):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            run = solve_ivp(rhs, (0.0, math.log1p(1e30 / scale_t)), [u0, v0], method="Radau", rtol=1e-12, events=events,
+                            atol=[1e-13, 1e-13 * min(1.0, math.sqrt(beta / alpha))])
+    except TimeoutError:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if run.status == -1:
+        return None
+    return [0.0 if u0 >= level else (scale_t * math.expm1(hits[0]) if hits.size else None) for level, hits in zip(levels, run.t_events)]
+
+
+
+@PROPERTY
+@given(paradigm=st.sampled_from(["soft", "hard", "lvml"]), log_ratio=st.floats(-30, 30), u0=st.floats(-5, 5), v0=st.floats(-3, 3))
+def test_random_rate_ratios_and_starts_give_right_or_flagged_milestones(paradigm, log_ratio, u0, v0):
+    from trajectories.milestones import milestones
+    from trajectories.model import Setting, reduced_model
+
+    alpha, beta = 10 ** (log_ratio / 2), 10 ** (-log_ratio / 2)  # alpha/beta = 10^log_ratio, t_c = 1
+    found = milestones(reduced_model(Setting(paradigm, "cross-entropy", 2, 10, alpha, beta)), u0, v0, [0.3, 0.9], math.inf,
+                       unresolved="flag")
+    reference = log_time_reference(paradigm, alpha, beta, u0, v0, [0.3, 0.9]) or [None, None]
+    for m, expected in zip(found, reference):
+        where = f"{paradigm}, alpha/beta = 1e{log_ratio:.2f}, start ({u0:g}, {v0:g}), p = {m.target}"
+        assert m.reachable is not False, where  # every cross-entropy trajectory reaches every target (B(v) is unbounded)
+        if m.resolved and m.time_any is not None and expected is not None:
+            # closed form (1e-7 time tolerance) or log-time ODE (two runs agreeing to 1e-7) vs Radau at rtol 1e-12
+            assert m.time_any == pytest.approx(expected, rel=1e-6, abs=1e-12), where
+
+
+NUMBER_LIKE = st.one_of(
+    st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.from_regex(r"-?[0-9]{1,400}(/[0-9]{1,3})?(e-?[0-9]{1,4})?", fullmatch=True),
+)
+
+
+@PROPERTY
+@given(option=st.sampled_from(["--alpha", "--beta", "--u0", "--v0", "--t-end", "--segments"]), text=NUMBER_LIKE)
+def test_generated_text_for_a_numeric_option_is_a_result_or_one_line_naming_it(option, text):
+    import contextlib
+    import io
+
+    out_buffer, err_buffer = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out_buffer), contextlib.redirect_stderr(err_buffer):
+        status = main(["trajectory", "--paradigm", "hard", "--t-end", "1", "--points", "2", f"{option}={text}"])
+    out, err = out_buffer.getvalue(), err_buffer.getvalue()
+    if status == 0:  # a number the closed form follows: two rows of finite numbers
+        rows = out.strip().splitlines()[1:]
+        assert len(rows) == 2 and all(math.isfinite(float(x)) for row in rows for x in row.split(","))
+    else:
+        assert status == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err, (text, err)
+        assert option.lstrip("-") in err, (text, err)
 
 
 # --- examples covered by other tests ---------------------------------------------------------------

@@ -143,7 +143,8 @@ def panel_time_inverse(coefficients, t_left, width, targets, x):
     for _ in range(NEWTON_STEPS):
         value, slope = antiderivative_and_value(coefficients, x)
         residual = t_left + width / 2 * value - targets
-        step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the division where slope = 0 is discarded by the where
+            step = np.where(slope > 0, residual / (width / 2 * slope), 0.0)
         x_new = np.clip(x - step, -1.0, 1.0)
         settled = (np.abs(x_new - x) <= NEWTON_TOLERANCE) | (np.abs(residual) <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(targets)))
         x = x_new

@@ -121,9 +121,26 @@ def _number(label: str, minimum: float, inclusive: bool):
         if not ok:
             relation = ">=" if inclusive else ">"
             raise argparse.ArgumentTypeError(f"must be {relation} {minimum}, got {text!r}")
+        if label in FLOAT_OPTIONS:
+            _fits_a_float(value, text)
         return value
 
     return parse
+
+
+FLOAT_OPTIONS = ("t-end", "t-max", "lr", "sigma", "target")  # used as floats only (rates and T stay exact for derive)
+
+
+def _fits_a_float(value, text: str) -> None:
+    """An exact number that becomes inf or 0 as a float is refused, saying which (not "got inf" later)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"is too large for a float (the largest is about 1.8e308), got {text!r}")
+    if number == 0 and value != 0:
+        raise argparse.ArgumentTypeError(f"underflows to 0 as a float (the smallest positive float is about 5e-324), got {text!r}")
 
 
 def _real(label: str):
