@@ -130,7 +130,7 @@ class MilestoneReport:
                 else:
                     cells.append(f"{'never':>16}")
                     notes.append(f"{name} never reaches p = {format_target(m.target)}: its attention converges below it")
-            lines.append(f"{name:>22}" + "".join(cells))
+            lines.append((f"{name:>22}" + "".join(cells)).rstrip())
         lines += [f"  note: {note}" for note in notes]
         if self._by_ode():
             lines.append(f"  {ODE_MARK} by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL})")
