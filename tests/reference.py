@@ -12,6 +12,9 @@ and :math:`(\dot u, \dot v) = (-\alpha \partial_u L, -\beta \partial_v L)`.
 
 from __future__ import annotations
 
+import signal
+from contextlib import contextmanager
+
 import numpy as np
 
 
@@ -44,12 +47,30 @@ def reference_flow(paradigm: str, loss: str, classes: int, segments: float, alph
     return -alpha * du, -beta * dv
 
 
-def crossing_events(levels):
-    """``solve_ivp`` events, one per level, firing when u rises through it."""
+def crossing_events(levels, *, stop_at_last: bool = False):
+    """``solve_ivp`` events, one per level, firing when u rises through it (the last one ends the run if asked)."""
     events = []
     for level in levels:
         def event(_, y, level=level):
             return y[0] - level
         event.direction = 1
         events.append(event)
+    if stop_at_last and events:
+        events[-1].terminal = True
     return events
+
+
+@contextmanager
+def time_budget(seconds: float):
+    """Raise ``TimeoutError`` inside the block after ``seconds`` (a reference that cannot finish compares nothing)."""
+
+    def give_up(*_):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -27,6 +27,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.special import expit
 
+from tests.reference import crossing_events, time_budget
 from validation.cli import main
 
 SMALL = {"classes": 2, "segments": 10}  # the small preset: T = 10, c = 2, alpha = beta = 1, start (0, 0)
@@ -66,13 +67,7 @@ def margin_reference(paradigm, classes, segments, alpha, beta, u0, v0, targets, 
         du, dv = stable_flow(paradigm, classes, segments, alpha, beta, y[0], v0 + scale_v * w)
         return [scale_v * du / dv, scale_v / (scale_t * dv)]
 
-    events = []
-    for level in levels:
-        def event(_, y, level=level):
-            return y[0] - level
-        event.direction = 1
-        events.append(event)
-    events[-1].terminal = True
+    events = crossing_events(levels, stop_at_last=True)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         run = solve_ivp(rhs, (0.0, span), [u0, 0.0], method="DOP853", rtol=1e-13, atol=1e-14, events=events)
@@ -170,12 +165,7 @@ def _phase_reference(paradigm, alpha, beta, u0, v0, targets):
         du, dv = stable_flow(paradigm, 2, 10, alpha, beta, y[0], v0 + scale_v * w)
         return [scale_v * du / dv, scale_v / (scale_t * dv)]
 
-    events = []
-    for target in targets:
-        def event(_, y, level=math.log(9) + math.log(target / (1 - target))):
-            return y[0] - level
-        event.direction = 1
-        events.append(event)
+    events = crossing_events([math.log(9) + math.log(target / (1 - target)) for target in targets])
     run = solve_ivp(rhs, (0.0, 1e4), [u0, 0.0], method="DOP853", rtol=1e-13, atol=1e-14, events=events)
     return [(scale_t * hits[0][1], hits[0][0], v0 + scale_v * at[0]) for hits, at in zip(run.y_events, run.t_events)]
 
@@ -391,8 +381,6 @@ REFERENCE_SECONDS = 3.0  # per Radau reference run
 def log_time_reference(paradigm, alpha, beta, u0, v0, targets, seconds=REFERENCE_SECONDS):
     """First times to each target from Radau in tau = log(1 + t/t_c) on :func:`stable_flow` (c = 2, T = 10), rtol 1e-12;
     ``None`` when it cannot finish in ``seconds`` (a stiff extreme: nothing to compare)."""
-    import signal
-
     scale_t = 1 / math.sqrt(alpha * beta)
     levels = [math.log(9) + math.log(x / (1 - x)) for x in targets]
 
@@ -401,29 +389,15 @@ def log_time_reference(paradigm, alpha, beta, u0, v0, targets, seconds=REFERENCE
         du, dv = stable_flow(paradigm, 2, 10, alpha, beta, y[0], y[1])
         return [factor * du, factor * dv]
 
-    events = []
-    for level in levels:
-        def event(_, y, level=level):
-            return y[0] - level
-        event.direction = 1
-        events.append(event)
-    events[-1].terminal = True
+    events = crossing_events(levels, stop_at_last=True)
 
-    def give_up(*_):
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with time_budget(seconds), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             run = solve_ivp(rhs, (0.0, math.log1p(1e30 / scale_t)), [u0, v0], method="Radau", rtol=1e-12, events=events,
                             atol=[1e-13, 1e-13 * min(1.0, math.sqrt(beta / alpha))])
     except TimeoutError:
         return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     if run.status == -1:
         return None
     return [0.0 if u0 >= level else (scale_t * math.expm1(hits[0]) if hits.size else None) for level, hits in zip(levels, run.t_events)]

@@ -9,7 +9,6 @@ not finish in its budget, there is nothing to compare and the case is not counte
 from __future__ import annotations
 
 import math
-import signal
 import warnings
 
 import numpy as np
@@ -19,7 +18,7 @@ from scipy.integrate import solve_ivp
 from trajectories.closed import closed_trajectory
 from trajectories.model import Setting, reduced_model
 from trajectories.result import Status
-from tests.reference import reference_flow
+from tests.reference import reference_flow, time_budget
 
 RATIOS = [1e-20, 1e-6, 1.0, 1e6, 1e20]  # alpha / beta
 STARTS = [(0.0, 0.0), (-5.0, 2.0), (3.0, -3.0), (-1e6, 0.0), (1e6, 0.0), (0.0, -1e6), (0.0, 1e6)]
@@ -33,21 +32,13 @@ def reference(paradigm, alpha, beta, u0, v0, times):
         du, dv = reference_flow(paradigm, "cross-entropy", CLASSES, SEGMENTS, alpha, beta, y[0], y[1])
         return [math.exp(tau) * du, math.exp(tau) * dv]
 
-    def give_up(*_):
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, REFERENCE_SECONDS)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with time_budget(REFERENCE_SECONDS), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             solution = solve_ivp(rhs, (0.0, math.log1p(times[-1])), [u0, v0], method="LSODA", rtol=1e-11, atol=1e-12,
                                  t_eval=np.log1p(times))
     except TimeoutError:
         return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     if solution.status != 0 or not np.all(np.isfinite(solution.y)):
         return None
     return solution.y

@@ -7,7 +7,6 @@ tau = log(1 + t), dy/dtau = e^tau f(y), so one LSODA run spans t from 1e-6 to 1e
 from __future__ import annotations
 
 import math
-import signal
 import warnings
 
 import numpy as np
@@ -16,7 +15,7 @@ from scipy.integrate import solve_ivp
 
 from trajectories.model import Setting
 from trajectories.sweep import BatchModel, Outcome, sweep_milestones
-from tests.reference import crossing_events, reference_flow
+from tests.reference import crossing_events, reference_flow, time_budget
 
 TARGETS = [0.3, 0.9, 0.99]
 RATIOS = [1e-20, 1e-12, 1e-6, 1e-2, 1.0, 1e2, 1e6, 1e12, 1e20]  # alpha / beta
@@ -35,21 +34,12 @@ def log_time_events(paradigm, alpha, beta, u0, v0):
         return [math.exp(tau) * du, math.exp(tau) * dv]
 
     events = crossing_events(levels)
-
-    def give_up(*_):
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, REFERENCE_SECONDS)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with time_budget(REFERENCE_SECONDS), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             solution = solve_ivp(rhs, (0.0, math.log1p(T_MAX)), [u0, v0], method="LSODA", rtol=1e-11, atol=1e-12, events=events)
     except TimeoutError:
         return None  # a stiff extreme the reference cannot follow in its budget: nothing to compare
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     if solution.status == -1:
         return None
     return [0.0 if u0 >= level else (math.expm1(float(hits[0])) if hits.size else None) for level, hits in zip(levels, solution.t_events)]
