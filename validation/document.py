@@ -19,6 +19,7 @@ from analytic.paradigms import PARADIGMS as REGISTRY
 from analytic.propositions import GeneralResults
 from trajectories.presets import Study
 
+from .claims import DISPLAY
 from .numbers import latex_number
 
 PARADIGM_TITLES = {"soft": "Soft attention", "hard": "Hard attention", "lvml": "Latent-variable marginal likelihood (LVML)"}
@@ -28,7 +29,6 @@ LOSS_FORMULAS = {
     "square": r"\ell(v) = (1 - v)^2/2",
     "exponential": r"\ell(v) = e^{-v}",
 }
-DISPLAY = {"soft": "soft attention", "hard": "hard attention", "lvml": "LVML"}
 DIGITS = 4  # significant digits of the times quoted in the findings
 LOSS_NAMES = {"soft": r"\Lsoft", "hard": r"\Lhard", "lvml": r"\LLVML"}
 MACROS = r"""% Notation of the attention-dynamics toolkit (docs/setting.rst, section 5).

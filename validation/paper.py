@@ -32,7 +32,7 @@ import sympy as sp
 from analytic import derive
 from analytic.growth import growth_law
 from analytic import symbols as sym
-from analytic.latex import LINE_WIDTH, check_label_prefix, check_width, expression_latex, labelled, piece_blocks, rows, standalone
+from analytic.latex import LINE_WIDTH, check_label_prefix, check_width, labelled, piece_blocks, rows, standalone
 from analytic.propositions import certify, check_against, general_results
 from trajectories.presets import Study
 
