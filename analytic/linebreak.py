@@ -80,12 +80,19 @@ def _weight(text: str) -> float:
 
 def break_lines(expr: sp.Expr, width: int, macros: bool = False) -> list[str]:
     """``expr`` as LaTeX lines of at most ``width`` visible characters where it can be broken."""
-    return _Breaker(width, macros).lines(expr, width)
+    return _Breaker(macros).lines(expr, width)
+
+
+def _bracketed(head: str, inner: list[str]) -> list[str]:
+    """``head\\Bigl( inner \\Bigr)`` over the lines of ``inner`` (the brackets need not pair on one line)."""
+    lines = [head + r"\Bigl(" + inner[0], *inner[1:]]
+    lines[-1] += r"\Bigr)"
+    return lines
 
 
 class _Breaker:
-    def __init__(self, width: int, macros: bool):
-        self.width, self.macros = width, macros
+    def __init__(self, macros: bool):
+        self.macros = macros
 
     def latex(self, expr) -> str:
         return expression_latex(expr, self.macros)
@@ -150,7 +157,7 @@ class _Breaker:
             if is_sum and len(pieces) == 1:
                 pieces = [r"\left(" + pieces[0] + r"\right)"]
             elif is_sum:
-                pieces = [r"\Bigl(" + pieces[0], *pieces[1:-1], pieces[-1] + r"\Bigr)"]
+                pieces = _bracketed("", pieces)
             at_start = current in ("", "-")
             candidate = current + ("" if at_start else " ") + pieces[0]
             if at_start or visible_width(candidate) <= width:
@@ -174,10 +181,7 @@ class _Breaker:
         else:
             name = {sp.log: r"\log", WrightOmega: r"\omega"}[type(expr)]
             argument = expr.args[0]
-        inner = self.lines(argument, width - PARENTHESIS_WIDTH)
-        pieces = [name + r"\Bigl(" + inner[0], *inner[1:]]
-        pieces[-1] += r"\Bigr)"
-        return pieces
+        return _bracketed(name, self.lines(argument, width - PARENTHESIS_WIDTH))
 
 
 __all__ = ["break_lines", "expression_latex", "visible_width"]
