@@ -46,7 +46,8 @@ def derivation_display(derivation) -> str:
     """Every formula of ``derivation`` (the rows of :func:`analytic.latex.rows`), display mode, no labels."""
     lines = []
     for row in rows(derivation, width=DISPLAY_WIDTH):
-        lines += equation_lines(row.lhs, row.relation, row.lines)
+        lhs = row.lhs if row.definition is None else f"{row.lhs} = {row.definition}"  # I(u, v) = A(u) - B(v)
+        lines += equation_lines(lhs, row.relation, row.lines)
     return display_lines(lines)
 
 
