@@ -194,13 +194,19 @@ def growth_rows(law, *, width: int = LINE_WIDTH, macros: bool = False) -> list[R
 
 
 def select(block_rows, only=None) -> list:
-    """The rows of the pieces named in ``only`` (see :data:`PIECES`; ``None``: all); ``ValueError`` if none is left."""
+    """The rows of the pieces named in ``only`` (see :data:`PIECES`; ``None``: all).
+
+    ``ValueError`` naming every requested piece the derivation does not have (none is dropped silently).
+    """
     wanted = only_suffixes(only)
     if not wanted:
         return list(block_rows)
     chosen = [r for r in block_rows if r.suffix in wanted]
-    if not chosen:
-        raise ValueError(f"`only` {only!r}: this derivation has no such formula")
+    names = (only,) if isinstance(only, str) else tuple(only)
+    missing = [name for name in names if not any(r.suffix in PIECES[name] for r in chosen)]
+    if missing:
+        raise ValueError(f"`only` {', '.join(missing)}: this derivation has no such formula "
+                         "(no first integral, trajectory or fixed focus was found, or no growth law could be derived)")
     return chosen
 
 

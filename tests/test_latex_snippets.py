@@ -204,3 +204,16 @@ def test_every_latex_output_compiles_with_amsmath_alone(tmp_path, command):
     report = compile_body(tmp_path, ONE_COLUMN, result.stdout)
     assert report.ok, report.errors
     assert all(width <= OVERFULL_LIMIT for width in report.overfull), report.overfull  # 5pt
+
+
+def test_only_refuses_a_piece_the_model_does_not_have(tmp_path):
+    """A custom loss whose margin time grows like e^{2v} has no growth law: asking for it is an error, not a blank."""
+    result = cli("derive", "--paradigm", "hard", "--segment-loss", "log(1+exp(-v/tau))", "--param", "tau=1/2",
+                 "--format", "latex", "--only", "invariant", "--only", "growth")
+    assert result.returncode == 2 and "`only` growth" in result.stderr and "Traceback" not in result.stderr
+    custom = cli("derive", "--paradigm", "hard", "--segment-loss", "log(1+exp(-v/tau))", "--param", "tau=1/2",
+                 "--format", "latex", "--only", "invariant", "--label-prefix", "x", "--width", "40")
+    assert custom.returncode == 0 and r"\label{eq:x-hard-custom-invariant}" in custom.stdout
+    need_tex()
+    report = compile_body(tmp_path, TWO_COLUMN, custom.stdout)  # a user's model fits a column too
+    assert report.ok and all(width <= OVERFULL_LIMIT for width in report.overfull), report.overfull  # 5pt
