@@ -514,3 +514,24 @@ def test_the_paper_of_a_custom_segment_loss(tmp_path):
     assert names == ["hard-custom.tex", "lvml-custom.tex", "soft-custom.tex"] and result.formulas > 10
     text = (tmp_path / "paper" / "paper.tex").read_text()
     assert r"Custom loss $\ell(v) = e^{- \frac{v}{2}}$" in text and "SETTING" not in text
+
+
+def test_the_paper_of_a_custom_loss_states_it_and_compiles_cleanly(tmp_path):
+    """The setting names the user's loss with its parameter's value, the general snippets exist, no overfull box."""
+    import shutil
+
+    from trajectories.presets import Study
+    from validation.paper import OVERFULL_LIMIT, run_latex, write_paper
+
+    loss = custom(sp.log(1 + sp.exp(-sym.v / sym.parameter("tau"))))
+    study = Study(Setting("soft", loss, 2, 10, 1, 1, {"tau": sp.Rational(1, 2)}), 0.0, 0.0, 100.0)
+    result = write_paper(tmp_path / "paper", study, horizon=100.0, figures=False)
+    text = (tmp_path / "paper" / "paper.tex").read_text()
+    assert r"the custom segment loss $\ell(v) = \log{\left(1 + e^{- 2 v} \right)}$" in text  # tau = 1/2 in place
+    assert text.count(r"\begin{proposition}") == 3
+    assert (tmp_path / "paper" / "snippets" / "general" / "hard-custom.tex").exists()
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed")
+    report = run_latex(result.directory / "paper.tex")
+    assert report.ok, report.errors
+    assert all(width <= OVERFULL_LIMIT for width in report.overfull), report.overfull  # 5pt

@@ -62,7 +62,7 @@ def setting_section(study: Study) -> list[str]:
     """The setting in words, with the values every instance below uses."""
     s = study.setting
     custom = not isinstance(s.loss, str)
-    loss_words = (rf"the custom segment loss $\ell(v) = {expression_latex(s.segment_loss.expr)}$" if custom
+    loss_words = (rf"the custom segment loss $\ell(v) = {expression_latex(s.segment_loss.expr.subs(s.values))}$" if custom
                   else rf"the cross-entropy loss with $c = {s.classes}$ classes")
     return [
         r"\section{Setting}",
@@ -90,7 +90,10 @@ def setting_section(study: Study) -> list[str]:
         rf"start $(u_0, v_0) = ({_show(study.u0)}, {_show(study.v0)})$. "
         r"Every formula was derived with SymPy and certified by symbolic differentiation and a 40-digit numeric "
         r"check; every printed right-hand side of the instances was read back from this \LaTeX{} and compared with "
-        r"the expression it came from. $\omega$ is the Wright omega function ($\omega + \log\omega = z$).",
+        r"the expression it came from. $\omega$ is the Wright omega function ($\omega + \log\omega = z$). "
+        r"Each subsection's formulas are also standalone files to \texttt{\string\input} in a paper: "
+        + _file_name("snippets/general/<paradigm>-<loss>.tex") + r" (symbolic) and "
+        + _file_name("snippets/<paradigm>-<loss>.tex") + " (the studied setting).",
         "",
     ]
 
@@ -142,6 +145,11 @@ PIECE_WORDS = {
 }
 
 
+def _file_name(path: str) -> str:
+    r"""``path`` in typewriter type, breakable after each ``/`` (a long file name cannot hyphenate)."""
+    return r"\texttt{" + path.replace("/", r"/\allowbreak ") + "}"
+
+
 def _margin_part(results: GeneralResults) -> str:
     r"""``\frac{\alpha}{\beta} \int_0^v r(s)\,ds``, followed by its value where the integral is elementary."""
     rate = expression_latex(results.margin_rate.subs(sym.v, sp.Symbol("s")))
@@ -163,12 +171,11 @@ def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: d
         lines += [rf"\subsection{{{loss_title(loss)}}}"]
         general = snippets.get(("general", loss))
         if general is not None:
-            lines.append(rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$ "
-                         rf"(\texttt{{snippets/general/{general.label}.tex}}).")
+            lines.append(rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$:")
             for piece, block in general.pieces:
                 lines += [PIECE_WORDS[piece], block]
         instance = snippets[("instance", loss)]
-        lines += [rf"In the studied setting (\texttt{{snippets/{instance.label}.tex}}) these read:",
+        lines += [r"In the studied setting these read:",
                   rf"\input{{snippets/{instance.label}}}", ""]
     return lines
 
