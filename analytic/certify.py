@@ -24,6 +24,7 @@ import mpmath
 import sympy as sp
 
 from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
+from .serial import storable
 from .special import MPMATH_FUNCTIONS, WrightOmega
 
 DIGITS = 40  # mpmath working digits (>= 30 required; the margin absorbs cancellation)
@@ -48,6 +49,14 @@ DOMAINS: dict[str, tuple[float, float]] = {
     "p": (0.02, 0.98),
 }
 DEFAULT_DOMAIN = (-2.0, 2.0)
+POSITIVE_DOMAIN = (0.1, 3.0)  # a positive symbol without an entry of its own, e.g. C = c - 1 of the compiled forms
+
+
+def domain(symbol: sp.Symbol) -> tuple[float, float]:
+    """Where ``symbol`` is sampled: its :data:`DOMAINS` entry, else by its sign assumption."""
+    if symbol.name in DOMAINS:
+        return DOMAINS[symbol.name]
+    return POSITIVE_DOMAIN if symbol.is_positive else DEFAULT_DOMAIN
 
 
 def _dirac_delta(x, k=0):
@@ -59,6 +68,7 @@ def _dirac_delta(x, k=0):
 PIECEWISE_MPMATH = {"DiracDelta": _dirac_delta}
 
 
+@storable
 @dataclass(frozen=True)
 class Check:
     """One verified identity ``lhs == rhs``.
@@ -92,6 +102,7 @@ class Check:
         )
 
 
+@storable
 @dataclass(frozen=True)
 class Certificate:
     """The checks of one derivation; ``certified`` when every one passed."""

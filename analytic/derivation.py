@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import cache, symbols
+from . import cache, recheck, symbols
 from .budget import BudgetExceeded, Deadline, DeadlineExceeded, call_with_budget
 from .certify import Certificate, Check, check_equal
 from .fixed_focus import FixedFocus, fixed_focus
@@ -21,6 +21,7 @@ from .flow import Flow, attention_form, gradient_flow
 from .invariants import FirstIntegral, first_integral
 from .losses import SegmentLoss, by_name
 from .paradigms import Paradigm, check_paradigm
+from .serial import storable
 from .setting import check_rate, check_segments
 from .symbols import u, v
 from .trajectory import ExplicitTrajectory, explicit_trajectory
@@ -32,6 +33,7 @@ STATUS_NO_INTEGRAL = "no first integral found"
 STATUS_TIMEOUT = "timeout"
 
 
+@storable
 @dataclass(frozen=True)
 class Derivation:
     r"""Everything derived for one setting.
@@ -263,15 +265,15 @@ def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache, 
     if arguments in _remembered:
         return _remembered[arguments]
     name = cache.key("derivation", *arguments)
-    stored = cache.load(name)
-    if isinstance(stored, Derivation):
+    stored = cache.load(name, CACHE_KIND, lambda found: _is_derivation_of(found, *arguments))
+    if stored is not None:
         result = stored
     else:
         result = _derive(*arguments)
-        if result.status == STATUS_OK:
+        if result.status == STATUS_OK and result.certified:
             # only finished derivations: a "not found" may come from a SymPy step that ran out of
             # its budget, or whose luck depends on the hash seed, and must not become permanent
-            cache.store(name, result)
+            cache.store(name, CACHE_KIND, result)
     if len(_remembered) >= MEMORY_ENTRIES:
         _remembered.clear()
     _remembered[arguments] = result
@@ -280,6 +282,41 @@ def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache, 
 
 MEMORY_ENTRIES = 512
 _remembered: dict = {}  # derivations of this process, by their arguments
+CACHE_KIND = "derivation"
+
+
+def _is_derivation_of(stored, paradigm, subject, segments, alpha, beta, budget, attention=None) -> bool:
+    """Whether a derivation read from disk is the one these inputs define, and its formulas hold.
+
+    The loss, the flow and everything else that is quick to rebuild must be equal; the first
+    integral, the trajectory and the fixed focus are spot-checked (:mod:`analytic.recheck`).
+    """
+    if not isinstance(stored, Derivation) or stored.status != STATUS_OK or not stored.certified:
+        return False
+    scheme, loss_expr, loss_p, segment_loss, attention_u = _losses(paradigm, subject, segments, attention)
+    expected = {
+        "paradigm": "custom" if scheme is None else scheme.name, "loss": segment_loss, "segments": segments,
+        "alpha": alpha, "beta": beta, "loss_expr": loss_expr, "loss_in_attention": loss_p,
+        "flow": gradient_flow(loss_expr, alpha, beta), "scheme": scheme, "attention_map": attention,
+    }
+    if any(getattr(stored, field_name) != value for field_name, value in expected.items()):
+        return False
+    if loss_p is not None and stored.flow_in_attention != attention_form(loss_p, symbols.p, alpha, beta):
+        return False
+    integral, trajectory = stored.invariant, stored.trajectory
+    if integral is None or not recheck.invariant_holds(integral, stored.flow):
+        return False
+    if trajectory is not None and not recheck.trajectory_holds(trajectory, integral, stored.flow):
+        return False
+    if stored.attention_along is not None and not (
+        trajectory is not None and attention_u is not None and recheck.attention_along_holds(stored.attention_along, attention_u, trajectory)
+    ):
+        return False
+    if stored.fixed_focus is None:
+        return True
+    focus_symbol, frozen_loss = (u, loss_expr) if scheme is None else (symbols.p, loss_p)
+    limit = None if scheme is None else _margin_limit(scheme, segment_loss)
+    return recheck.fixed_focus_holds(stored.fixed_focus, frozen_loss, focus_symbol, beta, limit)
 
 
 GRACE_SECONDS = 5.0  # beyond the budget, for the worker to report a timeout itself

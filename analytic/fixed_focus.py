@@ -23,6 +23,7 @@ from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
 from .certify import Check, check_antiderivative, check_equal, check_numeric
 from .integration import antiderivative
 from .inversion import invert
+from .serial import storable
 from .symbols import t, v, v0
 from .tidy import tidy
 
@@ -32,6 +33,7 @@ NEAR_INFINITY = sp.Integer(10) ** 6  # the margin used for a numeric limit at in
 NEAR_FINITE = sp.Integer(10) ** -15  # offset from a finite limit, on the side of v = 0
 
 
+@storable
 @dataclass(frozen=True)
 class FixedFocus:
     r"""The classifier's evolution with the focus frozen.

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .serial import storable
 from .symbols import u, v
 
 
+@storable
 @dataclass(frozen=True)
 class Flow:
     """The vector field :math:`(\\dot u, \\dot v)` of the gradient flow."""

@@ -31,8 +31,11 @@ import sympy as sp
 from . import cache
 from .budget import BudgetExceeded, NoClosedForm, call_with_budget
 from .derivation import Derivation
+from .fixed_focus import NEAR_FINITE
 from .integration import antiderivative, is_positive
 from .latex import expression_latex
+from .recheck import spot_check
+from .serial import storable
 from .symbols import p, t, u, v
 
 LIMIT_SECONDS = 10.0
@@ -44,6 +47,7 @@ EXPONENTIAL_APPROACH = "exponential approach to a finite limit"
 FINITE_LIMIT = "finite limit"
 
 
+@storable
 @dataclass(frozen=True)
 class GrowthLaw:
     r"""Leading large-time behaviour of one paradigm and loss.
@@ -106,12 +110,51 @@ def growth_law(derivation: Derivation) -> GrowthLaw | None:
         return None
     name = "growth-" + cache.key("growth law", derivation.label, derivation.loss_expr, derivation.flow.du, derivation.flow.dv,
                                  derivation.alpha, derivation.beta, derivation.segments, derivation.invariant.margin_part)
-    law = cache.load(name)
+    law = cache.load(name, CACHE_KIND, lambda found: _is_growth_law_of(found, derivation))
     if law is None:
         law = _growth_law(derivation)
         if law is not None:
-            cache.store(name, law)
+            cache.store(name, CACHE_KIND, law)
     return law
+
+
+CACHE_KIND = "growth law"
+KINDS = (LOGARITHMIC, DOUBLY_LOGARITHMIC, EXPONENTIAL_APPROACH, FINITE_LIMIT)
+CHECK_TOLERANCE = 1e-6  # relative; the neglected terms are below 1e-11 at the points checked
+NEAR_LARGE_MARGIN = 40  # v at which t(v) ~ scale e^v holds to e^-40 (well below the check's 1e-6)
+
+
+def _is_growth_law_of(law, derivation: Derivation) -> bool:
+    r"""Whether a growth law read from disk fits ``derivation``: its limits, kinds and the laws built
+    from them, and numerically the incentive :math:`K` and the margin's scale or rate."""
+    if not isinstance(law, GrowthLaw) or law.label != derivation.label or law.margin_kind not in KINDS or law.focus_kind not in KINDS:
+        return False
+    if derivation.loss is None or derivation.loss.minimiser is None or derivation.invariant is None:
+        return False
+    minimiser = derivation.loss.minimiser
+    if law.margin_limit != (minimiser / P_INFINITY if law.margin_kind == FINITE_LIMIT else minimiser):
+        return False
+    saturated_rate = -derivation.beta * sp.diff(derivation.loss_in_attention.subs(p, 1), v)  # dv/dt at p = 1
+    incentive = -sp.diff(derivation.loss_in_attention, p).subs(p, 1)
+    limit = minimiser
+    near = limit - NEAR_FINITE * sp.sign(limit) if limit.is_finite else sp.Integer(NEAR_LARGE_MARGIN)
+    if law.margin_kind == FINITE_LIMIT:
+        return law.focus_kind == FINITE_LIMIT and law.incentive == 0
+    if not spot_check(incentive.subs(v, near), law.incentive, scale=sp.Integer(1), tolerance=CHECK_TOLERANCE):
+        return False
+    if law.margin_kind == LOGARITHMIC:  # v ~ log(t / k): dv/dt ~ 1 / (k e^v)
+        scale = t / sp.exp(law.margin)
+        if scale.has(t) or not spot_check(scale * sp.exp(near) * saturated_rate.subs(v, near), sp.Integer(1), tolerance=CHECK_TOLERANCE):
+            return False
+    elif law.margin_kind == EXPONENTIAL_APPROACH:  # |v* - v| ~ e^{-r t}: dv/dt ~ r (v* - v)
+        if law.margin_rate is None or not spot_check(saturated_rate.subs(v, near), law.margin_rate * (limit - near), tolerance=CHECK_TOLERANCE):
+            return False
+    if law.incentive != 0:
+        expected = sp.log(derivation.alpha * (derivation.segments - 1) * law.incentive * t)
+        return law.focus_kind == LOGARITHMIC and law.focus is not None and spot_check(law.focus, expected)
+    if law.focus is None:
+        return True
+    return law.margin is not None and spot_check(law.focus, sp.log((derivation.segments - 1) * derivation.invariant.margin_part.subs(v, law.margin)))
 
 
 def _growth_law(derivation: Derivation) -> GrowthLaw | None:

@@ -24,12 +24,14 @@ from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
 from .certify import Check, check_antiderivative, check_equal, strip_abs_in_logs
 from .flow import Flow
 from .integration import antiderivative
+from .serial import storable
 from .symbols import u, v
 from .tidy import tidy
 
 SEPARATE_SECONDS = 5.0
 
 
+@storable
 @dataclass(frozen=True)
 class FirstIntegral:
     r"""A first integral :math:`I(u, v) = A(u) - B(v)` of the flow.

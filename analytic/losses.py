@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .budget import BudgetExceeded, NoClosedForm, WorkerError, call_with_budget
+from .serial import storable
 from .symbols import canonical_symbols, check_real_expression
 from .symbols import c as c_symbol
 from .symbols import v
@@ -31,6 +32,7 @@ SOLVE_SECONDS = 5.0  # budget for locating a custom loss's stationary points
 PIECEWISE_FUNCTIONS = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign)
 
 
+@storable
 @dataclass(frozen=True)
 class SegmentLoss:
     """A per-segment loss as data.

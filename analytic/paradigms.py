@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .serial import storable
 from .symbols import canonical_symbols, check_real_expression, p, v
 
 #: The per-segment loss as an undefined function in aggregation expressions.
@@ -29,6 +30,7 @@ SEGMENT = sp.Function("l")
 CUSTOM = "custom"
 
 
+@storable
 @dataclass(frozen=True)
 class Paradigm:
     """One way of aggregating per-segment losses.

@@ -22,9 +22,11 @@ from .certify import Check, check_equal
 from .flow import Flow
 from .invariants import FirstIntegral
 from .inversion import invert
+from .serial import storable
 from .symbols import u, u0, v, v0
 
 
+@storable
 @dataclass(frozen=True)
 class ExplicitTrajectory:
     r"""The trajectory through :math:`(u_0, v_0)`.

@@ -144,7 +144,7 @@ def cold_derivations() -> list:
 
 
 def cache_size(folder: str) -> tuple[int, int]:
-    files = list(Path(folder).glob("*.pickle"))
+    files = list(Path(folder).glob("*.json"))
     return len(files), sum(f.stat().st_size for f in files)
 
 

@@ -82,7 +82,7 @@ def test_cached_and_uncached_derivations_are_identical(tmp_path, monkeypatch, pa
     monkeypatch.setattr(derivation_module, "_remembered", {})
     fresh = derive(paradigm, loss, use_cache=False)
     stored = derive(paradigm, loss)  # derived and written
-    assert list(tmp_path.glob("*.pickle"))
+    assert list(tmp_path.glob("*.json"))
     monkeypatch.setattr(derivation_module, "_remembered", {})
     loaded = derive(paradigm, loss)  # read back from disk
     assert fresh == stored == loaded

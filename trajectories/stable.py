@@ -23,16 +23,22 @@ losses before :func:`numpy_function` lambdifies it:
 from __future__ import annotations
 
 import hashlib
+import random
 from pathlib import Path
+
+import mpmath
 
 import numpy as np
 import sympy as sp
 from scipy import special
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
+from sympy.core.function import AppliedUndef
 
-from analytic import cache
+from analytic import cache, serial
+from analytic.certify import domain
 from analytic.integration import is_positive
-from analytic.special import WrightOmega, dilog, numpy_functions
+from analytic.recheck import seed_of
+from analytic.special import MPMATH_FUNCTIONS, WrightOmega, dilog, numpy_functions
 
 EULER_GAMMA = 0.57721566490153286061
 SERIES_RADIUS = 0.5  # |x| below which Ei(x) - log|x| is summed as a series
@@ -54,6 +60,9 @@ class DilogNegExp(sp.Function):
 
 class LogAddExp(sp.Function):
     r""":math:`\log(e^{a} + e^{b})` (placeholder for stable evaluation)."""
+
+
+serial.register_function(LogWrightOmega, EiMinusLog, DilogNegExp, LogAddExp)
 
 
 def log_wright_omega(z, omega=None):
@@ -125,6 +134,49 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
 
 _SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change of these rules is a cache miss
 _stabilised: dict = {}
+CACHE_KIND = "stable form"
+CHECK_POINTS = 3  # valid random points a stored stable form must match its expression at
+CHECK_TRIES = 60
+CHECK_TOLERANCE = 1e-8  # |stable - exact| / max(1, |exact|), float64 against 30-digit mpmath
+WELL_CONDITIONED = 1e-11  # points where the expression as written is this accurate in float64 are the test points
+
+
+def _is_stable_form_of(stored, expr: sp.Expr) -> bool:
+    """Whether a stable form read from disk is ``expr``: no other symbols or unknowns, and the same
+    values (float64 against 30-digit mpmath) at :data:`CHECK_POINTS` random points where ``expr``
+    itself is well conditioned."""
+    if not isinstance(stored, sp.Expr) or not stored.free_symbols <= expr.free_symbols:
+        return False
+    found = sorted(expr.atoms(sp.Integral, AppliedUndef), key=sp.default_sort_key)  # quadrature placeholders
+    opaque = {e: sp.Dummy(f"opaque{k}") for k, e in enumerate(found)}
+    if not set(stored.atoms(sp.Integral, AppliedUndef)) <= set(opaque):
+        return False
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name) + list(opaque.values())
+    fast = sp.lambdify(symbols, stored.xreplace(opaque), modules=MODULES)
+    naive = sp.lambdify(symbols, expr.xreplace(opaque), modules=MODULES)
+    exact = sp.lambdify(symbols, expr.xreplace(opaque), modules=[MPMATH_FUNCTIONS, "mpmath"])
+    rng = random.Random(seed_of(stored, expr))
+    passed = 0
+    with mpmath.workdps(30), np.errstate(all="ignore"):
+        for _ in range(CHECK_TRIES):
+            point = [rng.uniform(*domain(s)) for s in symbols]
+            try:
+                reference = mpmath.mpmathify(exact(*(mpmath.mpf(x) for x in point)))
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                continue
+            if not (mpmath.isfinite(reference) and mpmath.im(reference) == 0):
+                continue
+            reference, size = float(reference), max(1.0, abs(float(reference)))
+            direct = complex(naive(*point))
+            if not (np.isfinite(direct) and abs(direct - reference) <= WELL_CONDITIONED * size):
+                continue  # the expression itself is ill-conditioned here: no fair test of its stable form
+            value = complex(fast(*point))
+            if not np.isfinite(value) or abs(value - reference) > CHECK_TOLERANCE * size:
+                return False
+            passed += 1
+            if passed >= CHECK_POINTS:
+                return True
+    return False
 
 
 def stabilised(expr: sp.Expr) -> sp.Expr:
@@ -132,10 +184,10 @@ def stabilised(expr: sp.Expr) -> sp.Expr:
     if expr in _stabilised:
         return _stabilised[expr]
     name = "stable-" + cache.key(_SOURCE, expr)
-    found = cache.load(name)
+    found = cache.load(name, CACHE_KIND, lambda stored: _is_stable_form_of(stored, expr))
     if found is None:
         found = stabilise(expr)
-        cache.store(name, found)
+        cache.store(name, CACHE_KIND, found)
     _stabilised[expr] = found
     return found
 
