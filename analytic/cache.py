@@ -50,6 +50,19 @@ class CacheWarning(UserWarning):
     """The cache directory cannot be trusted, so the cache is not used."""
 
 
+def _warn(text: str) -> None:
+    warnings.warn(text, CacheWarning, stacklevel=4)
+
+
+_report: Callable[[str], None] = _warn
+
+
+def set_reporter(report: Callable[[str], None] | None) -> None:
+    """Say why a cache directory is not used through ``report(text)`` (``None``: a :class:`CacheWarning`)."""
+    global _report
+    _report = _warn if report is None else report
+
+
 def set_enabled(enabled: bool) -> None:
     """Turn the disk cache on or off for this process."""
     global _enabled
@@ -102,7 +115,7 @@ def _trusted_directory() -> Path | None:
         return folder
     if str(folder) not in _refused:
         _refused.add(str(folder))
-        warnings.warn(f"the derivation cache {folder} is not used: {reason}", CacheWarning, stacklevel=3)
+        _report(f"the derivation cache {folder} is not used: {reason}")
     return None
 
 
@@ -179,4 +192,4 @@ def store(name: str, kind: str, value) -> None:
         return
 
 
-__all__ = ["CacheWarning", "directory", "distrust", "enabled", "key", "load", "set_enabled", "store"]
+__all__ = ["CacheWarning", "directory", "distrust", "enabled", "key", "load", "set_enabled", "set_reporter", "store"]

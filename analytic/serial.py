@@ -223,8 +223,20 @@ def _decode_expr(node):
         cls = _known_class(rest[0])
         if cls is None:
             raise DecodeError(f"unknown stored SymPy class {rest[0]!r}")
-        return cls(*(_decode_expr(a) for a in rest[1]))
+        return _rebuilt(cls, tuple(_decode_expr(a) for a in rest[1]))
     raise DecodeError(f"unknown stored expression node {kind!r}")
+
+
+def _rebuilt(cls: type, args: tuple) -> sp.Basic:
+    """``cls(*args)`` with exactly these arguments: built without evaluation (stored expressions are
+    canonical already), else with it (``Integral`` wraps its integrand in ``Mul(1, ...)`` unevaluated)."""
+    built = cls(*args)
+    if type(built) is not cls or built.args != args:
+        with sp.evaluate(True):
+            built = cls(*args)
+        if type(built) is not cls or built.args != args:
+            raise DecodeError(f"stored {cls.__name__} does not rebuild from its arguments")
+    return built
 
 
 def _stored_name(name) -> str:

@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import random
+import re
 import warnings
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.ENVIRONMENT, str(directory))
     monkeypatch.setattr(derivation_module, "_remembered", {})
     monkeypatch.setattr(cache, "_enabled", True)
+    monkeypatch.setattr(cache, "_report", cache._warn)  # a command line run may have set its own
     return directory
 
 
@@ -346,3 +348,56 @@ def test_every_builtin_growth_law_and_stable_form_is_believed_on_reading(folder,
         (entry,) = entries
         assert cache.load(entry.stem, growth.CACHE_KIND, lambda value: growth._is_growth_law_of(value, d)) == law
     _build.cache_clear()
+
+
+def custom_models():
+    from analytic import derive_custom
+    from analytic.losses import custom
+    from analytic.symbols import parameter
+
+    tau = parameter("tau")
+    smoothing = sp.Rational(9, 10) * sp.log(1 + sp.exp(-v)) + sp.Rational(1, 10) * sp.log(1 + sp.exp(v))
+    return {
+        "label smoothing (B(v) by quadrature)": lambda **k: derive("hard", custom(smoothing), segments=10, alpha=1, beta=1, **k),
+        "temperature symbolic": lambda **k: derive("lvml", custom(sp.log(1 + sp.exp(-v / tau))), segments=10, alpha=1, beta=1, **k),
+        "whole loss": lambda **k: derive_custom(u**2 / 2 + sp.exp(-v) * (1 + u**2), alpha=1, beta=1, **k),
+    }
+
+
+@pytest.mark.parametrize("name", list(custom_models()))
+def test_custom_models_read_back_equal_and_are_believed(folder, monkeypatch, name):
+    make = custom_models()[name]
+    expected = make(use_cache=False)
+    assert expected.status == "ok"
+    make()  # written
+    derivation_module._remembered.clear()
+    derived = loaded_from_disk(monkeypatch)
+    assert make() == expected
+    assert derived == []  # read from disk, its checks passed
+
+
+def test_the_command_line_with_a_planted_pickle_prints_the_fresh_derivation(folder, tmp_path, capsys):
+    from validation.cli import main
+
+    argv = ["derive", "--paradigm", "hard", "--loss", "cross-entropy", "--segments", "10", "--alpha", "1", "--beta", "1"]
+    assert main(argv + ["--no-cache"]) == 0
+    expected = capsys.readouterr().out
+    cache.set_enabled(True)  # --no-cache turned it off for this process
+    entry = stored_entry(folder, "hard", "cross-entropy", segments=10, alpha=1, beta=1)
+    canary = tmp_path / "canary"
+    entry.write_bytes(pickle.dumps(Canary(canary)))
+    assert main(argv) == 0
+    seconds = re.compile(r", [0-9.]+ s, status")  # how long the derivation took differs run to run
+    assert seconds.sub(", s, status", capsys.readouterr().out) == seconds.sub(", s, status", expected)
+    assert not canary.exists()
+
+
+def test_the_command_line_says_in_one_line_why_a_directory_is_not_used(folder, capsys, monkeypatch):
+    from validation.cli import main
+
+    folder.chmod(0o775)
+    monkeypatch.setattr(cache, "_refused", set())
+    assert main(["derive", "--paradigm", "soft", "--loss", "square", "--segments", "10", "--alpha", "1", "--beta", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "note: the derivation cache" in err and "others may write to it (mode 775)" in err
+    assert not list(folder.glob("*.json"))

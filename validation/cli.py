@@ -903,6 +903,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(joined_negative_numbers(sys.argv[1:] if argv is None else argv))
         cache.set_enabled(not getattr(args, "no_cache", False))
+        cache.set_reporter(lambda text: print(f"{PROGRAM}: note: {text}", file=sys.stderr))
         return args.handler(args)
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
