@@ -326,6 +326,7 @@ def test_every_builtin_growth_law_and_stable_form_is_believed_on_reading(folder,
     is accepted when it is genuine: nothing is derived or rewritten a second time."""
     from analytic import growth
     from trajectories.closed import closed_trajectory
+    from trajectories.compiled import compiled_model
     from trajectories.model import Setting, _build, reduced_model
 
     d = derive(paradigm, loss, segments=10, alpha=1, beta=1)
@@ -334,7 +335,8 @@ def test_every_builtin_growth_law_and_stable_form_is_believed_on_reading(folder,
     original = stable.stabilise
     monkeypatch.setattr(stable, "stabilise", lambda expr: rewritten.append(expr) or original(expr))
     monkeypatch.setattr(stable, "_stabilised", {})
-    _build.cache_clear()
+    _build.cache_clear()  # the models of this process, so that they are compiled here
+    compiled_model.cache_clear()
     closed_trajectory(reduced_model(Setting(paradigm, loss, 2, 10, 1.0, 1.0)), 0.0, 0.0, 5.0, points=3)
     first = list(rewritten)
     assert first  # the compiled model's formulas were stabilised and stored
@@ -348,6 +350,7 @@ def test_every_builtin_growth_law_and_stable_form_is_believed_on_reading(folder,
         (entry,) = entries
         assert cache.load(entry.stem, growth.CACHE_KIND, lambda value: growth._is_growth_law_of(value, d)) == law
     _build.cache_clear()
+    compiled_model.cache_clear()
 
 
 def custom_models():
