@@ -21,8 +21,8 @@ import warnings
 import numpy as np
 from scipy.integrate import IntegrationWarning
 
-from .checks import count, finite, positive
-from .model import ReducedModel
+from .checks import MAX_POINTS, count, finite, finite_array, positive
+from .model import ReducedModel, check_model
 from .result import Status, Trajectory
 from .timeline import invert_times, time_grid
 
@@ -85,8 +85,8 @@ def closed_trajectory(
 
 
 def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int, times) -> Trajectory:
-    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
-    t_end, points = positive(t_end, "t_end"), count(points, "points")
+    model, u0, v0 = check_model(model), finite(u0, "u0"), finite(v0, "v0")
+    t_end, points = positive(t_end, "t_end"), count(points, "points", maximum=MAX_POINTS)
     if v0 == model.minimiser:
         raise ValueError(f"`v0` = {v0!r} is the loss minimiser: the margin does not move, so u = U(v) cannot describe the trajectory (use the ode method)")
     anchor = model.anchor(u0, v0)
@@ -104,7 +104,9 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     if times is None:
         times = np.linspace(0.0, t_end, points)
     else:
-        times = np.asarray(times, dtype=float)
+        times = finite_array(times, "times")
+        if times.size > MAX_POINTS:
+            raise ValueError(f"`times` must hold at most {MAX_POINTS:.0e} points (memory and time), got {times.size}")
         if times.ndim != 1 or times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0) or times[-1] > t_end:
             raise ValueError("`times` must be increasing, >= 0 and at most `t_end`")
         points = times.size

@@ -32,7 +32,7 @@ from scipy.optimize import brentq
 
 from .checks import finite
 from .choices import check_targets
-from .model import ReducedModel
+from .model import ReducedModel, check_model
 
 RTOL = 1e-12  # the run whose times are reported
 CHECK_RTOL = 1e-9  # the run it is checked against
@@ -70,7 +70,7 @@ class _Run:
 
 def log_time_milestones(model: ReducedModel, u0: float, v0: float, targets) -> LogTimeTimes:
     """First times attention reaches each target, from two log-time LSODA runs (see the module docstring)."""
-    if not model.has_attention:
+    if not check_model(model).has_attention:
         raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     targets = tuple(check_targets(targets))

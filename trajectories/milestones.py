@@ -25,9 +25,11 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from .checks import finite
+from analytic.setting import shown
+
+from .checks import finite, horizon
 from .choices import check_targets  # noqa: F401 (re-exported)
-from .model import ReducedModel
+from .model import ReducedModel, check_model
 from .ode import stable_max_step
 from .timeline import time_grid, times_at
 
@@ -96,10 +98,10 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     and the reason (``unresolved="raise"``) or a :class:`Milestone` with its ``reason``
     (``unresolved="flag"``) -- never a number.
     """
-    u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
+    model, u0, v0, t_max = check_model(model), finite(u0, "u0"), finite(v0, "v0"), horizon(t_max, "t_max")
     targets = check_targets(targets)
-    if unresolved not in UNRESOLVED_CHOICES:
-        raise ValueError(f"`unresolved` must be raise or flag, got {unresolved!r}")
+    if not isinstance(unresolved, str) or unresolved not in UNRESOLVED_CHOICES:
+        raise ValueError(f"`unresolved` must be raise or flag, got {shown(unresolved)}")
     if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts and model.setting.scheme.margin_scale is not None:
         results = _batched(model, u0, v0, targets, t_max)
     else:
@@ -210,14 +212,6 @@ def _in_order(results: list[Milestone], t_max: float) -> list[Milestone]:
     return results
 
 
-def _horizon(t_max) -> float:
-    """A horizon > 0; ``inf`` is allowed (times are closed-form integrals, not runs)."""
-    value = float(t_max) if not isinstance(t_max, str) else np.nan
-    if not value > 0:
-        raise ValueError(f"`t_max` must be > 0, got {t_max!r}")
-    return value
-
-
 def _usable(integrand, s) -> bool:
     value = integrand(s)
     return bool(np.isfinite(value) and value > 0)
@@ -267,6 +261,7 @@ def _scan(level, lo: float, hi: float, goal: float) -> float | None:
 
 def ode_milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[float | None]:
     """Milestone times from ``solve_ivp`` (LSODA, rtol 1e-12) with event detection."""
+    model, u0, v0, t_max = check_model(model), finite(u0, "u0"), finite(v0, "v0"), horizon(t_max, "t_max")
     targets = check_targets(targets)
     levels = [model.log_others + math.log(x / (1 - x)) for x in targets]  # u* with p(u*) = target
 

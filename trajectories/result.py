@@ -75,7 +75,10 @@ class Trajectory:
         if count == 0:
             return f"<Trajectory {self.method}: no points; {self.status.value}>"
         columns = (("u", self.u), ("v", self.v)) + ((("p", self.p),) if self.p is not None else ())
-        final = ", ".join(f"{name}={float(values[-1]):.6g}" for name, values in columns)
+        if np.ndim(self.u) > 1:  # gradient descent from several starts: (records, starts)
+            final = f"{np.shape(self.u)[1]} starts"
+        else:
+            final = ", ".join(f"{name}={float(values[-1]):.6g}" for name, values in columns)
         status = self.status.value if self.ok or not self.message else f"{self.status.value} ({shorten(self.message)})"
         return (f"<Trajectory {self.method}: {count} point{'s' if count != 1 else ''}, "
                 f"t in [{float(self.t[0]):.6g}, {float(self.t[-1]):.6g}], final {final}; {status}>")

@@ -28,6 +28,7 @@ from analytic import cache
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
 from analytic.parsing import parse_expression, parse_number
+from trajectories.limits import MAX_POINTS, MAX_STEPS  # the Python API's limits too (a module free of NumPy)
 
 # analytic.derivation (the engine), analytic.paradigms and analytic.report, and everything
 # numeric, are imported where they are used: see "Start-up" in the docstring.
@@ -40,8 +41,6 @@ CHECK_FAILED = 1  # a verification the user asked for (--check, certification) d
 MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
-MAX_STEPS = 10**7  # gradient-descent steps one command may run (about 15 min for one start on 2 cores)
-MAX_POINTS = 10**7  # output points of one trajectory (about 0.3 GB of results)
 NUMERIC_PRESET = "small"  # numeric commands default to the small preset
 DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
 SWEEP_TARGETS = "0.3,0.9,0.99"
