@@ -23,6 +23,7 @@ from scipy.integrate import IntegrationWarning
 
 from .checks import MAX_POINTS, count, finite, finite_array, positive
 from .model import ReducedModel, check_model
+from .path_checks import closed_path, moving_at_end, path_defect
 from .result import Status, Trajectory
 from .timeline import invert_times, time_grid
 
@@ -123,6 +124,14 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
             return _overflow(times, first, f"{why} near s = {grid.s[-1]} (t = {grid.t[-1]:g})")
         message = (f"from t = {grid.t[-1]:g} on the state moves less than the rounding of its coordinates "
                    "(at its limit, or too slowly); later times repeat it")
+    path = closed_path(model, anchor, float(coordinates[-1]))
+    defect = path_defect(model, *path)
+    if defect is not None:
+        return _refused(Status.SINGULAR, f"{defect[1]}; the flow ends there")
+    if not np.all(reachable):
+        moving = moving_at_end(model, *path)
+        if moving is not None:
+            return _refused(Status.UNDERFLOW, f"at t = {grid.t[-1]:g} {moving}: use the ode method")
     v = model.margin_of_coordinate(coordinates, side)
     u, p, _ = model.focus_at(anchor, coordinates)
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
@@ -140,6 +149,11 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         note = f"{' and '.join(model.quadrature_parts)} by quadrature (error estimate of B(v) - B(v0) <= {extras['quadrature_error']:.1e})"
         message = "; ".join(m for m in (message, note) if m)
     return Trajectory(times, u, v, p, "closed", message=message, time_error=errors, extras=extras)
+
+
+def _refused(status: Status, why: str) -> Trajectory:
+    empty = np.full(0, np.nan)
+    return Trajectory(empty, empty, empty, empty, "closed", status, why)
 
 
 def _overflow(times, k, why) -> Trajectory:

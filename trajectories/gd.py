@@ -4,7 +4,10 @@ r"""Finite-step gradient descent on the reduced loss, vectorised over start poin
           \qquad t = k \eta .
 
 Divergence is detected at the first step where any value leaves the finite
-range; the result then reports that step instead of NaN.
+range; the result then reports that step instead of NaN. A run whose loss rises
+between recorded steps (a step too large for the loss there, or one that jumps
+over a singularity of the loss, e.g. the pole of :math:`1/(1 + v)`) reports
+:attr:`~trajectories.result.Status.NOT_DESCENDING` with the times.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from .checks import MAX_POINTS, MAX_STEPS, count, finite_array, positive
 from .model import ReducedModel, check_model
+from .path_checks import path_defect
 from .progress import progress
 from .result import Status, Trajectory
 
@@ -87,6 +91,17 @@ def _single_start(model: ReducedModel, u: float, v: float, lr: float, steps: int
 
 def _trajectory(model, steps, lr, us, vs, status, message, diverged_at) -> Trajectory:
     u, v = np.array(us), np.array(vs)
+    if status is Status.OK:
+        times = np.array(steps, dtype=float) * lr
+        for start in range(u.shape[1]):
+            defect = path_defect(model, u[:, start], v[:, start], times)
+            if defect is not None:
+                k = max(defect[0], 0)
+                status = Status.NOT_DESCENDING
+                message = (f"the loss is not finite or rises between t = {times[k]:g} and t = {times[k + 1]:g}"
+                           f"{f' (start {start})' if u.shape[1] > 1 else ''}: lr = {lr:g} is too large there, or a step "
+                           "crosses a singularity of the loss")
+                break
     if u.shape[1] == 1:
         u, v = u[:, 0], v[:, 0]
     p = model.attention(u)[0] if model.has_attention else None

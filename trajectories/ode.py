@@ -21,6 +21,7 @@ from analytic.setting import shown
 
 from .checks import MAX_POINTS, count, finite, positive
 from .model import ReducedModel, check_model
+from .path_checks import path_defect
 from .result import Status, Trajectory
 
 IMPLICIT = ("Radau", "BDF", "LSODA")
@@ -102,6 +103,10 @@ def ode_trajectory(
     status = Status.OK if solution.success else Status.FAILED
     y = np.asarray(solution.y, dtype=float)
     u, v = y if y.size else np.empty((2, 0))  # no output time reached: no points
+    defect = path_defect(model, u, v, solution.t) if status is Status.OK else None
+    if defect is not None:  # the integrator stepped over a singularity of the loss
+        empty = np.full(0, np.nan)
+        return Trajectory(empty, empty, empty, empty, "ode", Status.SINGULAR, f"{defect[1]}; the flow ends there")
     p = model.attention(u)[0] if model.has_attention else None
     extras = {"dense": solution.sol, "nfev": solution.nfev, "njev": solution.njev, "events": solution.t_events}
     return Trajectory(solution.t, u, v, p, "ode", status, solution.message, extras=extras)

@@ -23,6 +23,9 @@ class Status(enum.Enum):
     OVERFLOW = "overflow: a quantity exceeds the float64 range"
     FAILED = "the integrator failed"
     ILL_CONDITIONED = "ill-conditioned: the closed form cannot resolve the motion in float64"
+    SINGULAR = "singular: the path meets a singularity of the loss, where the flow cannot pass"
+    UNDERFLOW = "underflow: the loss varies on a scale the method cannot resolve"
+    NOT_DESCENDING = "not descending: a step raised the loss"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
 CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
+NOT_AVAILABLE = 1  # a result the method cannot give (e.g. a singularity of the loss on the path), said with its reason
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
 NUMERIC_PRESET = "small"  # numeric commands default to the small preset
@@ -594,10 +595,12 @@ def run_trajectory(args) -> int:
             )
     if result.status.name == "DIVERGED":
         raise UsageError(f"argument --lr: {result.message}")
-    if not result.ok:
+    if not result.ok:  # a result not available (overflow, a singularity of the loss on the path, ...), with its reason
         # name the numbers the method could not follow (the rates and the start), not only the integrator's words
         where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
-        raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
+        print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.value}: {result.message}",
+              file=sys.stderr)
+        return NOT_AVAILABLE
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
         if result.p is not None:
