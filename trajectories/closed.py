@@ -124,7 +124,7 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
             return _overflow(times, first, f"{why} near s = {grid.s[-1]} (t = {grid.t[-1]:g})")
         message = (f"from t = {grid.t[-1]:g} on the state moves less than the rounding of its coordinates "
                    "(at its limit, or too slowly); later times repeat it")
-    path = closed_path(model, anchor, float(coordinates[-1]))
+    _, *path = closed_path(model, anchor, float(coordinates[-1]))
     defect = path_defect(model, *path)
     if defect is not None:
         return _refused(Status.SINGULAR, f"{defect[1]}; the flow ends there")

@@ -30,7 +30,7 @@ from analytic.setting import shown
 from .checks import finite, horizon
 from .choices import check_targets  # noqa: F401 (re-exported)
 from .model import ReducedModel, check_model
-from .path_checks import SAMPLES, closed_path, moving_at_end, path_defect
+from .path_checks import closed_path, moving_at_end, path_defect
 from .ode import stable_max_step
 from .timeline import time_grid, times_at
 
@@ -236,7 +236,7 @@ def _checked_paths(model: ReducedModel, u0: float, v0: float, t_max: float, resu
     if not ends or not all(np.isfinite(list(ends.values()))):
         return results
     s_end = max(ends.values())
-    s, (u, v) = _path_coordinates(anchor, s_end), closed_path(model, anchor, s_end)
+    s, u, v = closed_path(model, anchor, s_end)
     found = path_defect(model, u, v)
     trusted = np.inf if found is None else (s[found[0]] if found[0] >= 0 else -np.inf)
     checked = list(results)
@@ -247,11 +247,6 @@ def _checked_paths(model: ReducedModel, u0: float, v0: float, t_max: float, resu
         if doubt is not None:
             checked[j] = _unresolved(results[j].target, t_max, f"closed form: {doubt}")
     return checked
-
-
-def _path_coordinates(anchor, s_end: float) -> np.ndarray:
-    """The coordinates :func:`~trajectories.path_checks.closed_path` samples."""
-    return np.linspace(anchor.s0, s_end, SAMPLES) if s_end != anchor.s0 else np.array([anchor.s0])
 
 
 def _usable(integrand, s) -> bool:

@@ -65,9 +65,9 @@ def moving_at_end(model, u, v) -> str | None:
 
 
 def closed_path(model, anchor, s_end: float, samples: int = SAMPLES):
-    """``(u, v)`` of the closed form at ``samples`` coordinates from the start ``anchor.s0`` to ``s_end``."""
+    """``(s, u, v)``: the closed form at ``samples`` coordinates ``s`` from the start ``anchor.s0`` to ``s_end``."""
     s = np.linspace(anchor.s0, s_end, samples) if s_end != anchor.s0 else np.array([anchor.s0])
     with np.errstate(all="ignore"):
         u = np.asarray(model.focus_at(anchor, s)[0], dtype=float) * np.ones(s.shape)
         v = np.asarray(model.margin_of_coordinate(s, anchor.side), dtype=float) * np.ones(s.shape)
-    return u, v
+    return s, u, v

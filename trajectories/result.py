@@ -27,6 +27,11 @@ class Status(enum.Enum):
     UNDERFLOW = "underflow: the loss varies on a scale the method cannot resolve"
     NOT_DESCENDING = "not descending: a step raised the loss"
 
+    @property
+    def degenerate(self) -> bool:
+        """A result refused because the loss is degenerate on the path (a singularity, a scale below resolution)."""
+        return self in (Status.SINGULAR, Status.UNDERFLOW, Status.NOT_DESCENDING)
+
 
 @dataclass(frozen=True)
 class Trajectory:

@@ -595,12 +595,14 @@ def run_trajectory(args) -> int:
             )
     if result.status.name == "DIVERGED":
         raise UsageError(f"argument --lr: {result.message}")
-    if not result.ok:  # a result not available (overflow, a singularity of the loss on the path, ...), with its reason
-        # name the numbers the method could not follow (the rates and the start), not only the integrator's words
-        where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
+    # name the numbers the method could not follow (the rates and the start), not only the integrator's words
+    where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
+    if result.status.degenerate:  # the loss, not the input: a result not available, with its reason
         print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.value}: {result.message}",
               file=sys.stderr)
         return NOT_AVAILABLE
+    if not result.ok:
+        raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
         if result.p is not None:
