@@ -8,6 +8,8 @@ cached, so repeating a derivation in the same process is near-instant.
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -22,11 +24,12 @@ from .invariants import FirstIntegral, first_integral
 from .losses import SegmentLoss, by_name
 from .paradigms import Paradigm, check_paradigm
 from .serial import storable
-from .setting import check_rate, check_segments
+from .setting import check_rate, check_segments, is_boolean, shown
 from .symbols import u, v
 from .trajectory import ExplicitTrajectory, explicit_trajectory
 
 DEFAULT_BUDGET = 60.0  # seconds for one derivation (built-ins take well under 1 s)
+MAX_BUDGET = 1e6  # seconds (11.6 days): beyond it the worker's timer cannot count
 
 STATUS_OK = "ok"
 STATUS_NO_INTEGRAL = "no first integral found"
@@ -193,14 +196,27 @@ def derive(
     paradigm = check_paradigm(paradigm)
     if not isinstance(loss, SegmentLoss):
         if not isinstance(loss, str):
-            raise TypeError(f"`loss` must be a loss name or a SegmentLoss, got {loss!r}")
+            raise TypeError(f"`loss` must be a loss name or a SegmentLoss, got {shown(loss)}")
         loss = by_name(loss, classes)
     segments = check_segments(segments)
     if attention is not None:
         attention = check_attention(attention).subs(symbols.T, segments)
     return _derive_stored(
-        paradigm, loss, segments, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache, attention
+        paradigm, loss, segments, check_rate(alpha, "alpha"), check_rate(beta, "beta"), check_budget(budget), use_cache, attention
     )
+
+
+def check_budget(budget) -> float:
+    """Seconds for a derivation: a number > 0 and at most :data:`MAX_BUDGET`."""
+    if is_boolean(budget) or isinstance(budget, (str, bytes)) or not isinstance(budget, numbers.Real):
+        raise TypeError(f"`budget` must be a number of seconds, got {shown(budget)}")
+    try:
+        seconds = float(budget)
+    except OverflowError:  # an int beyond float range
+        seconds = math.inf
+    if not 0 < seconds <= MAX_BUDGET:
+        raise ValueError(f"`budget` must be > 0 and at most {MAX_BUDGET:.0e} seconds, got {shown(budget)}")
+    return seconds
 
 
 def check_attention(attention: sp.Expr) -> sp.Expr:
@@ -254,7 +270,7 @@ def derive_custom(
     symbols.check_real_expression(expr, "expr")
     if not (expr.has(u) or expr.has(v)):
         raise ValueError(f"`expr` must depend on u or v, got {expr}")
-    return _derive_stored(None, expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), budget, use_cache)
+    return _derive_stored(None, expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), check_budget(budget), use_cache)
 
 
 def _derive_stored(paradigm, subject, segments, alpha, beta, budget, use_cache, attention=None) -> Derivation:

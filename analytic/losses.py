@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numbers
+
 import sympy as sp
 
 from .budget import BudgetExceeded, NoClosedForm, WorkerError, call_with_budget
 from .serial import storable
+from .setting import is_boolean, shown
 from .symbols import canonical_symbols, check_real_expression
 from .symbols import c as c_symbol
 from .symbols import v
@@ -121,9 +124,9 @@ def by_name(name: str, classes: int | sp.Expr = 2) -> SegmentLoss:
 
 
 def _check_classes(classes: int | sp.Expr) -> sp.Expr:
-    if isinstance(classes, bool) or not isinstance(classes, (int, sp.Expr)):
-        raise TypeError(f"`classes` must be an integer or a SymPy symbol, got {classes!r}")
-    classes = sp.sympify(classes)
+    if is_boolean(classes) or not isinstance(classes, (numbers.Integral, sp.Expr)):  # numbers.Integral: np.int64 too
+        raise TypeError(f"`classes` must be an integer or a SymPy symbol, got {shown(classes)}")
+    classes = sp.Integer(int(classes)) if isinstance(classes, numbers.Integral) else classes
     if classes.is_number:
         if not classes.is_integer or classes < 2:
             raise ValueError(f"`classes` must be an integer >= 2, got {classes}")

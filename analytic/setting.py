@@ -29,7 +29,7 @@ def shown(value) -> str:
 
     An exact number too long to show (``1/10**400``) is shown in scientific notation.
     """
-    text = repr(value) if not isinstance(value, sp.Basic) else str(value)
+    text = " ".join((repr(value) if not isinstance(value, sp.Basic) else str(value)).split())  # one line (an array's repr has several)
     if len(text) <= SHOWN_CHARACTERS:
         return text
     scientific = _scientific(value)

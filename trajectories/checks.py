@@ -16,6 +16,8 @@ import sympy as sp
 
 from analytic.setting import is_boolean, shown
 
+from .limits import MAX_POINTS, MAX_STEPS  # noqa: F401 (re-exported: the limits of the checks below)
+
 
 def positive(value, label: str) -> float:
     value = finite(value, label)
@@ -25,7 +27,8 @@ def positive(value, label: str) -> float:
 
 
 def finite(value, label: str) -> float:
-    if is_boolean(value) and not isinstance(value, bool):  # NumPy's bool is no number here (Python's bool stays accepted)
+    if (is_boolean(value) and not isinstance(value, bool)) or isinstance(value, (str, bytes)) or _is_array(value):
+        # NumPy's bool is no number here (Python's bool stays accepted); nor is text ("5" is not parsed) or an array
         raise TypeError(f"`{label}` must be a number, got {shown(value)}")
     try:
         number = float(value)
@@ -40,6 +43,11 @@ def finite(value, label: str) -> float:
     if number == 0 and _is_exact_nonzero(value):
         raise ValueError(f"`{label}` underflows to 0 as a float (the smallest positive float is about 5e-324), got {shown(value)}")
     return number
+
+
+def _is_array(value) -> bool:
+    """A NumPy array of one or more dimensions (a 0-d array is a number)."""
+    return getattr(value, "shape", ()) != () and not isinstance(value, sp.Basic)
 
 
 def _is_exact_finite(value) -> bool:
@@ -62,7 +70,8 @@ def _is_exact_nonzero(value) -> bool:
     return getattr(value, "is_zero", None) is False  # SymPy: only when provably nonzero
 
 
-def count(value, label: str, minimum: int = 1) -> int:
+def count(value, label: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """An integer >= ``minimum`` (and <= ``maximum``): ints of any kind, and floats with an integral value."""
     if is_boolean(value):
         raise TypeError(f"`{label}` must be an integer, got {shown(value)}")
     if isinstance(value, numbers.Integral):  # int, np.int64, np.uint8, sympy.Integer
@@ -73,6 +82,8 @@ def count(value, label: str, minimum: int = 1) -> int:
         raise TypeError(f"`{label}` must be an integer, got {shown(value)}")
     if number < minimum:
         raise ValueError(f"`{label}` must be >= {minimum}, got {shown(value)}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"`{label}` must be at most {maximum:.0e} (memory and time), got {shown(value)}")
     return number
 
 
@@ -89,3 +100,36 @@ def nonnegative(value, label: str) -> float:
     if value < 0:
         raise ValueError(f"`{label}` must be >= 0, got {shown(value)}")
     return value
+
+
+def horizon(value, label: str, *, minimum: float = 0.0, strict: bool = True) -> float:
+    """A time bound: a number > ``minimum`` (>= with ``strict=False``); ``inf`` allowed (no bound), NaN refused."""
+    try:
+        number = finite(value, label)
+    except ValueError as error:  # an infinite float is allowed (not NaN, not an exact number beyond float range)
+        try:
+            number = float(value)
+        except (OverflowError, TypeError, ValueError):
+            raise error from None
+        if not math.isinf(number) or _is_exact_finite(value):
+            raise
+    if not (number > minimum if strict else number >= minimum):
+        raise ValueError(f"`{label}` must be {'>' if strict else '>='} {minimum:g}, got {shown(value)}")
+    return number
+
+
+def finite_array(value, label: str):
+    """``value`` as a NumPy array of floats, every entry finite (a one-line error naming ``label`` otherwise)."""
+    import numpy as np  # here: the command line imports these checks before NumPy (tests/test_startup.py)
+
+    if value is None or is_boolean(value) or isinstance(value, (str, bytes)):
+        raise TypeError(f"`{label}` must be a number or an array of numbers, got {shown(value)}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except OverflowError:
+        raise ValueError(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"`{label}` must be a number or an array of numbers, got {shown(value)}") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+    return array

@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from analytic.setting import shown
+
 from .checks import finite
 
 AFTER = ("hard", "lvml")
@@ -18,7 +20,13 @@ _SPELLING = re.compile(r"^soft:(hard|lvml)@(p|t)=([0-9.eE+-]+)$")
 
 def check_targets(targets) -> list[float]:
     """Targets in (0, 1), strictly increasing."""
-    values = [finite(x, "targets") for x in targets]
+    try:
+        items = list(targets) if not isinstance(targets, (str, bytes)) else None
+    except TypeError:
+        items = None
+    if items is None:
+        raise TypeError(f"`targets` must be a sequence of numbers, got {shown(targets)}")
+    values = [finite(x, "targets") for x in items]
     if not values:
         raise ValueError("`targets` must not be empty")
     for x in values:
@@ -38,14 +46,13 @@ class Switch:
     time: float | None = None
 
     def __post_init__(self):
-        if self.after not in AFTER:
-            raise ValueError(f"`after` must be hard or lvml, got {self.after!r}")
+        check_after(self.after)
         if (self.attention is None) == (self.time is None):
             raise ValueError("a switch needs exactly one of `attention` (p_s) and `time` (tau)")
-        if self.attention is not None and not 0 < self.attention < 1:
-            raise ValueError(f"`p_s` must lie in (0, 1), got {self.attention!r}")
-        if self.time is not None and not self.time >= 0:
-            raise ValueError(f"`tau` must be >= 0, got {self.time!r}")
+        if self.attention is not None and not 0 < finite(self.attention, "p_s") < 1:
+            raise ValueError(f"`p_s` must lie in (0, 1), got {shown(self.attention)}")
+        if self.time is not None and not finite(self.time, "tau") >= 0:
+            raise ValueError(f"`tau` must be >= 0, got {shown(self.time)}")
 
     @property
     def label(self) -> str:
@@ -54,8 +61,17 @@ class Switch:
         return f"soft:{self.after}@t={self.time:g}"
 
 
+def check_after(after) -> str:
+    """The paradigm a hybrid switches to: one of :data:`AFTER`."""
+    if not isinstance(after, str) or after not in AFTER:
+        raise ValueError(f"`after` must be {' or '.join(AFTER)}, got {shown(after)}")
+    return after
+
+
 def parse_switch(text: str) -> Switch:
     """Parse ``soft:hard@p=0.5`` or ``soft:lvml@t=1000``."""
+    if not isinstance(text, str):
+        raise TypeError(f"`hybrid` must be a string like soft:hard@p=0.5, got {shown(text)}")
     match = _SPELLING.match(text.strip())
     if match is None:
         raise ValueError(f"`hybrid` must be spelled like soft:hard@p=0.5 or soft:lvml@t=100, got {text!r}")

@@ -21,8 +21,9 @@ import warnings
 import numpy as np
 from scipy.integrate import IntegrationWarning
 
-from .checks import count, finite, positive
-from .model import ReducedModel
+from .checks import MAX_POINTS, count, finite, finite_array, positive
+from .model import ReducedModel, check_model
+from .path_checks import closed_path, moving_at_end, path_defect
 from .result import Status, Trajectory
 from .timeline import invert_times, time_grid
 
@@ -85,8 +86,8 @@ def closed_trajectory(
 
 
 def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, points: int, times) -> Trajectory:
-    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
-    t_end, points = positive(t_end, "t_end"), count(points, "points")
+    model, u0, v0 = check_model(model), finite(u0, "u0"), finite(v0, "v0")
+    t_end, points = positive(t_end, "t_end"), count(points, "points", maximum=MAX_POINTS)
     if v0 == model.minimiser:
         raise ValueError(f"`v0` = {v0!r} is the loss minimiser: the margin does not move, so u = U(v) cannot describe the trajectory (use the ode method)")
     anchor = model.anchor(u0, v0)
@@ -104,7 +105,9 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     if times is None:
         times = np.linspace(0.0, t_end, points)
     else:
-        times = np.asarray(times, dtype=float)
+        times = finite_array(times, "times")
+        if times.size > MAX_POINTS:
+            raise ValueError(f"`times` must hold at most {MAX_POINTS:.0e} points (memory and time), got {times.size}")
         if times.ndim != 1 or times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0) or times[-1] > t_end:
             raise ValueError("`times` must be increasing, >= 0 and at most `t_end`")
         points = times.size
@@ -121,6 +124,14 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
             return _overflow(times, first, f"{why} near s = {grid.s[-1]} (t = {grid.t[-1]:g})")
         message = (f"from t = {grid.t[-1]:g} on the state moves less than the rounding of its coordinates "
                    "(at its limit, or too slowly); later times repeat it")
+    _, *path = closed_path(model, anchor, float(coordinates[-1]))
+    defect = path_defect(model, *path)
+    if defect is not None:
+        return _refused(Status.SINGULAR, f"{defect[1]}; the flow ends there")
+    if not np.all(reachable):
+        moving = moving_at_end(model, *path)
+        if moving is not None:
+            return _refused(Status.UNDERFLOW, f"at t = {grid.t[-1]:g} {moving}: use the ode method")
     v = model.margin_of_coordinate(coordinates, side)
     u, p, _ = model.focus_at(anchor, coordinates)
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
@@ -138,6 +149,11 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
         note = f"{' and '.join(model.quadrature_parts)} by quadrature (error estimate of B(v) - B(v0) <= {extras['quadrature_error']:.1e})"
         message = "; ".join(m for m in (message, note) if m)
     return Trajectory(times, u, v, p, "closed", message=message, time_error=errors, extras=extras)
+
+
+def _refused(status: Status, why: str) -> Trajectory:
+    empty = np.full(0, np.nan)
+    return Trajectory(empty, empty, empty, empty, "closed", status, why)
 
 
 def _overflow(times, k, why) -> Trajectory:

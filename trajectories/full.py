@@ -28,9 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
+from analytic.losses import LOSS_NAMES
 from analytic.paradigms import check_paradigm
+from analytic.setting import shown
 
-from .checks import count, finite, nonnegative, positive
+from .checks import MAX_STEPS, count, finite, nonnegative, positive
 from .progress import progress
 from .result import Status, Trajectory
 
@@ -49,7 +51,7 @@ class Data:
 
 def symmetric_data(classes: int, segments: int, sigma: float = 0.0, samples: int | None = None, seed: int = 0) -> Data:
     """Foreground :math:`e_y` at segment 0, background 0; population when ``sigma = 0``."""
-    _check_samples(sigma, samples)
+    classes, segments, sigma, samples, seed = _check_data("symmetric", classes, segments, sigma, samples, seed)
     if sigma == 0 and samples is None:
         labels = np.arange(classes)
     else:
@@ -63,7 +65,8 @@ def symmetric_data(classes: int, segments: int, sigma: float = 0.0, samples: int
 
 def binary_data(alpha: float, beta: float, segments: int, sigma: float = 0.0, samples: int | None = None, seed: int = 0) -> Data:
     """Foreground :math:`\\mu_f + y \\mu_c` at segment 0, background 0."""
-    _check_samples(sigma, samples)
+    alpha, beta = positive(alpha, "alpha"), positive(beta, "beta")
+    _, segments, sigma, samples, seed = _check_data("binary", None, segments, sigma, samples, seed)
     if sigma == 0 and samples is None:
         labels = np.array([1.0, -1.0])
     else:
@@ -76,16 +79,28 @@ def binary_data(alpha: float, beta: float, segments: int, sigma: float = 0.0, sa
     return Data(inputs, labels)
 
 
+def _check_data(variant: str, classes, segments, sigma, samples, seed) -> tuple:
+    """The data's numbers checked (one-line errors naming each), and the tensor's size (:func:`_check_size`)."""
+    classes = None if classes is None else count(classes, "classes", 2)
+    segments, sigma = count(segments, "segments", 2), nonnegative(sigma, "sigma")
+    samples = None if samples is None else count(samples, "samples")
+    _check_samples(sigma, samples)
+    _check_size(variant, classes, segments, samples)
+    return classes, segments, sigma, samples, count(seed, "seed", 0)
+
+
 def _check_size(variant: str, classes, segments: int, samples: int | None) -> None:
     """Refuse up front a data tensor (examples x segments x dimension) too large for memory, naming what makes it so."""
     dimension = BINARY_DIMENSION if variant == "binary" else count(classes, "classes", 2)
     examples = samples if samples is not None else (2 if variant == "binary" else dimension)
-    elements = float(examples) * float(segments) * dimension
+    elements = examples * segments * dimension  # Python ints: exact however large
     if elements > MAX_ELEMENTS:
-        given = f"`samples` = {samples} and " if samples is not None else ""
-        raise ValueError(f"{given}`segments` = {segments} make a data tensor of {elements:.1e} numbers ({examples} examples x "
-                         f"{segments} segments x {dimension}): more than {MAX_ELEMENTS:.0e} (memory, several copies are kept); "
-                         f"lower {'`samples` or ' if samples is not None else ''}`segments`")
+        sizes = ([("samples", samples)] if samples is not None else []) + [("segments", segments)]
+        sizes += [("classes", classes)] if variant != "binary" else []
+        named = ", ".join(f"`{name}` = {shown(value)}" for name, value in sizes)
+        raise ValueError(f"{named} make a data tensor of {shown(elements)} numbers ({shown(examples)} examples x "
+                         f"{shown(segments)} segments x {shown(dimension)}): more than {MAX_ELEMENTS:.0e} (memory, several copies "
+                         f"are kept); lower {' or '.join(f'`{name}`' for name, _ in sizes)}")
 
 
 def _check_samples(sigma, samples) -> None:
@@ -214,21 +229,15 @@ def full_trajectory(
     ``extras["max_asymmetry"]`` is the largest departure of the parameters from
     their symmetric form over the run (0 up to rounding when ``sigma = 0``).
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"`variant` must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise ValueError(f"`variant` must be one of {', '.join(VARIANTS)}, got {shown(variant)}")
     full_aggregation(paradigm)
-    lr, steps, record_every = positive(lr, "lr"), count(steps, "steps"), count(record_every, "record_every")
-    u0, v0, sigma = finite(u0, "u0"), finite(v0, "v0"), nonnegative(sigma, "sigma")
-    segments = count(segments, "segments", 2)
-    if samples is not None:
-        samples = count(samples, "samples")
-    elif sigma > 0:
-        raise ValueError(f"`samples` is required when sigma > 0 (the number of noisy examples), got samples=None with sigma = {sigma:g}")
-    _check_size(variant, classes, segments, samples)
+    lr, steps, record_every = positive(lr, "lr"), count(steps, "steps", maximum=MAX_STEPS), count(record_every, "record_every")
+    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
+    classes, segments, sigma, samples, seed = _check_data(variant, classes if variant == "symmetric" else None, segments, sigma, samples, seed)
     if variant == "symmetric":
-        classes = count(classes, "classes", 2)
-        if loss != "cross-entropy":
-            raise ValueError(f"`loss` must be cross-entropy for the symmetric model, got {loss!r}")
+        if not isinstance(loss, str) or loss != "cross-entropy":
+            raise ValueError(f"`loss` must be cross-entropy for the symmetric model, got {shown(loss)}")
         data = symmetric_data(classes, segments, sigma, samples, seed)
         first, second = u0 * np.ones(classes), v0 * np.eye(classes)
 
@@ -238,6 +247,8 @@ def full_trajectory(
         reduce = _symmetric_coordinates
     else:
         alpha, beta = positive(alpha, "alpha"), positive(beta, "beta")
+        if not isinstance(loss, str) or loss not in LOSS_NAMES:
+            raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES)}, got {shown(loss)}")
         data = binary_data(alpha, beta, segments, sigma, samples, seed)
         mu_f, mu_c = data_directions(alpha, beta)
         first, second = (u0 / alpha) * mu_f, (v0 / beta) * mu_c

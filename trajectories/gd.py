@@ -4,7 +4,10 @@ r"""Finite-step gradient descent on the reduced loss, vectorised over start poin
           \qquad t = k \eta .
 
 Divergence is detected at the first step where any value leaves the finite
-range; the result then reports that step instead of NaN.
+range; the result then reports that step instead of NaN. A run whose loss rises
+between recorded steps (a step too large for the loss there, or one that jumps
+over a singularity of the loss, e.g. the pole of :math:`1/(1 + v)`) reports
+:attr:`~trajectories.result.Status.NOT_DESCENDING` with the times.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import math
 
 import numpy as np
 
-from .checks import count, positive
-from .model import ReducedModel
+from .checks import MAX_POINTS, MAX_STEPS, count, finite_array, positive
+from .model import ReducedModel, check_model
+from .path_checks import path_defect
 from .progress import progress
 from .result import Status, Trajectory
 
@@ -30,13 +34,19 @@ def gradient_descent(
     ``u0`` and ``v0`` may be arrays (one trajectory per start, broadcast);
     the result's ``u``, ``v``, ``p`` then have shape ``(records, starts)``.
     """
-    lr = positive(lr, "lr")
-    steps, record_every = count(steps, "steps"), count(record_every, "record_every")
-    u = np.array(u0, dtype=float, ndmin=1)
-    v = np.array(v0, dtype=float, ndmin=1)
-    u, v = (np.array(x) for x in np.broadcast_arrays(u, v))
-    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
-        raise ValueError("`u0` and `v0` must be finite")
+    model, lr = check_model(model), positive(lr, "lr")
+    steps, record_every = count(steps, "steps", maximum=MAX_STEPS), count(record_every, "record_every")
+    u, v = np.array(finite_array(u0, "u0"), ndmin=1), np.array(finite_array(v0, "v0"), ndmin=1)
+    try:
+        u, v = (np.array(x) for x in np.broadcast_arrays(u, v))
+    except ValueError:
+        raise ValueError(f"`u0` and `v0` must have shapes that broadcast, got {u.shape} and {v.shape}") from None
+    if u.ndim != 1:
+        raise ValueError(f"`u0` and `v0` must be numbers or 1-d arrays of starts, got shape {u.shape}")
+    records = (steps // record_every + 2) * u.size
+    if records > MAX_POINTS:
+        raise ValueError(f"`record_every` = {record_every} with `steps` = {steps} and {u.size} starts records {records:.1e} "
+                         f"numbers per coordinate, more than {MAX_POINTS:.0e}: raise `record_every`")
     recorded_steps = list(range(0, steps + 1, record_every))
     if recorded_steps[-1] != steps:
         recorded_steps.append(steps)
@@ -81,6 +91,17 @@ def _single_start(model: ReducedModel, u: float, v: float, lr: float, steps: int
 
 def _trajectory(model, steps, lr, us, vs, status, message, diverged_at) -> Trajectory:
     u, v = np.array(us), np.array(vs)
+    if status is Status.OK:
+        times = np.array(steps, dtype=float) * lr
+        for start in range(u.shape[1]):
+            defect = path_defect(model, u[:, start], v[:, start], times)
+            if defect is not None:
+                k = max(defect[0], 0)
+                status = Status.NOT_DESCENDING
+                message = (f"the loss is not finite or rises between t = {times[k]:g} and t = {times[k + 1]:g}"
+                           f"{f' (start {start})' if u.shape[1] > 1 else ''}: lr = {lr:g} is too large there, or a step "
+                           "crosses a singularity of the loss")
+                break
     if u.shape[1] == 1:
         u, v = u[:, 0], v[:, 0]
     p = model.attention(u)[0] if model.has_attention else None

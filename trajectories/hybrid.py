@@ -21,11 +21,11 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
-from .checks import finite, nonnegative, positive
+from .checks import MAX_POINTS, count, finite, horizon, nonnegative, positive
 from .closed import closed_trajectory
-from .choices import AFTER, Switch, check_targets, parse_switch  # noqa: F401 (re-exported)
+from .choices import AFTER, Switch, check_after, check_targets, parse_switch  # noqa: F401 (re-exported)
 from .milestones import CLOSED_FORM, Milestone, milestones
-from .model import Setting, reduced_model, setting_derivation
+from .model import Setting, check_setting, reduced_model, setting_derivation
 from .result import Status, Trajectory
 
 SWITCH_GRID = 48  # coarse scan of p_s before the bounded minimisation
@@ -38,6 +38,7 @@ def _phase_models(setting: Setting, after: str):
 
 def switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
     """``(t_s, u_s, v_s)`` at the switch, or ``None`` if soft attention never reaches p_s."""
+    setting, switch, u0, v0 = check_setting(setting), _check_switch(switch), finite(u0, "u0"), finite(v0, "v0")
     state, _ = _switch_state(setting, switch, u0, v0)
     return state
 
@@ -58,10 +59,17 @@ def _switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
     return (switch.time, float(run.u[-1]), float(run.v[-1])), CLOSED_FORM
 
 
+def _check_switch(switch) -> Switch:
+    if not isinstance(switch, Switch):
+        raise TypeError(f"`switch` must be a Switch (e.g. parse_switch('soft:hard@p=0.5')), got {type(switch).__name__}")
+    return switch
+
+
 def hybrid_milestones(setting: Setting, switch: Switch, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
     """Milestones of the switched hybrid (each phase from its closed form, or its log-time fallback: ``method`` says
     which). A phase whose time cannot be resolved is a one-line ``ValueError``."""
-    targets = check_targets(targets)
+    setting, switch, u0, v0 = check_setting(setting), _check_switch(switch), finite(u0, "u0"), finite(v0, "v0")
+    targets, t_max = check_targets(targets), horizon(t_max, "t_max")
     soft, after = _phase_models(setting, switch.after)
     state, switch_method = _switch_state(setting, switch, u0, v0)
     if state is None:
@@ -101,10 +109,8 @@ def best_switch(setting: Setting, target: float, after: str = "hard", u0: float 
 
     p_s = p(u0) means switching at once (pure ``after``); p_s = target, pure soft.
     """
-    target = check_targets([target])[0]
-    if after not in AFTER:
-        raise ValueError(f"`after` must be hard or lvml, got {after!r}")
-    return _best_switch(setting, target, after, finite(u0, "u0"), finite(v0, "v0"))
+    setting, target = check_setting(setting), check_targets([target])[0]
+    return _best_switch(setting, target, check_after(after), finite(u0, "u0"), finite(v0, "v0"))
 
 
 @functools.lru_cache(maxsize=32)  # the result is immutable; reproduce and the figures ask for the same one
@@ -195,10 +201,11 @@ def mixture_trajectory(
     ``weight`` is :math:`\lambda \in [0, 1]` or a function :math:`t \mapsto \lambda(t)`.
     The flow is linear in the loss, so it is :math:`\lambda F_{\mathrm{soft}} + (1-\lambda) F_{\mathrm{hard}}`.
     """
-    schedule = _schedule(weight)
+    schedule, setting = _schedule(weight), check_setting(setting)
+    u0, v0, t_end = finite(u0, "u0"), finite(v0, "v0"), positive(t_end, "t_end")
+    points = count(points, "points", maximum=MAX_POINTS)
     soft = reduced_model(dataclasses.replace(setting, paradigm="soft"))
     hard = reduced_model(dataclasses.replace(setting, paradigm="hard"))
-    u0, v0, t_end = finite(u0, "u0"), finite(v0, "v0"), positive(t_end, "t_end")
 
     def rhs(t, y):
         lam = schedule(t)

@@ -32,7 +32,8 @@ from scipy.optimize import brentq
 
 from .checks import finite
 from .choices import check_targets
-from .model import ReducedModel
+from .model import ReducedModel, check_model
+from .path_checks import path_defect
 
 RTOL = 1e-12  # the run whose times are reported
 CHECK_RTOL = 1e-9  # the run it is checked against
@@ -70,7 +71,7 @@ class _Run:
 
 def log_time_milestones(model: ReducedModel, u0: float, v0: float, targets) -> LogTimeTimes:
     """First times attention reaches each target, from two log-time LSODA runs (see the module docstring)."""
-    if not model.has_attention:
+    if not check_model(model).has_attention:
         raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     targets = tuple(check_targets(targets))
@@ -137,6 +138,7 @@ def _run(model: ReducedModel, u0: float, v0: float, levels, log_scale: float, v_
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
         solver = LSODA(rhs, 0.0, np.array([u0, v0]), tau_end, rtol=rtol, atol=atol, jac=jac, max_step=MAX_TAU_STEP)
+        previous = (u0, v0)
         for _ in range(MAX_STEPS):
             before = solver.t
             message = solver.step()
@@ -144,6 +146,10 @@ def _run(model: ReducedModel, u0: float, v0: float, levels, log_scale: float, v_
                 return _Run(times, states, f"LSODA failed at t = {_time(before, log_scale):.3g} ({message})")
             if not np.all(np.isfinite(solver.y)):
                 return _Run(times, states, f"the state left float64 at t = {_time(solver.t, log_scale):.3g}")
+            defect = path_defect(model, [previous[0], solver.y[0]], [previous[1], solver.y[1]])
+            if defect is not None:  # a step over a singularity of the loss: the flow ends there
+                return _Run(times, states, defect[1])
+            previous = (float(solver.y[0]), float(solver.y[1]))
             pending = [j for j, t in enumerate(times) if t is None and solver.y[0] >= levels[j]]
             if pending:
                 dense = solver.dense_output()

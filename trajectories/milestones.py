@@ -25,9 +25,12 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from .checks import finite
+from analytic.setting import shown
+
+from .checks import finite, horizon
 from .choices import check_targets  # noqa: F401 (re-exported)
-from .model import ReducedModel
+from .model import ReducedModel, check_model
+from .path_checks import closed_path, moving_at_end, path_defect
 from .ode import stable_max_step
 from .timeline import time_grid, times_at
 
@@ -96,14 +99,15 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     and the reason (``unresolved="raise"``) or a :class:`Milestone` with its ``reason``
     (``unresolved="flag"``) -- never a number.
     """
-    u0, v0, t_max = finite(u0, "u0"), finite(v0, "v0"), _horizon(t_max)
+    model, u0, v0, t_max = check_model(model), finite(u0, "u0"), finite(v0, "v0"), horizon(t_max, "t_max")
     targets = check_targets(targets)
-    if unresolved not in UNRESOLVED_CHOICES:
-        raise ValueError(f"`unresolved` must be raise or flag, got {unresolved!r}")
+    if not isinstance(unresolved, str) or unresolved not in UNRESOLVED_CHOICES:
+        raise ValueError(f"`unresolved` must be raise or flag, got {shown(unresolved)}")
     if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts and model.setting.scheme.margin_scale is not None:
         results = _batched(model, u0, v0, targets, t_max)
     else:
         results = _scalar(model, u0, v0, targets, t_max)
+    results = _checked_paths(model, u0, v0, t_max, results)
     if fallback and not all(m.resolved for m in results):
         results = _with_log_time(model, u0, v0, targets, t_max, results)
     results = _in_order(results, t_max)
@@ -128,7 +132,7 @@ def _scalar(model: ReducedModel, u0: float, v0: float, targets, t_max: float) ->
     def integrand(s):
         return float(model.time_integrand(s, anchor))
 
-    crossings = [_first_crossing(level, integrand, s0, math.log(target / (1 - target))) for target in targets]
+    crossings = [_first_crossing(level, integrand, s0, math.log(target / (1 - target)))[0] for target in targets]
     found = [c for c in crossings if c is not None]
     if found:
         grid = time_grid(lambda s: model.time_integrand(s, anchor), s0, s_end=max(found))
@@ -210,12 +214,39 @@ def _in_order(results: list[Milestone], t_max: float) -> list[Milestone]:
     return results
 
 
-def _horizon(t_max) -> float:
-    """A horizon > 0; ``inf`` is allowed (times are closed-form integrals, not runs)."""
-    value = float(t_max) if not isinstance(t_max, str) else np.nan
-    if not value > 0:
-        raise ValueError(f"`t_max` must be > 0, got {t_max!r}")
-    return value
+def _checked_paths(model: ReducedModel, u0: float, v0: float, t_max: float, results: list[Milestone]) -> list[Milestone]:
+    """The closed form's milestones, with those it cannot back not resolved: a time past a singularity of the loss
+    on the path (:func:`~trajectories.path_checks.path_defect`), or a "never" whose scan ended where the flow is
+    not at rest (:func:`~trajectories.path_checks.moving_at_end`) -- a claim needs its reason."""
+    anchor = model.anchor(u0, v0)
+    if not np.isfinite(anchor.b0):
+        return results
+    with np.errstate(all="ignore"):
+        ends = {j: float(model.coordinate_of_margin(m.state[1], anchor.side)) for j, m in enumerate(results) if m.state is not None}
+
+    def level(s):
+        return model.focus_at(anchor, s)[0] - model.log_others
+
+    def integrand(s):
+        return float(model.time_integrand(s, anchor))
+
+    for j, m in enumerate(results):
+        if m.reachable is False:
+            ends[j] = _first_crossing(level, integrand, anchor.s0, math.log(m.target / (1 - m.target)))[1]
+    if not ends or not all(np.isfinite(list(ends.values()))):
+        return results
+    s_end = max(ends.values())
+    s, u, v = closed_path(model, anchor, s_end)
+    found = path_defect(model, u, v)
+    trusted = np.inf if found is None else (s[found[0]] if found[0] >= 0 else -np.inf)
+    checked = list(results)
+    for j, end in ends.items():
+        doubt = found[1] if end > trusted or (found is not None and results[j].reachable is False) else None
+        if doubt is None and results[j].reachable is False:
+            doubt = moving_at_end(model, u[s <= end], v[s <= end])
+        if doubt is not None:
+            checked[j] = _unresolved(results[j].target, t_max, f"closed form: {doubt}")
+    return checked
 
 
 def _usable(integrand, s) -> bool:
@@ -223,21 +254,22 @@ def _usable(integrand, s) -> bool:
     return bool(np.isfinite(value) and value > 0)
 
 
-def _first_crossing(level, integrand, s0: float, goal: float) -> float | None:
-    """The first s >= s0 with level(s) = goal, or ``None`` if it is never reached."""
+def _first_crossing(level, integrand, s0: float, goal: float) -> tuple[float | None, float]:
+    """The first s >= s0 with level(s) = goal (``None`` if it is never reached), and the largest s scanned."""
     if level(s0) >= goal:
-        return s0
+        return s0, s0
     width = FIRST_STEP
+    upper = s0
     while width <= MAX_WIDTH:
         upper = s0 + width
         if not _usable(integrand, upper):
             upper = _last_usable(integrand, s0, upper)
-            return _scan(level, s0, upper, goal)
+            return _scan(level, s0, upper, goal), upper
         crossing = _scan(level, s0, upper, goal)
         if crossing is not None:
-            return crossing
+            return crossing, crossing
         width *= 2
-    return None
+    return None, upper
 
 
 def _last_usable(integrand, lo: float, hi: float) -> float:
@@ -267,6 +299,7 @@ def _scan(level, lo: float, hi: float, goal: float) -> float | None:
 
 def ode_milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float) -> list[float | None]:
     """Milestone times from ``solve_ivp`` (LSODA, rtol 1e-12) with event detection."""
+    model, u0, v0, t_max = check_model(model), finite(u0, "u0"), finite(v0, "v0"), horizon(t_max, "t_max")
     targets = check_targets(targets)
     levels = [model.log_others + math.log(x / (1 - x)) for x in targets]  # u* with p(u*) = target
 

@@ -93,11 +93,11 @@ class Setting:
             if isinstance(self.loss, SegmentLoss):
                 if self.loss.name != "custom":
                     set_field("loss", self.loss.name)
-            elif self.loss in LOSS_ALIASES:
+            elif isinstance(self.loss, str) and self.loss in LOSS_ALIASES:
                 name, classes = LOSS_ALIASES[self.loss]
                 set_field("loss", name)
                 set_field("classes", classes)
-            elif self.loss not in LOSS_NAMES:
+            elif not isinstance(self.loss, str) or self.loss not in LOSS_NAMES:
                 raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES + tuple(LOSS_ALIASES))} or a SegmentLoss, got {shown(self.loss)}")
         if isinstance(self.classes, (np.integer,)):
             set_field("classes", int(self.classes))
@@ -535,9 +535,21 @@ def _solve_increasing(function, slope, x0: float, f0: float, target):
 
 def reduced_model(setting: Setting) -> ReducedModel:
     """Build (and cache) the numeric model of ``setting``: derived once per model, compiled once, bound here."""
+    return _build(check_setting(setting))
+
+
+def check_setting(setting, label: str = "setting") -> Setting:
+    """``setting`` itself if it is a :class:`Setting` (a ``TypeError`` naming ``label`` otherwise)."""
     if not isinstance(setting, Setting):
-        raise TypeError(f"`setting` must be a Setting, got {type(setting).__name__}")
-    return _build(setting)
+        raise TypeError(f"`{label}` must be a Setting, got {type(setting).__name__}")
+    return setting
+
+
+def check_model(model) -> ReducedModel:
+    """``model`` itself if it is a :class:`ReducedModel` (a ``TypeError`` naming ``model`` otherwise)."""
+    if not isinstance(model, ReducedModel):
+        raise TypeError(f"`model` must be a ReducedModel (from reduced_model(Setting(...))), got {type(model).__name__}")
+    return model
 
 
 @functools.lru_cache(maxsize=256)

@@ -19,8 +19,9 @@ from scipy.integrate import solve_ivp
 
 from analytic.setting import shown
 
-from .checks import count, finite, positive
-from .model import ReducedModel
+from .checks import MAX_POINTS, count, finite, positive
+from .model import ReducedModel, check_model
+from .path_checks import path_defect
 from .result import Status, Trajectory
 
 IMPLICIT = ("Radau", "BDF", "LSODA")
@@ -77,10 +78,10 @@ def ode_trajectory(
     events=None,
 ) -> Trajectory:
     """Integrate the flow from ``(u0, v0)`` to ``t_end``; ``points`` equally spaced outputs."""
-    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
-    t_end, points = positive(t_end, "t_end"), count(points, "points")
-    if method not in METHODS:
-        raise ValueError(f"`method` must be one of {', '.join(METHODS)}, got {method!r}")
+    model, u0, v0 = check_model(model), finite(u0, "u0"), finite(v0, "v0")
+    t_end, points = positive(t_end, "t_end"), count(points, "points", maximum=MAX_POINTS)
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"`method` must be one of {', '.join(METHODS)}, got {shown(method)}")
     rtol, atol = tolerance(rtol, "rtol"), tolerance(atol, "atol")
     max_step = step_bound(max_step, "max_step")
 
@@ -100,7 +101,12 @@ def ode_trajectory(
             dense_output=True, events=events, max_step=max_step, **options,
         )
     status = Status.OK if solution.success else Status.FAILED
-    u, v = solution.y
+    y = np.asarray(solution.y, dtype=float)
+    u, v = y if y.size else np.empty((2, 0))  # no output time reached: no points
+    defect = path_defect(model, u, v, solution.t) if status is Status.OK else None
+    if defect is not None:  # the integrator stepped over a singularity of the loss
+        empty = np.full(0, np.nan)
+        return Trajectory(empty, empty, empty, empty, "ode", Status.SINGULAR, f"{defect[1]}; the flow ends there")
     p = model.attention(u)[0] if model.has_attention else None
     extras = {"dense": solution.sol, "nfev": solution.nfev, "njev": solution.njev, "events": solution.t_events}
     return Trajectory(solution.t, u, v, p, "ode", status, solution.message, extras=extras)

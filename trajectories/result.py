@@ -23,6 +23,14 @@ class Status(enum.Enum):
     OVERFLOW = "overflow: a quantity exceeds the float64 range"
     FAILED = "the integrator failed"
     ILL_CONDITIONED = "ill-conditioned: the closed form cannot resolve the motion in float64"
+    SINGULAR = "singular: the path meets a singularity of the loss, where the flow cannot pass"
+    UNDERFLOW = "underflow: the loss varies on a scale the method cannot resolve"
+    NOT_DESCENDING = "not descending: a step raised the loss"
+
+    @property
+    def degenerate(self) -> bool:
+        """A result refused because the loss is degenerate on the path (a singularity, a scale below resolution)."""
+        return self in (Status.SINGULAR, Status.UNDERFLOW, Status.NOT_DESCENDING)
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,10 @@ class Trajectory:
         if count == 0:
             return f"<Trajectory {self.method}: no points; {self.status.value}>"
         columns = (("u", self.u), ("v", self.v)) + ((("p", self.p),) if self.p is not None else ())
-        final = ", ".join(f"{name}={float(values[-1]):.6g}" for name, values in columns)
+        if np.ndim(self.u) > 1:  # gradient descent from several starts: (records, starts)
+            final = f"{np.shape(self.u)[1]} starts"
+        else:
+            final = ", ".join(f"{name}={float(values[-1]):.6g}" for name, values in columns)
         status = self.status.value if self.ok or not self.message else f"{self.status.value} ({shorten(self.message)})"
         return (f"<Trajectory {self.method}: {count} point{'s' if count != 1 else ''}, "
                 f"t in [{float(self.t[0]):.6g}, {float(self.t[-1]):.6g}], final {final}; {status}>")

@@ -38,10 +38,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import wrightomega
 
+from analytic.setting import shown
+
+from .checks import finite, finite_array
+from .checks import horizon as time_bound
 from .choices import Switch, check_targets
 from .compiled import compiled_model
 from .milestones import RESOLUTION
-from .model import Setting, model_derivation, numeric_minimiser
+from .model import Setting, check_setting, model_derivation, numeric_minimiser
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
 from .stable import log_wright_omega
 from .timeline import PROJECTION, antiderivative_and_value, panel_time_inverse
@@ -112,14 +116,15 @@ class SweepTimes:
         return np.where(self.outcome[:, j] == Outcome.REACHED, self.time[:, j], np.inf)
 
 
-def _as_column(values, n: int, label: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float).ravel()
+def _as_column(values, n: int | None, label: str) -> np.ndarray:
+    """One finite float per setting (``n`` of them; a scalar is repeated; ``None``: any number of values)."""
+    array = finite_array(values, label).ravel()
+    if n is None:
+        return array
     if array.size == 1:
         array = np.full(n, array[0])
     if array.shape != (n,):
         raise ValueError(f"`{label}` must have one value per setting ({n}), got {array.size}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"`{label}` must be finite, got {array[~np.isfinite(array)][0]!r}")
     return array
 
 
@@ -131,7 +136,7 @@ class BatchModel:
     """
 
     def __init__(self, template: Setting, segments, classes, alpha, beta):
-        if template.scheme is None:
+        if check_setting(template, "template").scheme is None:
             raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
         compiled = compiled_model(model_derivation(template))
         if not compiled.softmax_focus or compiled.derivation.invariant.quadrature:
@@ -142,9 +147,9 @@ class BatchModel:
             # follow an approach to a finite minimiser: "at rest" there could be a target still ahead
             raise ValueError(f"{template.model_text}: the batched closed form needs the margin's scale under the aggregation "
                              "(unknown for a custom one); use `milestones` for this model")
-        n = max(np.size(x) for x in (segments, classes, alpha, beta))
-        segments, classes = _as_column(segments, n, "segments"), _as_column(classes, n, "classes")
-        alpha, beta = _as_column(alpha, n, "alpha"), _as_column(beta, n, "beta")
+        columns = {label: _as_column(x, None, label) for label, x in (("segments", segments), ("classes", classes), ("alpha", alpha), ("beta", beta))}
+        n = max(x.size for x in columns.values())
+        segments, classes, alpha, beta = (_as_column(x, n, label) for label, x in columns.items())
         for label, values, ok in (("segments", segments, segments >= 2), ("classes", classes, classes >= 2),
                                   ("alpha", alpha, alpha > 0), ("beta", beta, beta > 0)):
             if not np.all(ok):
@@ -201,13 +206,10 @@ def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.i
     (targets not reached by then are reported as after the horizon).
     """
     targets = tuple(check_targets(targets))
-    n = model.size
+    n = _check_batch(model, "model").size
     u0, v0 = _as_column(u0, n, "u0"), _as_column(v0, n, "v0")
-    if not horizon > 0:
-        raise ValueError(f"`horizon` must be > 0, got {horizon!r}")
-    stops = np.full(n, np.inf) if stop is None else np.broadcast_to(np.asarray(stop, dtype=float), (n,)).copy()
-    if not np.all(stops >= 0):
-        raise ValueError(f"`stop` must be >= 0, got {stops[~(stops >= 0)][0]!r}")
+    horizon = time_bound(horizon, "horizon")
+    stops = np.full(n, np.inf) if stop is None else _stop_times(stop, n)
     k = len(targets)
     result = SweepTimes.empty(targets, n, stop=stop is not None)
     levels = np.log(np.array(targets) / (1 - np.array(targets)))  # x* per target
@@ -225,6 +227,24 @@ def sweep_milestones(model: BatchModel, u0, v0, targets, horizon: float = math.i
             group = _Group(rows, functions, (model.limit[rows],) if has_limit else (), tuple(t[rows] for t in model.theta))
             _march(group, model.offset[rows], x0[rows], u0[rows], v0[rows], levels, horizon, stops[rows], result)
     return result
+
+
+def _check_batch(model, label: str) -> BatchModel:
+    if not isinstance(model, BatchModel):
+        raise TypeError(f"`{label}` must be a BatchModel, got {type(model).__name__}")
+    return model
+
+
+def _stop_times(stop, n: int) -> np.ndarray:
+    """Times >= 0 (``inf``: no stop), a scalar or one per setting."""
+    if np.ndim(stop) == 0:
+        return np.full(n, time_bound(stop, "stop", strict=False))
+    array = np.asarray(stop, dtype=float).ravel() if np.ndim(stop) == 1 else None
+    if array is None or array.size != n:
+        raise ValueError(f"`stop` must be a time or one time per setting ({n}), got {shown(stop)}")
+    for value in array:
+        time_bound(value, "stop", strict=False)
+    return array
 
 
 def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: SweepTimes):
@@ -559,11 +579,12 @@ def sweep_hybrid(soft: BatchModel, after: BatchModel, switch, u0, v0, targets, h
     a setting whose soft phase never reaches :math:`p_s` stays soft throughout. At a time
     :math:`\\tau`: the targets soft reaches by :math:`\\tau`, then ``after`` from the state at :math:`\\tau`.
     """
+    soft, after = _check_batch(soft, "soft"), _check_batch(after, "after")
     if isinstance(switch, Switch):
         if switch.time is not None:
             return _hybrid_at_time(soft, after, switch.time, u0, v0, targets, horizon)
         switch = switch.attention
-    return _hybrid_at_level(soft, after, switch, u0, v0, targets, horizon)
+    return _hybrid_at_level(soft, after, finite(switch, "p_s"), u0, v0, targets, horizon)
 
 
 def _hybrid_at_time(soft: BatchModel, after: BatchModel, tau: float, u0, v0, targets, horizon: float) -> SweepTimes:

@@ -28,6 +28,7 @@ from analytic import cache
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
 from analytic.parsing import parse_expression, parse_number
+from trajectories.limits import MAX_POINTS, MAX_STEPS  # the Python API's limits too (a module free of NumPy)
 
 # analytic.derivation (the engine), analytic.paradigms and analytic.report, and everything
 # numeric, are imported where they are used: see "Start-up" in the docstring.
@@ -38,10 +39,9 @@ INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
 CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
+NOT_AVAILABLE = 1  # a result the method cannot give (e.g. a singularity of the loss on the path), said with its reason
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
-MAX_STEPS = 10**7  # gradient-descent steps one command may run (about 15 min for one start on 2 cores)
-MAX_POINTS = 10**7  # output points of one trajectory (about 0.3 GB of results)
 NUMERIC_PRESET = "small"  # numeric commands default to the small preset
 DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
 SWEEP_TARGETS = "0.3,0.9,0.99"
@@ -595,9 +595,13 @@ def run_trajectory(args) -> int:
             )
     if result.status.name == "DIVERGED":
         raise UsageError(f"argument --lr: {result.message}")
+    # name the numbers the method could not follow (the rates and the start), not only the integrator's words
+    where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
+    if result.status.degenerate:  # the loss, not the input: a result not available, with its reason
+        print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.value}: {result.message}",
+              file=sys.stderr)
+        return NOT_AVAILABLE
     if not result.ok:
-        # name the numbers the method could not follow (the rates and the start), not only the integrator's words
-        where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
         raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
