@@ -154,10 +154,20 @@ def _real(label: str):
 
 
 def _targets(text: str) -> list[float]:
-    try:
-        values = [float(parse_number(part, label="targets")) for part in text.split(",")]
-        from trajectories.choices import check_targets  # plain Python: no NumPy or SciPy
+    from trajectories.choices import check_targets, number_label  # plain Python: no NumPy or SciPy
 
+    parts = text.split(",")
+    try:
+        values = [float(parse_number(part, label="targets")) for part in parts]
+    except (ValueError, TypeError) as error:
+        raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
+    seen = {}
+    for part, value in zip(parts, values):
+        if value in seen:  # one key per target: two equal as floats would share it
+            raise argparse.ArgumentTypeError(f"{seen[value].strip()} and {part.strip()} are the same float "
+                                             f"({number_label(value)}): give each target once")
+        seen[value] = part
+    try:
         return check_targets(values)
     except (ValueError, TypeError) as error:
         raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
@@ -184,6 +194,21 @@ def _switch(text: str) -> str:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
+
+
+def _hybrids(texts) -> tuple:
+    """The ``--hybrid`` switches, each already checked by :func:`_switch`; two equal as floats are refused, naming both."""
+    from trajectories.choices import parse_switch
+
+    switches, given = [], {}
+    for text in texts:
+        switch = parse_switch(text)
+        key = (switch.after, switch.attention, switch.time)
+        if key in given:  # one row per switch: two equal as floats would share it
+            raise UsageError(f"argument --hybrid: {given[key]} and {text} are the same switch as floats ({switch.label}): give each once")
+        given[key] = text
+        switches.append(switch)
+    return tuple(switches)
 
 
 def _param(text: str):
@@ -665,10 +690,9 @@ def run_compare(args) -> int:
 def run_milestones(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values)
-    from trajectories.choices import parse_switch
     from validation.paradigms import milestone_report
 
-    hybrids = [parse_switch(text) for text in args.hybrid]  # each already checked by _switch
+    hybrids = _hybrids(args.hybrid)
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
     report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
     print(standalone(report.render(args.format)) if args.format == "latex" else report.render(args.format))
@@ -684,9 +708,7 @@ def run_milestones(args) -> int:
 
 
 def run_sweep(args) -> int:
-    from trajectories.choices import parse_switch
-
-    hybrids = tuple(parse_switch(text) for text in args.hybrid)
+    hybrids = _hybrids(args.hybrid)
     axes = {name: getattr(args, name) for name in ("segments", "classes", "alpha", "beta", "u0", "v0") if getattr(args, name) is not None}
     first = {name: values[0] for name, values in axes.items()}
     classes = int(first.get("classes", 2))
@@ -730,6 +752,7 @@ def run_best_switch(args) -> int:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention"))
+    from trajectories.choices import number_label
     from trajectories.hybrid import best_switch
 
     best = best_switch(setting, target, args.after, values["u0"], values["v0"])
@@ -741,7 +764,7 @@ def run_best_switch(args) -> int:
         print(_json(record, indent=2))
     else:
         print(
-            f"fastest to p = {target:g}: soft until p_s = {best.attention:.6g}, then {best.after}: t = {best.time:.6g}\n"
+            f"fastest to p = {number_label(target)}: soft until p_s = {best.attention:.6g}, then {best.after}: t = {best.time:.6g}\n"
             f"  pure soft {_time_text(best.soft_time)}, pure hard {_time_text(best.hard_time)}, pure LVML {_time_text(best.lvml_time)}"
         )
     return 0

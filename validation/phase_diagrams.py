@@ -18,6 +18,8 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 
+from trajectories.choices import number_label  # noqa: E402
+
 from .claims import CLAIMS, claim_maps  # noqa: E402
 from .files import prepare_directory  # noqa: E402
 from .figures import COLOURS, NAMES, STYLE, render, write_rendered  # noqa: E402
@@ -91,7 +93,7 @@ def first_figure(report: SweepReport):
         winner[close > 1] = len(columns) + 1
         winner[~np.isfinite(best)] = len(columns)
         mesh = _mesh(axis, report, winner, cmap=colour_map, norm=norm)
-        axis.set_title(f"first to $p = {target:g}$")
+        axis.set_title(f"first to $p = {number_label(target)}$")
     bar = figure.colorbar(mesh, ax=axes[0, -1], ticks=np.arange(len(colours)))
     bar.ax.set_yticklabels(names)
     return figure
@@ -112,7 +114,7 @@ def ratio_figure(report: SweepReport):
             axis = axes[row, col]
             mesh = _mesh(axis, report, np.where(np.isfinite(ratios[name, row]), ratios[name, row], np.nan), cmap="RdBu_r",
                          vmin=-bound, vmax=bound)
-            axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {target:g}$", fontsize=8)
+            axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {number_label(target)}$", fontsize=8)
         figure.colorbar(mesh, ax=axes[row, :], label=r"$\log_{10}(t / t_{\mathrm{hard}})$")
     figure.suptitle("Time to each target relative to hard attention (blue: faster than hard; white: not reached, or reached at the start)", fontsize=9)
     return figure
