@@ -734,12 +734,12 @@ def run_sweep(args) -> int:
     report = compute(request, workers=args.workers)
     if args.check:
         report = check_sweep(report, args.check)
-    print(_json(report.to_dict(), indent=1) if args.format == "json" else report.to_csv(), end="" if args.format == "csv" else "\n")
-    if args.figures is not None:
+    if args.figures is not None:  # before the table: a problem with the figures comes before any output
         from validation.phase_diagrams import write_phase_diagrams
 
         for path in write_phase_diagrams(args.figures, report, force=args.force):
             print(f"{PROGRAM}: wrote {path}", file=sys.stderr)
+    print(_json(report.to_dict(), indent=1) if args.format == "json" else report.to_csv(), end="" if args.format == "csv" else "\n")
     if args.check and not report.check <= CHECK_RTOL:
         print(f"{PROGRAM}: --check failed: the sweep and event detection differ by {report.check:.1e} (relative)", file=sys.stderr)
         return CHECK_FAILED
@@ -873,11 +873,9 @@ def run_figures(args) -> int:
     study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention")))
     from validation.figures import write_figures  # matplotlib
 
-    existed = os.path.lexists(args.out)
     try:
-        written = write_figures(args.out, study, force=args.force)
+        written = write_figures(args.out, study, force=args.force)  # a new directory appears complete or not at all
     except ValueError as error:
-        _remove_if_only_marker(args.out, existed)
         if "`out`" in str(error):
             raise
         # a number the figures need cannot be computed here: say for which rates and start
@@ -886,19 +884,6 @@ def run_figures(args) -> int:
                          f"--u0 {study.u0:g}, --v0 {study.v0:g}: {error}") from None
     print("\n".join(str(path) for path in written))
     return 0
-
-
-def _remove_if_only_marker(directory: str, existed: bool) -> None:
-    """A directory this run created and left holding only its ownership marker is removed (a refusal writes nothing)."""
-    from validation.files import MARKER
-
-    if existed or not os.path.isdir(directory) or os.path.islink(directory):
-        return
-    entries = os.listdir(directory)
-    if set(entries) <= {MARKER}:
-        for name in entries:
-            os.remove(os.path.join(directory, name))
-        os.rmdir(directory)
 
 
 NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")

@@ -41,7 +41,7 @@ from trajectories.model import reduced_model  # noqa: E402
 from trajectories.ode import DEFAULT_RTOL, ode_trajectory, stable_max_step  # noqa: E402
 from trajectories.presets import Study  # noqa: E402
 
-from .files import prepare_directory, write_bytes  # noqa: E402
+from .files import interrupts_held, prepare_directory, staged_directory, write_bytes  # noqa: E402
 from .incentive_curves import SETTLED_FRACTION, incentive_to_limit, window  # noqa: E402
 from .numbers import latex_number  # noqa: E402
 from .setting_label import setting_label  # noqa: E402
@@ -474,10 +474,11 @@ def check_study(study: Study) -> None:
 def write_figures(directory, study: Study, *, force: bool = False, horizon: float | None = None, rendered: dict | None = None) -> list[Path]:
     """Write all figures for ``study`` into ``directory`` (``rendered``: already rendered ones by name); returns the files."""
     check_study(study)
-    path = prepare_directory(directory, force=force)
     horizon = horizon or study.horizon or DEFAULT_HORIZON
     rendered = rendered or {}
-    written = []
-    for name in FIGURES:
-        written += write_rendered(path, name, rendered[name] if name in rendered else rendered_figure(name, study, horizon))
-    return written
+    with staged_directory(directory) as place:  # complete or not at all (see validation.files)
+        path = prepare_directory(place, force=force)
+        images = {name: rendered[name] if name in rendered else rendered_figure(name, study, horizon) for name in FIGURES}
+        with interrupts_held():
+            written = [file for name in FIGURES for file in write_rendered(path, name, images[name])]
+    return [Path(directory) / file.name for file in written]
