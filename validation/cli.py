@@ -47,8 +47,53 @@ DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
 SWEEP_TARGETS = "0.3,0.9,0.99"
 
 
+STDOUT_FAILED = 1  # the output could not be written to stdout (closed, a full disk, a reader that left)
+
+
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
+
+
+class StdoutFailed(Exception):
+    """Writing to stdout failed (``OSError`` from the stream): one line on stderr, exit status :data:`STDOUT_FAILED`."""
+
+
+class _CheckedStdout:
+    """``sys.stdout`` whose write errors (EPIPE, ENOSPC, EIO, ...) raise :class:`StdoutFailed`: never a traceback,
+    never exit status 0 with the output lost."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise StdoutFailed(error.strerror or str(error)) from None
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise StdoutFailed(error.strerror or str(error)) from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _stdout_problem() -> str | None:
+    """Why nothing can be written to stdout (closed), before any work is done; ``None`` when it can be."""
+    if sys.stdout is None:
+        return "stdout is closed"
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None  # not a file (a test's capture): its writes are checked as they happen
+    try:
+        os.fstat(descriptor)
+    except OSError as error:
+        return f"stdout is not usable ({error.strerror})"
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -908,10 +953,22 @@ def joined_negative_numbers(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
+    problem = _stdout_problem()
+    if problem is not None:
+        print(f"{PROGRAM}: error: {problem}: the output would be lost (redirect it, e.g. > out.txt)", file=sys.stderr)
+        return STDOUT_FAILED
+    stream = sys.stdout
+    sys.stdout = _CheckedStdout(stream)
     try:
         args = parser.parse_args(joined_negative_numbers(sys.argv[1:] if argv is None else argv))
         cache.set_enabled(not getattr(args, "no_cache", False))
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # a full disk shows here, while the status can still say so
+        return status
+    except StdoutFailed as error:
+        _discard_stdout(stream)
+        print(f"{PROGRAM}: error: could not write the output to stdout: {error}", file=sys.stderr)
+        return STDOUT_FAILED
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -921,10 +978,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup
         print(f"{PROGRAM}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error of ours
+    finally:
+        sys.stdout = stream
+
+
+def _discard_stdout(stream) -> None:
+    """Point a failed stdout at /dev/null, so the interpreter's last flush of what is left does not fail again."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a file descriptor (a test's capture): nothing is flushed at exit
 
 
 if __name__ == "__main__":
