@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -348,3 +349,88 @@ def test_the_summary_table_shows_nulls():
     }
     text = summary_table(summary)
     assert "max residual n/a" in text and "max error 1.0e-09" in text and "order n/a" in text
+
+
+# --- a directory complete or not at all: sweep --figures interrupted --------------------------
+SWEEP = ["sweep", "--segments", "3:30:3", "--classes", "2:5:2", "--targets", "0.3,0.9", "--workers", "1"]
+#: runs the command line with one change: after the first phase diagram is written, it says READY on stderr
+#: and waits for a signal (signal.pause: no sleep, no race); the test sends SIGINT then
+PAUSING = """
+import signal, sys
+import validation.phase_diagrams as diagrams
+real = diagrams.write_rendered
+def pausing(path, name, rendered):
+    written = real(path, name, rendered)
+    if not getattr(pausing, "done", False):
+        pausing.done = True
+        print("READY " + str(path), file=sys.stderr, flush=True)
+        signal.pause()  # returns once a signal was handled
+    return written
+diagrams.write_rendered = pausing
+from validation.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def interrupted_sweep(figures: Path, extra=()):
+    """``sweep --figures`` sent SIGINT while it writes the diagrams; returns (status, stdout, stderr, where it was writing)."""
+    process = subprocess.Popen([sys.executable, "-c", PAUSING, *SWEEP, *extra, "--figures", str(figures)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in process.stderr:  # wait for the report that writing has started
+        lines.append(line)
+        if line.startswith("READY "):
+            break
+    assert lines and lines[-1].startswith("READY "), lines
+    writing = Path(lines[-1].split(" ", 1)[1].strip())
+    assert any(writing.iterdir())  # a diagram is already written there
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out, "".join(lines[:-1]) + err, writing
+
+
+def test_ctrl_c_during_sweep_figures_leaves_no_directory(tmp_path):
+    figures = tmp_path / "diagrams"
+    status, out, err, writing = interrupted_sweep(figures)
+    assert writing.parent == tmp_path and writing != figures  # it was building a hidden sibling
+    assert status == 130 and err.strip().splitlines()[-1] == "attention-dynamics: interrupted" and "Traceback" not in err
+    assert out == ""  # the table comes after the figures: nothing printed
+    assert list(tmp_path.iterdir()) == []  # no directory, no sibling left
+
+
+def test_ctrl_c_during_sweep_figures_into_an_existing_directory_waits_until_it_is_complete(tmp_path):
+    figures = tmp_path / "diagrams"
+    assert main([*SWEEP, "--targets", "0.5", "--figures", str(figures)]) == 0  # an earlier run: other diagrams
+    before = {path.name: path.read_bytes() for path in figures.iterdir()}
+    status, out, err, writing = interrupted_sweep(figures)
+    assert writing == figures
+    assert status == 130 and "interrupted" in err and "Traceback" not in err and out == ""
+    manifest = read_manifest(figures)
+    names = {path.name for path in figures.iterdir()} - {MARKER}
+    assert names == set(manifest) == set(before) - {MARKER}  # the same diagrams, no temporary left
+    for name in names:  # every one of them from the interrupted run: the batch finished before the interrupt
+        content = (figures / name).read_bytes()
+        assert content != before[name] and hashlib.sha256(content).hexdigest() == manifest[name], name
+
+
+@pytest.mark.parametrize("case", ["proc", "read-only", "users-marker"])
+def test_sweep_figures_refuses_an_unusable_directory_before_any_output(tmp_path, capsys, case):
+    if case == "proc":
+        figures = "/proc/x"
+    elif case == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only directories")
+        (tmp_path / "ro").mkdir(mode=0o500)
+        figures = str(tmp_path / "ro" / "diagrams")
+    else:
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / MARKER).write_text("my own file of that name\n")
+        (tmp_path / "mine" / "notes.txt").write_text("mine\n")
+        figures = str(tmp_path / "mine")
+    status = main([*SWEEP, "--figures", figures])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == "" and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert figures in captured.err
+    if case == "users-marker":
+        assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == sorted([MARKER, "notes.txt"])
+        assert (tmp_path / "mine" / MARKER).read_text() == "my own file of that name\n"
