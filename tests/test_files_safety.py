@@ -357,8 +357,8 @@ SWEEP = ["sweep", "--segments", "3:30:3", "--classes", "2:5:2", "--targets", "0.
 #: and waits for a signal (signal.pause: no sleep, no race); the test sends SIGINT then
 PAUSING = """
 import signal, sys
-import validation.phase_diagrams as diagrams
-real = diagrams.write_rendered
+import validation.figures as figures
+real = figures.write_rendered
 def pausing(path, name, rendered):
     written = real(path, name, rendered)
     if not getattr(pausing, "done", False):
@@ -366,7 +366,7 @@ def pausing(path, name, rendered):
         print("READY " + str(path), file=sys.stderr, flush=True)
         signal.pause()  # returns once a signal was handled
     return written
-diagrams.write_rendered = pausing
+figures.write_rendered = pausing
 from validation.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -105,6 +105,21 @@ def write_rendered(directory: Path, name: str, rendered: dict) -> list[Path]:
     return [write_bytes(Path(directory) / f"{name}.{extension}", data) for extension, data in rendered.items()]
 
 
+def write_all_rendered(directory, names, rendered_of, *, force: bool) -> list[Path]:
+    """Render each of ``names`` (``rendered_of(name)``), then write them all into ``directory``; returns the files.
+
+    A new directory appears complete or not at all (built in a hidden sibling,
+    :func:`validation.files.staged_directory`); in an existing one the writes run with
+    Ctrl-C held, so an interrupt leaves every file old or every file new.
+    """
+    with staged_directory(directory) as place:
+        path = prepare_directory(place, force=force)
+        images = {name: rendered_of(name) for name in names}
+        with interrupts_held():
+            written = [file for name in names for file in write_rendered(path, name, images[name])]
+    return [Path(directory) / file.name for file in written]
+
+
 def save(figure, directory: Path, name: str) -> list[Path]:
     """Save ``figure`` as PDF and PNG, each written to a temporary file and renamed."""
     return write_rendered(directory, name, render(figure))
@@ -476,9 +491,5 @@ def write_figures(directory, study: Study, *, force: bool = False, horizon: floa
     check_study(study)
     horizon = horizon or study.horizon or DEFAULT_HORIZON
     rendered = rendered or {}
-    with staged_directory(directory) as place:  # complete or not at all (see validation.files)
-        path = prepare_directory(place, force=force)
-        images = {name: rendered[name] if name in rendered else rendered_figure(name, study, horizon) for name in FIGURES}
-        with interrupts_held():
-            written = [file for name in FIGURES for file in write_rendered(path, name, images[name])]
-    return [Path(directory) / file.name for file in written]
+    return write_all_rendered(directory, FIGURES, lambda name: rendered[name] if name in rendered else rendered_figure(name, study, horizon),
+                              force=force)

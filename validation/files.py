@@ -230,6 +230,15 @@ def _list_temporary(directory: Path, name: str, listed: bool) -> bool:
     return True
 
 
+def _unlist_temporary(directory: Path, name: str) -> None:
+    """Drop a removed temporary from the manifest, in a clean-up (a failure leaves a listed name that is gone:
+    harmless, the next run drops it; it must not hide the error being cleaned up after)."""
+    try:
+        _list_temporary(directory, name, False)
+    except ValueError:
+        pass
+
+
 def _temporary_name(final_name: str, suffix: str) -> str:
     return f".{final_name}.{secrets.token_hex(4)}.{suffix}"
 
@@ -453,8 +462,9 @@ def _prepare(path: Path, force: bool) -> bool:
                 f"{shown_path(path / names[0])}): use --force to write there anyway"
             )
     manifest = _read(path)
+    files, temporaries = (manifest.files, manifest.temporaries) if manifest is not None else ({}, ())
     try:
-        _write_manifest(path, *((manifest.files, manifest.temporaries) if manifest is not None else ({},)))
+        _write_manifest(path, files, temporaries)
     except OSError as error:
         reason = _reason(error)
         if error.errno == errno.ENOENT:  # the directory exists: its file system takes no new files (/proc)
@@ -476,10 +486,10 @@ def atomic_path(final: Path):
             return final.parent / name
         except FileExistsError:
             if listed:
-                _list_temporary(final.parent, name, False)
+                _unlist_temporary(final.parent, name)
         except OSError as error:
             if listed:
-                _list_temporary(final.parent, name, False)
+                _unlist_temporary(final.parent, name)
             raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
     raise ValueError(f"cannot write {shown_path(final)}: no free temporary name")  # pragma: no cover
 
@@ -516,7 +526,7 @@ def _write(final, write) -> Path:
     finally:
         if os.path.lexists(temporary):
             temporary.unlink()
-            _list_temporary(final.parent, temporary.name, False)
+            _unlist_temporary(final.parent, temporary.name)
 
 
 def write_text(final, text: str) -> Path:
@@ -553,7 +563,7 @@ def scratch_directory(parent):
             shutil.rmtree(parent / name, ignore_errors=True)
     finally:
         if listed:
-            _list_temporary(parent, name, False)
+            _unlist_temporary(parent, name)
 
 
 @contextmanager
@@ -601,7 +611,7 @@ def staged_directory(directory):
                 shutil.rmtree(staging, ignore_errors=True)
     finally:
         if listed:
-            _list_temporary(parent, name, False)
+            _unlist_temporary(parent, name)
 
 
 @contextmanager

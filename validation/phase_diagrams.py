@@ -21,8 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from trajectories.choices import number_label  # noqa: E402
 
 from .claims import CLAIMS, claim_maps  # noqa: E402
-from .files import interrupts_held, prepare_directory, staged_directory  # noqa: E402
-from .figures import COLOURS, NAMES, STYLE, render, write_rendered  # noqa: E402
+from .figures import COLOURS, NAMES, STYLE, render, write_all_rendered  # noqa: E402
 from .grids import LOG_AXES  # noqa: E402
 from .sweep import SweepReport, plane_of  # noqa: E402
 
@@ -155,14 +154,9 @@ def diagram_names(report: SweepReport) -> list[str]:
 def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False, rendered: dict | None = None) -> list[Path]:
     """Write the phase diagrams of ``report`` into ``directory`` (``rendered``: already rendered ones); returns the files.
 
-    The directory is written completely or not at all (:func:`validation.files.staged_directory`):
-    everything is rendered first, then written with Ctrl-C held.
+    Complete or not at all (:func:`validation.figures.write_all_rendered`).
     """
     names = diagram_names(report)  # refuse before creating anything
     rendered = rendered or {}
-    with staged_directory(directory) as place:
-        path = prepare_directory(place, force=force)
-        images = {name: rendered[name] if name in rendered else rendered_diagram(name, report) for name in names}
-        with interrupts_held():
-            written = [file for name in names for file in write_rendered(path, name, images[name])]
-    return [Path(directory) / file.name for file in written]
+    return write_all_rendered(directory, names, lambda name: rendered[name] if name in rendered else rendered_diagram(name, report),
+                              force=force)
