@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -116,14 +117,40 @@ def test_nested_directories_take_the_force_of_the_enclosing_run(tmp_path):
     assert (out / "snippets" / "user.tex").read_text().startswith("written by the toolkit")
 
 
-def test_an_old_style_marker_claims_no_file(tmp_path):
+MARKERS_NOT_OURS = {
+    "empty": "",  # what a forced run of an earlier version left
+    "the user's notes": "my notes on attention dynamics\n",
+    "format 1": json.dumps({"attention-dynamics": 1, "files": {"summary.json": "0" * 64}}),
+    "edited": None,  # a real manifest with a file added by hand: the checksum no longer matches
+    "a directory": None,
+    "a FIFO": None,
+}
+
+
+@pytest.mark.parametrize("kind", MARKERS_NOT_OURS)
+def test_a_marker_the_toolkit_did_not_write_does_not_make_the_directory_ours(tmp_path, capsys, kind):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / MARKER).touch()  # what a forced run of an earlier version left
+    if kind == "edited":
+        run(out, names=("a.txt",))
+        data = json.loads((out / MARKER).read_text())
+        data["files"]["summary.json"] = data["files"]["a.txt"]
+        (out / MARKER).write_text(json.dumps(data))
+    else:
+        out.mkdir()
+        if kind == "a directory":
+            (out / MARKER).mkdir()
+        elif kind == "a FIFO":
+            os.mkfifo(out / MARKER)  # must not be opened (it would hang)
+        else:
+            (out / MARKER).write_text(MARKERS_NOT_OURS[kind])
     (out / "summary.json").write_text("{}\n")
-    with pytest.raises(ValueError, match="summary.json"):
+    assert read_manifest(out) is None
+    with pytest.raises(ValueError, match="did not write"):
         run(out, names=("summary.json",))
+    err = one_line_error(capsys, ["figures", "--out", str(out)])
+    assert "did not write" in err and "--force" in err
     assert (out / "summary.json").read_text() == "{}\n"
+    assert not (out / "attention.png").exists()
 
 
 def test_the_written_files_and_the_manifest_agree(tmp_path):
@@ -135,29 +162,41 @@ def test_the_written_files_and_the_manifest_agree(tmp_path):
 
 
 # --- temporaries of a killed run ----------------------------------------------------------
-def test_temporaries_of_a_killed_run_are_removed_by_the_next_run(tmp_path):
+KILLED = {
+    "a file being written": ("temporary = atomic_path(root / 'summary.json')\ntemporary.write_text('half a file')\n", ".summary.json."),
+    "a LaTeX scratch directory": ("with scratch_directory(root) as scratch:\n    (scratch / 'paper.log').write_text('log')\n"
+                                  "    os.kill(os.getpid(), signal.SIGKILL)\n", ".latex-"),
+    "a directory being built": ("with staged_directory(root / 'figures') as place:\n    inner = prepare_directory(place)\n"
+                                "    write_text(inner / 'a.txt', 'half the figures')\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+                                ".figures."),
+}
+#: names of the toolkit's temporary patterns that the user made: never removed (the manifest does not list them)
+USERS_LOOKALIKES = (".notes.part", "draft.part", ".x.toolong123.part", ".draft.abcd1234.part", ".summary.json.0123abcd.part")
+USERS_LOOKALIKE_DIRECTORIES = (".latex-myfiles1", ".latex-0123abcd", ".figures.0123abcd.staging")
+
+
+@pytest.mark.parametrize("kind", KILLED)
+def test_temporaries_of_a_killed_run_are_removed_by_the_next_run_and_nothing_else(tmp_path, kind):
     out = tmp_path / "out"
-    script = (
-        "import os, signal, sys\n"
-        "from validation.files import atomic_path, prepare_directory\n"
-        "root = prepare_directory(sys.argv[1])\n"
-        "temporary = atomic_path(root / 'summary.json')\n"
-        "temporary.write_text('half a file')\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n"
-    )
+    code, prefix = KILLED[kind]
+    script = ("import os, signal, sys\n"
+              "from validation.files import atomic_path, prepare_directory, scratch_directory, staged_directory, write_text\n"
+              "root = prepare_directory(sys.argv[1])\n" + code + "os.kill(os.getpid(), signal.SIGKILL)\n")
     process = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120)
     assert process.returncode == -signal.SIGKILL, process.stderr
-    left = [p.name for p in out.iterdir() if p.name.endswith(".part")]
-    assert len(left) == 1 and left[0].startswith(".summary.json.")
-    # names that only look similar are the user's: kept
-    for name in (".notes.part", "draft.part", ".x.toolong123.part"):
+    left = [p.name for p in out.iterdir() if p.name.startswith(prefix)]
+    assert len(left) == 1, left
+    for name in USERS_LOOKALIKES:
         (out / name).write_text("user")
-    (out / ".latex-abc123_z").mkdir()  # scratch directory of an interrupted pdflatex run
-    (out / ".latex-abc123_z" / "paper.log").write_text("log")
-    run(out)
+    for name in USERS_LOOKALIKE_DIRECTORIES:
+        (out / name).mkdir()
+        (out / name / "mine.tex").write_text("user")
+    run(out, force=True)  # even a forced run removes only what the manifest lists
     names = {p.name for p in out.iterdir()}
-    assert left[0] not in names and ".latex-abc123_z" not in names
-    assert {".notes.part", "draft.part", ".x.toolong123.part"} <= names
+    assert left[0] not in names
+    assert set(USERS_LOOKALIKES) | set(USERS_LOOKALIKE_DIRECTORIES) <= names
+    assert all((out / name / "mine.tex").read_text() == "user" for name in USERS_LOOKALIKE_DIRECTORIES)
+    assert not json.loads((out / MARKER).read_text())["temporaries"]
 
 
 def test_a_refused_write_leaves_no_temporary(tmp_path):
@@ -310,3 +349,88 @@ def test_the_summary_table_shows_nulls():
     }
     text = summary_table(summary)
     assert "max residual n/a" in text and "max error 1.0e-09" in text and "order n/a" in text
+
+
+# --- a directory complete or not at all: sweep --figures interrupted --------------------------
+SWEEP = ["sweep", "--segments", "3:30:3", "--classes", "2:5:2", "--targets", "0.3,0.9", "--workers", "1"]
+#: runs the command line with one change: after the first phase diagram is written, it says READY on stderr
+#: and waits for a signal (signal.pause: no sleep, no race); the test sends SIGINT then
+PAUSING = """
+import signal, sys
+import validation.figures as figures
+real = figures.write_rendered
+def pausing(path, name, rendered):
+    written = real(path, name, rendered)
+    if not getattr(pausing, "done", False):
+        pausing.done = True
+        print("READY " + str(path), file=sys.stderr, flush=True)
+        signal.pause()  # returns once a signal was handled
+    return written
+figures.write_rendered = pausing
+from validation.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def interrupted_sweep(figures: Path, extra=()):
+    """``sweep --figures`` sent SIGINT while it writes the diagrams; returns (status, stdout, stderr, where it was writing)."""
+    process = subprocess.Popen([sys.executable, "-c", PAUSING, *SWEEP, *extra, "--figures", str(figures)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in process.stderr:  # wait for the report that writing has started
+        lines.append(line)
+        if line.startswith("READY "):
+            break
+    assert lines and lines[-1].startswith("READY "), lines
+    writing = Path(lines[-1].split(" ", 1)[1].strip())
+    assert any(writing.iterdir())  # a diagram is already written there
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out, "".join(lines[:-1]) + err, writing
+
+
+def test_ctrl_c_during_sweep_figures_leaves_no_directory(tmp_path):
+    figures = tmp_path / "diagrams"
+    status, out, err, writing = interrupted_sweep(figures)
+    assert writing.parent == tmp_path and writing != figures  # it was building a hidden sibling
+    assert status == 130 and err.strip().splitlines()[-1] == "attention-dynamics: interrupted" and "Traceback" not in err
+    assert out == ""  # the table comes after the figures: nothing printed
+    assert list(tmp_path.iterdir()) == []  # no directory, no sibling left
+
+
+def test_ctrl_c_during_sweep_figures_into_an_existing_directory_waits_until_it_is_complete(tmp_path):
+    figures = tmp_path / "diagrams"
+    assert main([*SWEEP, "--targets", "0.5", "--figures", str(figures)]) == 0  # an earlier run: other diagrams
+    before = {path.name: path.read_bytes() for path in figures.iterdir()}
+    status, out, err, writing = interrupted_sweep(figures)
+    assert writing == figures
+    assert status == 130 and "interrupted" in err and "Traceback" not in err and out == ""
+    manifest = read_manifest(figures)
+    names = {path.name for path in figures.iterdir()} - {MARKER}
+    assert names == set(manifest) == set(before) - {MARKER}  # the same diagrams, no temporary left
+    for name in names:  # every one of them from the interrupted run: the batch finished before the interrupt
+        content = (figures / name).read_bytes()
+        assert content != before[name] and hashlib.sha256(content).hexdigest() == manifest[name], name
+
+
+@pytest.mark.parametrize("case", ["proc", "read-only", "users-marker"])
+def test_sweep_figures_refuses_an_unusable_directory_before_any_output(tmp_path, capsys, case):
+    if case == "proc":
+        figures = "/proc/x"
+    elif case == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only directories")
+        (tmp_path / "ro").mkdir(mode=0o500)
+        figures = str(tmp_path / "ro" / "diagrams")
+    else:
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / MARKER).write_text("my own file of that name\n")
+        (tmp_path / "mine" / "notes.txt").write_text("mine\n")
+        figures = str(tmp_path / "mine")
+    status = main([*SWEEP, "--figures", figures])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == "" and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert figures in captured.err
+    if case == "users-marker":
+        assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == sorted([MARKER, "notes.txt"])
+        assert (tmp_path / "mine" / MARKER).read_text() == "my own file of that name\n"

@@ -18,8 +18,21 @@ AFTER = ("hard", "lvml")
 _SPELLING = re.compile(r"^soft:(hard|lvml)@(p|t)=([0-9.eE+-]+)$")
 
 
+def number_label(value: float) -> str:
+    """The shortest text that reads back as exactly ``value`` (``repr``), a whole number without ``.0``.
+
+    Two different floats never share a label, so results keyed by it cannot merge:
+    ``0.9999991`` and ``0.9999992`` stay apart and ``0.9999999999999999`` is not ``1``.
+
+    >>> number_label(0.3), number_label(100.0), number_label(0.9999999999999999), number_label(1e-7)
+    ('0.3', '100', '0.9999999999999999', '1e-07')
+    """
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def check_targets(targets) -> list[float]:
-    """Targets in (0, 1), strictly increasing."""
+    """Targets in (0, 1), strictly increasing (two equal as floats are refused, naming both)."""
     try:
         items = list(targets) if not isinstance(targets, (str, bytes)) else None
     except TypeError:
@@ -32,9 +45,25 @@ def check_targets(targets) -> list[float]:
     for x in values:
         if not 0 < x < 1:
             raise ValueError(f"`targets` must lie in (0, 1), got {x!r}")
+    for a, b in zip(values, values[1:]):
+        if a == b:
+            raise ValueError(f"`targets` has {number_label(a)} twice (as floats): give each target once")
     if any(b <= a for a, b in zip(values, values[1:])):
         raise ValueError(f"`targets` must be increasing, got {values}")
     return values
+
+
+def check_switches(switches) -> tuple:
+    """Switches with distinct labels (two equal as floats would share one row: refused, naming it)."""
+    switches = tuple(switches)
+    for switch in switches:
+        if not isinstance(switch, Switch):
+            raise TypeError(f"`hybrids` must hold Switch values, got {type(switch).__name__}")
+    keys = [(switch.after, switch.attention, switch.time) for switch in switches]
+    repeated = next((switches[k] for k, key in enumerate(keys) if key in keys[:k]), None)
+    if repeated is not None:
+        raise ValueError(f"`hybrids` has {repeated.label} twice (as floats): give each switch once")
+    return switches
 
 
 @dataclass(frozen=True)
@@ -56,9 +85,10 @@ class Switch:
 
     @property
     def label(self) -> str:
+        """``soft:hard@p=0.5``: the level or time exactly (:func:`number_label`), so two switches never share one."""
         if self.attention is not None:
-            return f"soft:{self.after}@p={self.attention:g}"
-        return f"soft:{self.after}@t={self.time:g}"
+            return f"soft:{self.after}@p={number_label(self.attention)}"
+        return f"soft:{self.after}@t={number_label(self.time)}"
 
 
 def check_after(after) -> str:
@@ -77,7 +107,7 @@ def parse_switch(text: str) -> Switch:
         raise ValueError(f"`hybrid` must be spelled like soft:hard@p=0.5 or soft:lvml@t=100, got {text!r}")
     after, kind, number = match.groups()
     try:
-        value = float(number)
+        value = float(number) + 0.0  # -0 is 0
     except ValueError:
         raise ValueError(f"`hybrid` has a malformed number in {text!r}") from None
     if kind == "p":

@@ -23,7 +23,7 @@ from scipy.optimize import minimize_scalar
 
 from .checks import MAX_POINTS, count, finite, horizon, nonnegative, positive
 from .closed import closed_trajectory
-from .choices import AFTER, Switch, check_after, check_targets, parse_switch  # noqa: F401 (re-exported)
+from .choices import AFTER, Switch, check_after, check_targets, number_label, parse_switch  # noqa: F401 (re-exported)
 from .milestones import CLOSED_FORM, Milestone, milestones
 from .model import Setting, check_setting, reduced_model, setting_derivation
 from .result import Status, Trajectory
@@ -138,7 +138,7 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
     refined = minimize_scalar(total, bounds=bounds, method="bounded", options={"xatol": SWITCH_XATOL})
     level, time = (float(refined.x), float(refined.fun)) if refined.fun < values[k] else (float(grid[k]), float(values[k]))
     if not np.isfinite(time):
-        raise ValueError(f"`target` {target:g} is never reached from `u0` = {u0:g}, `v0` = {v0:g} at any switch level: "
+        raise ValueError(f"`target` {number_label(target)} is never reached from `u0` = {u0:g}, `v0` = {v0:g} at any switch level: "
                          "the attention's limit stays below it")
     return BestSwitch(target, after, level, time, pure("soft"), pure("hard"), pure("lvml"))
 
@@ -180,8 +180,8 @@ def _refuse_unresolved(outcomes, levels, paradigm: str, target: float, u0: float
     """A one-line ``ValueError`` for the first time the closed form could not resolve."""
     for level, found in zip(levels, outcomes):
         if found in (outcome.UNRESOLVED, outcome.NOT_FINITE):
-            raise ValueError(f"`target` {target:g}: the best switch cannot be found from `u0` = {u0:g}, `v0` = {v0:g}: "
-                             f"{paradigm} attention's time to p = {level:.4g} is {reasons[outcome(found)]}")
+            raise ValueError(f"`target` {number_label(target)}: the best switch cannot be found from `u0` = {u0:g}, `v0` = {v0:g}: "
+                             f"{paradigm} attention's time to p = {number_label(level) if level == target else f'{level:.4g}'} is {reasons[outcome(found)]}")
 
 
 # --- mixtures -----------------------------------------------------------------------

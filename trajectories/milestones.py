@@ -28,7 +28,7 @@ from scipy.optimize import brentq
 from analytic.setting import shown
 
 from .checks import finite, horizon
-from .choices import check_targets  # noqa: F401 (re-exported)
+from .choices import check_targets, number_label  # noqa: F401 (re-exported)
 from .model import ReducedModel, check_model
 from .path_checks import closed_path, moving_at_end, path_defect
 from .ode import stable_max_step
@@ -114,7 +114,7 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     if unresolved == "raise":
         for m in results:
             if not m.resolved:
-                raise ValueError(f"{model.setting.paradigm_name} attention: cannot give the time to p = {m.target:g}: {m.reason}")
+                raise ValueError(f"{model.setting.paradigm_name} attention: cannot give the time to p = {number_label(m.target)}: {m.reason}")
     return results
 
 
@@ -185,7 +185,7 @@ def _with_log_time(model: ReducedModel, u0: float, v0: float, targets, t_max: fl
     found = log_time_milestones(model, u0, v0, targets)
     for m, time in zip(results, found.times):
         if m.time_any is not None and time is not None and abs(time - m.time_any) > CROSS_CHECK * max(abs(m.time_any), 1e-300):
-            disagreement = (f"the log-time ODE gives t = {time:.6g} for p = {m.target:g} where the closed form gives "
+            disagreement = (f"the log-time ODE gives t = {time:.6g} for p = {number_label(m.target)} where the closed form gives "
                             f"{m.time_any:.6g}, so neither is used for the unresolved targets")
             return [m if m.resolved else _unresolved(m.target, t_max, f"{m.reason}; {disagreement}") for m in results]
     out = []
@@ -204,12 +204,12 @@ def _in_order(results: list[Milestone], t_max: float) -> list[Milestone]:
     known = [m for m in results if m.time_any is not None]
     for earlier, later in zip(known, known[1:]):
         if later.time_any < earlier.time_any:
-            why = (f"times out of order (p = {later.target:g} at t = {later.time_any:.6g} before p = {earlier.target:g} "
+            why = (f"times out of order (p = {number_label(later.target)} at t = {later.time_any:.6g} before p = {number_label(earlier.target)} "
                    f"at t = {earlier.time_any:.6g}), so none is trusted")
             return [_unresolved(m.target, t_max, why, m.method) for m in results]
     never = [m.target for m in results if m.reachable is False]
     if never and any(m.time_any is not None and m.target > never[0] for m in results):
-        why = f"p = {never[0]:g} is never reached but a higher target is, so none is trusted"
+        why = f"p = {number_label(never[0])} is never reached but a higher target is, so none is trusted"
         return [_unresolved(m.target, t_max, why, m.method) for m in results]
     return results
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trajectories.choices import number_label
 from trajectories.sweep import Outcome
 
 from .sweep import SweepReport
@@ -144,7 +145,7 @@ def claims_paragraph(report: SweepReport, claims: ClaimMaps | None = None, *, po
             if name in ("soft_first_low", "hard_first_high"):
                 target = claims.low if name == "soft_first_low" else claims.high
                 winner, share = _winner(report, target, failing)
-                text += f", where {DISPLAY[winner]} is first to p = {target:g} at {100 * share:.0f}% of them"
+                text += f", where {DISPLAY[winner]} is first to p = {number_label(target)} at {100 * share:.0f}% of them"
         if at is not None:
             verdict = {1: "holds", 0: "fails", -1: "is undecided"}[int(verdicts[at])]
             text += f". At {', '.join(f'{k} = {v:g}' for k, v in point.items())} it {verdict}"

@@ -47,8 +47,53 @@ DEFAULT_TARGETS = "0.3,0.5,0.9,0.99"
 SWEEP_TARGETS = "0.3,0.9,0.99"
 
 
+STDOUT_FAILED = 1  # the output could not be written to stdout (closed, a full disk, a reader that left)
+
+
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
+
+
+class StdoutFailed(Exception):
+    """Writing to stdout failed (``OSError`` from the stream): one line on stderr, exit status :data:`STDOUT_FAILED`."""
+
+
+class _CheckedStdout:
+    """``sys.stdout`` whose write errors (EPIPE, ENOSPC, EIO, ...) raise :class:`StdoutFailed`: never a traceback,
+    never exit status 0 with the output lost."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise StdoutFailed(error.strerror or str(error)) from None
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise StdoutFailed(error.strerror or str(error)) from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _stdout_problem() -> str | None:
+    """Why nothing can be written to stdout (closed), before any work is done; ``None`` when it can be."""
+    if sys.stdout is None:
+        return "stdout is closed"
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None  # not a file (a test's capture): its writes are checked as they happen
+    try:
+        os.fstat(descriptor)
+    except OSError as error:
+        return f"stdout is not usable ({error.strerror})"
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -154,10 +199,20 @@ def _real(label: str):
 
 
 def _targets(text: str) -> list[float]:
-    try:
-        values = [float(parse_number(part, label="targets")) for part in text.split(",")]
-        from trajectories.choices import check_targets  # plain Python: no NumPy or SciPy
+    from trajectories.choices import check_targets, number_label  # plain Python: no NumPy or SciPy
 
+    parts = text.split(",")
+    try:
+        values = [float(parse_number(part, label="targets")) for part in parts]
+    except (ValueError, TypeError) as error:
+        raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
+    seen = {}
+    for part, value in zip(parts, values):
+        if value in seen:  # one key per target: two equal as floats would share it
+            raise argparse.ArgumentTypeError(f"{seen[value].strip()} and {part.strip()} are the same float "
+                                             f"({number_label(value)}): give each target once")
+        seen[value] = part
+    try:
         return check_targets(values)
     except (ValueError, TypeError) as error:
         raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
@@ -184,6 +239,21 @@ def _switch(text: str) -> str:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
+
+
+def _hybrids(texts) -> tuple:
+    """The ``--hybrid`` switches, each already checked by :func:`_switch`; two equal as floats are refused, naming both."""
+    from trajectories.choices import parse_switch
+
+    switches, given = [], {}
+    for text in texts:
+        switch = parse_switch(text)
+        key = (switch.after, switch.attention, switch.time)
+        if key in given:  # one row per switch: two equal as floats would share it
+            raise UsageError(f"argument --hybrid: {given[key]} and {text} are the same switch as floats ({switch.label}): give each once")
+        given[key] = text
+        switches.append(switch)
+    return tuple(switches)
 
 
 def _param(text: str):
@@ -669,10 +739,9 @@ def run_compare(args) -> int:
 def run_milestones(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values)
-    from trajectories.choices import parse_switch
     from validation.paradigms import milestone_report
 
-    hybrids = [parse_switch(text) for text in args.hybrid]  # each already checked by _switch
+    hybrids = _hybrids(args.hybrid)
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
     report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
     print(standalone(report.render(args.format)) if args.format == "latex" else report.render(args.format))
@@ -688,9 +757,7 @@ def run_milestones(args) -> int:
 
 
 def run_sweep(args) -> int:
-    from trajectories.choices import parse_switch
-
-    hybrids = tuple(parse_switch(text) for text in args.hybrid)
+    hybrids = _hybrids(args.hybrid)
     axes = {name: getattr(args, name) for name in ("segments", "classes", "alpha", "beta", "u0", "v0") if getattr(args, name) is not None}
     first = {name: values[0] for name, values in axes.items()}
     classes = int(first.get("classes", 2))
@@ -716,12 +783,12 @@ def run_sweep(args) -> int:
     report = compute(request, workers=args.workers)
     if args.check:
         report = check_sweep(report, args.check)
-    print(_json(report.to_dict(), indent=1) if args.format == "json" else report.to_csv(), end="" if args.format == "csv" else "\n")
-    if args.figures is not None:
+    if args.figures is not None:  # before the table: a problem with the figures comes before any output
         from validation.phase_diagrams import write_phase_diagrams
 
         for path in write_phase_diagrams(args.figures, report, force=args.force):
             print(f"{PROGRAM}: wrote {path}", file=sys.stderr)
+    print(_json(report.to_dict(), indent=1) if args.format == "json" else report.to_csv(), end="" if args.format == "csv" else "\n")
     if args.check and not report.check <= CHECK_RTOL:
         print(f"{PROGRAM}: --check failed: the sweep and event detection differ by {report.check:.1e} (relative)", file=sys.stderr)
         return CHECK_FAILED
@@ -734,6 +801,7 @@ def run_best_switch(args) -> int:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention"))
+    from trajectories.choices import number_label
     from trajectories.hybrid import best_switch
 
     best = best_switch(setting, target, args.after, values["u0"], values["v0"])
@@ -745,7 +813,7 @@ def run_best_switch(args) -> int:
         print(_json(record, indent=2))
     else:
         print(
-            f"fastest to p = {target:g}: soft until p_s = {best.attention:.6g}, then {best.after}: t = {best.time:.6g}\n"
+            f"fastest to p = {number_label(target)}: soft until p_s = {best.attention:.6g}, then {best.after}: t = {best.time:.6g}\n"
             f"  pure soft {_time_text(best.soft_time)}, pure hard {_time_text(best.hard_time)}, pure LVML {_time_text(best.lvml_time)}"
         )
     return 0
@@ -854,11 +922,9 @@ def run_figures(args) -> int:
     study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention")))
     from validation.figures import write_figures  # matplotlib
 
-    existed = os.path.lexists(args.out)
     try:
-        written = write_figures(args.out, study, force=args.force)
+        written = write_figures(args.out, study, force=args.force)  # a new directory appears complete or not at all
     except ValueError as error:
-        _remove_if_only_marker(args.out, existed)
         if "`out`" in str(error):
             raise
         # a number the figures need cannot be computed here: say for which rates and start
@@ -867,19 +933,6 @@ def run_figures(args) -> int:
                          f"--u0 {study.u0:g}, --v0 {study.v0:g}: {error}") from None
     print("\n".join(str(path) for path in written))
     return 0
-
-
-def _remove_if_only_marker(directory: str, existed: bool) -> None:
-    """A directory this run created and left holding only its ownership marker is removed (a refusal writes nothing)."""
-    from validation.files import MARKER
-
-    if existed or not os.path.isdir(directory) or os.path.islink(directory):
-        return
-    entries = os.listdir(directory)
-    if set(entries) <= {MARKER}:
-        for name in entries:
-            os.remove(os.path.join(directory, name))
-        os.rmdir(directory)
 
 
 NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")
@@ -904,11 +957,23 @@ def joined_negative_numbers(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
+    problem = _stdout_problem()
+    if problem is not None:
+        print(f"{PROGRAM}: error: {problem}: the output would be lost (redirect it, e.g. > out.txt)", file=sys.stderr)
+        return STDOUT_FAILED
+    stream = sys.stdout
+    sys.stdout = _CheckedStdout(stream)
     try:
         args = parser.parse_args(joined_negative_numbers(sys.argv[1:] if argv is None else argv))
         cache.set_enabled(not getattr(args, "no_cache", False))
         cache.set_reporter(lambda text: print(f"{PROGRAM}: note: {text}", file=sys.stderr))
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # a full disk shows here, while the status can still say so
+        return status
+    except StdoutFailed as error:
+        _discard_stdout(stream)
+        print(f"{PROGRAM}: error: could not write the output to stdout: {error}", file=sys.stderr)
+        return STDOUT_FAILED
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -918,10 +983,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup
         print(f"{PROGRAM}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error of ours
+    finally:
+        sys.stdout = stream
+
+
+def _discard_stdout(stream) -> None:
+    """Point a failed stdout at /dev/null, so the interpreter's last flush of what is left does not fail again."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a file descriptor (a test's capture): nothing is flushed at exit
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from analytic import symbols as sym
 from analytic.latex import expression_latex, labelled
 from analytic.paradigms import PARADIGMS as REGISTRY
 from analytic.propositions import GeneralResults
+from trajectories.choices import number_label
 from trajectories.presets import Study
 
 from .claims import DISPLAY
@@ -195,7 +196,7 @@ def findings(milestones: dict) -> list[str]:
     low, high = targets[0], targets[-1]
 
     def time(name, target):
-        return times[name].get(f"{target:g}")
+        return times[name].get(number_label(target))
 
     def shown(name):
         return DISPLAY.get(name, REGISTRY[name].display)

@@ -1,17 +1,25 @@
 """Output files: written atomically, and never over a file this toolkit did not write.
 
-A file is written to a temporary name in its directory (``.<name>.<8 random
-characters>.part``) and renamed into place, so an interrupted run never leaves a
-half-written file under its final name. The temporaries of a run that was
-killed (SIGKILL: no ``finally`` runs) are removed by the next run that prepares
-the directory, and so are the scratch directories of an interrupted LaTeX
-compilation (``.latex-<8 random characters>``); nothing else is ever removed.
+A file is written to a temporary name in its directory (``.<name>.<8 hex digits>.part``)
+and renamed into place, so an interrupted run never leaves a half-written file
+under its final name. A directory that does not exist yet is built whole in a
+hidden sibling (``.<name>.<8 hex digits>.staging``) and renamed into place at the
+end (:func:`staged_directory`): it appears complete or not at all, Ctrl-C included.
 
 Each output directory holds a manifest, ``.attention-dynamics`` (JSON): the
-files the toolkit wrote there, each with the SHA-256 of what it wrote. A run
-overwrites a file only if the manifest lists it and its content is unchanged
-since; otherwise it stops with a one-line ``ValueError`` naming the file. A
-non-empty directory without a manifest is refused as a whole.
+files the toolkit wrote there, each with the SHA-256 of what it wrote, the
+temporaries it is writing, and the SHA-256 of that content (its checksum). Only
+a manifest whose checksum verifies counts: a user's own file of that name, an
+edited manifest or one of an older format makes the directory not the
+toolkit's. A run overwrites a file only if the manifest lists it and its content
+is unchanged since; otherwise it stops with a one-line ``ValueError`` naming the
+file. A non-empty directory without a verified manifest is refused as a whole.
+
+A temporary (a ``.part`` file, a staging directory, a LaTeX scratch directory)
+is listed in the manifest before it is created; the temporaries of a run that
+was killed (SIGKILL: no ``finally`` runs) are removed by the next run that
+prepares the directory -- those listed, and nothing else: a user's file that
+merely looks like a temporary is never touched.
 
 ``force`` lifts both refusals for one run only: it is a property of the call
 that prepared the directory (``prepare_directory(..., force=True)``), held while
@@ -24,7 +32,8 @@ forced run wrote into.
 Paths that cannot be output directories (an empty string, a regular file, a
 path through a regular file, a dangling symbolic link, a read-only directory,
 a place such as ``/proc`` that accepts no new files) raise a one-line
-``ValueError`` naming the path and the reason.
+``ValueError`` naming the path and the reason; :func:`check_directory` finds them
+before a long run starts (it tries to create an entry there, and removes it).
 """
 
 from __future__ import annotations
@@ -34,21 +43,26 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
+import signal
+import stat
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = ".attention-dynamics"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 1 (no checksum, no temporaries) no longer counts as the toolkit's
+MANIFEST_MAX_BYTES = 16 << 20  # a larger file of the marker's name is not a manifest (not read)
 FILE_MODE = 0o644
-#: the names :func:`atomic_path` gives (``tempfile.mkstemp``: 8 characters of ``[a-z0-9_]``)
-TEMPORARY_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.part")
-#: the scratch directories of :func:`validation.paper.run_latex` (``tempfile.mkdtemp(prefix=".latex-")``)
-LATEX_SCRATCH_NAME = re.compile(r"\.latex-[a-z0-9_]{8}")
+#: the temporaries this toolkit creates (each listed in the manifest first): a file being written,
+#: a directory being built, a LaTeX compilation's scratch directory
+TEMPORARY_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.(part|staging)|\.latex-[0-9a-f]{8}")
 FORCE_HINT = "use --force to overwrite"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 # --- messages ---------------------------------------------------------------------------
@@ -127,30 +141,69 @@ def digest(path) -> str | None:
     return sha.hexdigest()
 
 
+@dataclass(frozen=True)
+class _Manifest:
+    files: dict  # name -> sha256 of the content the toolkit wrote
+    temporaries: tuple  # names of temporaries being written (left behind by a killed run)
+
+
+def _checksum(files: dict, temporaries) -> str:
+    body = json.dumps({"attention-dynamics": MANIFEST_FORMAT, "files": files, "temporaries": sorted(temporaries)},
+                      sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _plain_name(name) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..", MARKER) and "/" not in name and "\0" not in name
+
+
+def _read(directory) -> _Manifest | None:
+    """The verified manifest of ``directory``; ``None`` when there is none, or the file of that name is not one
+    this toolkit wrote (not a regular file, not its JSON, a checksum that does not match)."""
+    marker = os.path.join(os.fspath(directory), MARKER)
+    try:
+        info = os.lstat(marker)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MANIFEST_MAX_BYTES:
+            return None  # a FIFO, a directory, a link: never opened
+        with open(marker, "rb") as handle:
+            data = json.loads(handle.read(MANIFEST_MAX_BYTES + 1).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("attention-dynamics") != MANIFEST_FORMAT:
+        return None
+    files, temporaries = data.get("files"), data.get("temporaries")
+    if not isinstance(files, dict) or not isinstance(temporaries, list):
+        return None
+    if not all(_plain_name(name) and isinstance(value, str) and _SHA256.fullmatch(value) for name, value in files.items()):
+        return None
+    if not all(_plain_name(name) and TEMPORARY_NAME.fullmatch(name) for name in temporaries):
+        return None
+    if data.get("checksum") != _checksum(files, temporaries):
+        return None
+    return _Manifest(dict(files), tuple(temporaries))
+
+
 def read_manifest(directory) -> dict[str, str] | None:
     """``{file name: sha256}`` of the files this toolkit wrote in ``directory``.
 
-    ``None`` when the directory has no manifest; ``{}`` for an unreadable one or
-    the empty marker of older versions (which claims no file).
+    ``None`` when the directory has no verified manifest (none, or a file of
+    that name this toolkit did not write: see the module docstring).
     """
-    marker = Path(directory) / MARKER
-    if not os.path.lexists(marker):
-        return None
-    try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, dict):
-        return {}
-    return {name: value for name, value in files.items() if isinstance(name, str) and isinstance(value, str)}
+    manifest = _read(directory)
+    return None if manifest is None else manifest.files
 
 
-def _write_manifest(directory: Path, files: dict[str, str]) -> None:
+def is_ours(directory) -> bool:
+    """Whether ``directory`` holds a manifest this toolkit wrote (verified)."""
+    return _read(directory) is not None
+
+
+def _write_manifest(directory: Path, files: dict[str, str], temporaries=()) -> None:
+    temporaries = sorted(set(temporaries))
     text = json.dumps(
         {"attention-dynamics": MANIFEST_FORMAT,
          "note": "files this toolkit wrote here (SHA-256); a later run overwrites only these, and only if unchanged",
-         "files": files},
+         "files": files, "temporaries": temporaries, "checksum": _checksum(files, temporaries)},
         indent=2, sort_keys=True, allow_nan=False,
     ) + "\n"
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{MARKER}.", suffix=".part")
@@ -164,18 +217,45 @@ def _write_manifest(directory: Path, files: dict[str, str]) -> None:
             os.unlink(temporary)
 
 
-def _record(final: Path, content_digest: str | None, create: bool) -> None:
-    """List ``final`` in its directory's manifest (created only if ``create``)."""
-    files = read_manifest(final.parent)
-    if files is None and not create:
+def _list_temporary(directory: Path, name: str, listed: bool) -> bool:
+    """Add ``name`` to (``listed``) or drop it from the temporaries of ``directory``'s manifest; ``False``: no manifest."""
+    manifest = _read(directory)
+    if manifest is None:
+        return False
+    names = set(manifest.temporaries) | {name} if listed else set(manifest.temporaries) - {name}
+    try:
+        _write_manifest(directory, manifest.files, names)
+    except OSError as error:
+        raise ValueError(f"could not record {shown_path(directory / name)} in {shown_path(directory / MARKER)}: {_reason(error)}") from None
+    return True
+
+
+def _unlist_temporary(directory: Path, name: str) -> None:
+    """Drop a removed temporary from the manifest, in a clean-up (a failure leaves a listed name that is gone:
+    harmless, the next run drops it; it must not hide the error being cleaned up after)."""
+    try:
+        _list_temporary(directory, name, False)
+    except ValueError:
+        pass
+
+
+def _temporary_name(final_name: str, suffix: str) -> str:
+    return f".{final_name}.{secrets.token_hex(4)}.{suffix}"
+
+
+def _record(final: Path, content_digest: str | None, create: bool, temporary: str | None = None) -> None:
+    """List ``final`` in its directory's manifest (created only if ``create``), dropping ``temporary`` from it."""
+    manifest = _read(final.parent)
+    if manifest is None and not create:
         return
-    files = dict(files or {})
+    files = dict(manifest.files) if manifest is not None else {}
+    temporaries = set(manifest.temporaries if manifest is not None else ()) - {temporary}
     if content_digest is None:
         files.pop(final.name, None)
     else:
         files[final.name] = content_digest
     try:
-        _write_manifest(final.parent, files)
+        _write_manifest(final.parent, files, temporaries)
     except OSError as error:
         raise ValueError(f"could not record {shown_path(final)} in {shown_path(final.parent / MARKER)}: {_reason(error)}") from None
 
@@ -215,7 +295,7 @@ def check_writable(*finals, directories=()) -> None:
     runs = _live_runs()
     for directory in map(Path, directories):
         run = _enclosing_run(_resolved(directory), runs)
-        if run is None or run.force or not directory.is_dir() or os.path.lexists(directory / MARKER):
+        if run is None or run.force or not directory.is_dir() or is_ours(directory):
             continue
         names = sorted(os.listdir(directory))
         if names:
@@ -274,26 +354,40 @@ def _create(path: Path) -> None:
 
 
 def remove_stale_temporaries(directory) -> list[Path]:
-    """Remove what a killed run left in ``directory``: ``.*.part`` files and ``.latex-*`` scratch directories.
+    """Remove the temporaries a killed run left in ``directory``: those its verified manifest lists, nothing else.
 
-    Only names of the toolkit's own temporary patterns are touched.
+    A listed ``.part`` name is removed only if it is a regular file, a listed directory
+    only if it is a directory (never through a symbolic link).
     """
-    removed = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
+    directory = Path(directory)
+    manifest = _read(directory)
+    if manifest is None or not manifest.temporaries:
+        return []
+    removed, kept = [], []
+    for name in manifest.temporaries:
+        path = directory / name
         try:
-            if TEMPORARY_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
-            elif LATEX_SCRATCH_NAME.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                continue
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue  # gone: drop it from the list
         except OSError:
+            kept.append(name)
             continue
-        removed.append(Path(entry.path))
+        try:
+            if name.endswith(".part") and stat.S_ISREG(info.st_mode):
+                os.unlink(path)
+            elif not name.endswith(".part") and stat.S_ISDIR(info.st_mode):
+                shutil.rmtree(path)
+            else:
+                continue  # not what the toolkit created under that name: left alone, and no longer listed
+        except OSError:
+            kept.append(name)
+            continue
+        removed.append(path)
+    try:
+        _write_manifest(directory, manifest.files, kept)
+    except OSError:
+        pass  # the directory cannot be written: prepare_directory says so
     return removed
 
 
@@ -318,7 +412,7 @@ def check_directory(directory, *, force: bool = False) -> None:
     """The refusals of :func:`prepare_directory` that need no writing, before a long run starts."""
     path = _as_path(directory)
     _check_place(path)
-    if path.is_dir() and not force and not os.path.lexists(path / MARKER):
+    if path.is_dir() and not force and not is_ours(path):
         try:
             names = sorted(entry.name for entry in os.scandir(path))
         except OSError as error:
@@ -326,6 +420,22 @@ def check_directory(directory, *, force: bool = False) -> None:
         if names:
             raise ValueError(f"`out` {shown_path(path)} exists and holds files this toolkit did not write (such as "
                              f"{shown_path(path / names[0])}): use --force to write there anyway")
+    _probe(path)
+
+
+def _probe(path: Path) -> None:
+    """Create (and at once remove) an entry where ``path``'s files would go: a place that takes none is refused now."""
+    place = path if path.is_dir() else next((a for a in path.parents if os.path.lexists(a)), None)
+    if place is None:  # pragma: no cover - the root always exists
+        return
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=place, prefix=".attention-dynamics-probe."))
+    except OSError as error:
+        if path.is_dir():
+            reason = f"its file system accepts no new files ({_reason(error)})" if error.errno == errno.ENOENT else _reason(error)
+            raise ValueError(f"`out` {shown_path(path)} is not writable: {reason}") from None
+        reason = f"{shown_path(place)} accepts no new directories ({_reason(error)})" if error.errno == errno.ENOENT else _reason(error)
+        raise ValueError(f"`out` {shown_path(path)} cannot be created in {shown_path(place)}: {reason}") from None
 
 
 def _prepare(path: Path, force: bool) -> bool:
@@ -339,7 +449,7 @@ def _prepare(path: Path, force: bool) -> bool:
     enclosing = _enclosing_run(_resolved(path), _live_runs())
     forced = bool(force and (enclosing.force if enclosing is not None else True))
     if existed:
-        has_manifest = os.path.lexists(path / MARKER)
+        has_manifest = is_ours(path)
         if has_manifest:
             remove_stale_temporaries(path)
         try:
@@ -351,8 +461,10 @@ def _prepare(path: Path, force: bool) -> bool:
                 f"`out` {shown} exists and holds files this toolkit did not write (such as "
                 f"{shown_path(path / names[0])}): use --force to write there anyway"
             )
+    manifest = _read(path)
+    files, temporaries = (manifest.files, manifest.temporaries) if manifest is not None else ({}, ())
     try:
-        _write_manifest(path, read_manifest(path) or {})
+        _write_manifest(path, files, temporaries)
     except OSError as error:
         reason = _reason(error)
         if error.errno == errno.ENOENT:  # the directory exists: its file system takes no new files (/proc)
@@ -363,24 +475,33 @@ def _prepare(path: Path, force: bool) -> bool:
 
 # --- files -------------------------------------------------------------------------------
 def atomic_path(final: Path):
-    """A temporary path beside ``final``; call :func:`commit` to move it into place."""
+    """A temporary path beside ``final`` (listed in the manifest, if any, before it is created);
+    call :func:`commit` to move it into place."""
     final = Path(final)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
-    except OSError as error:
-        raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
-    os.close(handle)
-    return Path(temporary)
+    for _ in range(100):
+        name = _temporary_name(final.name, "part")
+        listed = _list_temporary(final.parent, name, True)
+        try:
+            os.close(os.open(final.parent / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return final.parent / name
+        except FileExistsError:
+            if listed:
+                _unlist_temporary(final.parent, name)
+        except OSError as error:
+            if listed:
+                _unlist_temporary(final.parent, name)
+            raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
+    raise ValueError(f"cannot write {shown_path(final)}: no free temporary name")  # pragma: no cover
 
 
 def commit(temporary: Path, final: Path) -> Path:
-    """Move ``temporary`` to ``final`` and list it in the manifest.
+    """Move ``temporary`` to ``final`` and list it in the manifest (and ``temporary`` no longer).
 
     Inside a run (a directory prepared by a call that is still executing) a file
     the toolkit did not write, or that changed since, is not replaced unless the
     run has ``force``.
     """
-    final = Path(final)
+    final, temporary = Path(final), Path(temporary)
     run = _guard(final)
     content = digest(temporary)
     try:
@@ -388,7 +509,7 @@ def commit(temporary: Path, final: Path) -> Path:
         os.replace(temporary, final)
     except OSError as error:
         raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
-    _record(final, content, create=run is not None)
+    _record(final, content, create=run is not None, temporary=temporary.name if temporary.parent == final.parent else None)
     return final
 
 
@@ -403,8 +524,9 @@ def _write(final, write) -> Path:
             raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
         return commit(temporary, final)
     finally:
-        if temporary.exists():
+        if os.path.lexists(temporary):
             temporary.unlink()
+            _unlist_temporary(final.parent, temporary.name)
 
 
 def write_text(final, text: str) -> Path:
@@ -424,3 +546,91 @@ def write_json(final, data) -> Path:
     except ValueError as error:
         raise ValueError(f"cannot write {shown_path(final)} as strict JSON: {error}") from None
     return write_text(final, text + "\n")
+
+
+# --- whole directories -------------------------------------------------------------------
+@contextmanager
+def scratch_directory(parent):
+    """A scratch directory in ``parent`` (``.latex-<8 hex digits>``), listed in its manifest while it exists."""
+    parent = Path(parent)
+    name = f".latex-{secrets.token_hex(4)}"
+    listed = _list_temporary(parent, name, True)
+    try:
+        (parent / name).mkdir(mode=0o700)
+        try:
+            yield parent / name
+        finally:
+            shutil.rmtree(parent / name, ignore_errors=True)
+    finally:
+        if listed:
+            _unlist_temporary(parent, name)
+
+
+@contextmanager
+def staged_directory(directory):
+    """Where to write the files of ``directory`` so that it appears complete or not at all.
+
+    A directory that does not exist yet is built in a hidden sibling
+    (``.<name>.<8 hex digits>.staging``, listed in the parent's manifest when the parent
+    is the toolkit's), renamed into place when the block ends normally and removed
+    if it raises (Ctrl-C included). An existing directory is written in place (each
+    file atomically; hold Ctrl-C with :func:`interrupts_held` around a batch of writes).
+    The caller prepares the place it is given (:func:`prepare_directory`)::
+
+        with staged_directory(out) as place:
+            path = prepare_directory(place, force=force)
+            ...
+    """
+    path = _as_path(directory)
+    _check_place(path)
+    if path.is_dir():
+        yield path
+        return
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        _create(path)  # fails too, and says which ancestor refuses in the words of the path asked for
+    name = _temporary_name(path.name, "staging")
+    listed = _list_temporary(parent, name, True)
+    staging = parent / name
+    try:
+        try:
+            staging.mkdir()
+        except OSError as error:
+            reason = f"{shown_path(parent)} accepts no new directories ({_reason(error)})" if error.errno == errno.ENOENT else _reason(error)
+            raise ValueError(f"`out` {shown_path(path)} cannot be created in {shown_path(parent)}: {reason}") from None
+        try:
+            yield staging
+            try:
+                os.rename(staging, path)
+            except OSError as error:
+                raise ValueError(f"`out` {shown_path(path)} could not be moved into place: {_reason(error)}") from None
+        finally:
+            if os.path.lexists(staging):
+                shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        if listed:
+            _unlist_temporary(parent, name)
+
+
+@contextmanager
+def interrupts_held():
+    """Ctrl-C (SIGINT) during the block takes effect when it ends: a batch of renames is not cut short.
+
+    Only in the main thread (where Python runs signal handlers); elsewhere the block runs as is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        if previous is signal.default_int_handler or previous is None:
+            raise KeyboardInterrupt
+        if callable(previous):
+            previous(signal.SIGINT, received[0])

@@ -23,7 +23,6 @@ from analytic.paradigms import PARADIGMS as REGISTRY
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from analytic.propositions import certify, check_against, general_results
 from trajectories.presets import Study
 
 from .compare import DEFAULT_LRS, compare, comparison_latex_rows
-from .files import commit, prepare_directory, write_text
+from .files import commit, prepare_directory, scratch_directory, write_text
 from .document import MACROS, figure_block, findings, loss_title, paradigm_section, paradigm_title, preamble, setting_section
 from .latex_read import read_latex
 from .numbers import latex_number
@@ -349,7 +348,7 @@ def run_latex(tex: Path) -> CompileReport:
     or failed compilation never leaves a partial ``.pdf`` under its final name.
     """
     tex = Path(tex).resolve()
-    with tempfile.TemporaryDirectory(dir=tex.parent, prefix=".latex-") as scratch:
+    with scratch_directory(tex.parent) as scratch:
         # relative to the working directory: TeX may refuse to write to absolute paths
         command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={Path(scratch).name}", tex.name]
         for _ in range(2):

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from trajectories.checks import finite
-from trajectories.choices import check_targets
+from trajectories.choices import check_switches, check_targets, number_label
 from trajectories.hybrid import hybrid_milestones
 from trajectories.log_time import METHOD as LOG_TIME, METHOD_DETAIL
 from trajectories.milestones import Milestone, milestones, ode_milestones
@@ -110,10 +110,13 @@ class MilestoneReport:
 
     def text(self) -> str:
         s = self.setting
+        headers = [f"p = {format_target(x)}" for x in self.targets]
+        w = max([16] + [len(h) + 2 for h in headers])  # a cell: the time in w - 1 characters and the ODE mark
+        name_width = max([22] + [len(name) + 1 for name in self.rows])
         lines = [
             f"attention milestones: {s.model_text} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
             f" start ({self.u0:g}, {self.v0:g}), horizon t <= {self.horizon:g}",
-            f"{'':>22}" + "".join(f"{'p = ' + format_target(x):>16}" for x in self.targets),
+            f"{'':>{name_width}}" + "".join(f"{h:>{w}}" for h in headers),
         ]
         notes = []
         for name, entries in self.rows.items():
@@ -121,16 +124,16 @@ class MilestoneReport:
             for m in entries:
                 mark = ODE_MARK if m.resolved and m.method == LOG_TIME else ""
                 if not m.resolved:
-                    cells.append(f"{NOT_RESOLVED:>16}")
+                    cells.append(f"{NOT_RESOLVED:>{w}}")
                 elif m.time is not None:
-                    cells.append(f"{m.time:15.6g}{mark:1}")
+                    cells.append(f"{m.time:{w - 1}.6g}{mark:1}")
                 elif m.reachable:
-                    cells.append(f"{'> horizon':>15}{mark:1}")
+                    cells.append(f"{'> horizon':>{w - 1}}{mark:1}")
                     notes.append(f"{name} reaches p = {format_target(m.target)} only at t = {m.time_any:.6g}, beyond the horizon {self.horizon:g}")
                 else:
-                    cells.append(f"{'never':>16}")
+                    cells.append(f"{'never':>{w}}")
                     notes.append(f"{name} never reaches p = {format_target(m.target)}: its attention converges below it")
-            lines.append((f"{name:>22}" + "".join(cells)).rstrip())
+            lines.append((f"{name:>{name_width}}" + "".join(cells)).rstrip())
         lines += [f"  note: {note}" for note in notes]
         if self._by_ode():
             lines.append(f"  {ODE_MARK} by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL})")
@@ -173,7 +176,8 @@ class MilestoneReport:
 
 
 def format_target(target: float) -> str:
-    return f"{target:g}"
+    """A target's key and label: exact (:func:`~trajectories.choices.number_label`), never merged with another."""
+    return number_label(target)
 
 
 def _csv_number(value) -> str:
@@ -220,6 +224,7 @@ def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: f
     if setting.scheme is None:
         raise ValueError("`setting` is a whole loss L(u, v): it has no attention, so no attention milestones")
     targets = check_targets(targets)
+    hybrids = check_switches(hybrids)
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     if not float(horizon) > 0:
         raise ValueError(f"`horizon` must be > 0, got {horizon!r}")

@@ -18,9 +18,10 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 
+from trajectories.choices import number_label  # noqa: E402
+
 from .claims import CLAIMS, claim_maps  # noqa: E402
-from .files import prepare_directory  # noqa: E402
-from .figures import COLOURS, NAMES, STYLE, render, write_rendered  # noqa: E402
+from .figures import COLOURS, NAMES, STYLE, render, write_all_rendered  # noqa: E402
 from .grids import LOG_AXES  # noqa: E402
 from .sweep import SweepReport, plane_of  # noqa: E402
 
@@ -91,7 +92,7 @@ def first_figure(report: SweepReport):
         winner[close > 1] = len(columns) + 1
         winner[~np.isfinite(best)] = len(columns)
         mesh = _mesh(axis, report, winner, cmap=colour_map, norm=norm)
-        axis.set_title(f"first to $p = {target:g}$")
+        axis.set_title(f"first to $p = {number_label(target)}$")
     bar = figure.colorbar(mesh, ax=axes[0, -1], ticks=np.arange(len(colours)))
     bar.ax.set_yticklabels(names)
     return figure
@@ -112,7 +113,7 @@ def ratio_figure(report: SweepReport):
             axis = axes[row, col]
             mesh = _mesh(axis, report, np.where(np.isfinite(ratios[name, row]), ratios[name, row], np.nan), cmap="RdBu_r",
                          vmin=-bound, vmax=bound)
-            axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {target:g}$", fontsize=8)
+            axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {number_label(target)}$", fontsize=8)
         figure.colorbar(mesh, ax=axes[row, :], label=r"$\log_{10}(t / t_{\mathrm{hard}})$")
     figure.suptitle("Time to each target relative to hard attention (blue: faster than hard; white: not reached, or reached at the start)", fontsize=9)
     return figure
@@ -151,11 +152,11 @@ def diagram_names(report: SweepReport) -> list[str]:
 
 
 def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False, rendered: dict | None = None) -> list[Path]:
-    """Write the phase diagrams of ``report`` into ``directory`` (``rendered``: already rendered ones); returns the files."""
+    """Write the phase diagrams of ``report`` into ``directory`` (``rendered``: already rendered ones); returns the files.
+
+    Complete or not at all (:func:`validation.figures.write_all_rendered`).
+    """
     names = diagram_names(report)  # refuse before creating anything
-    path = prepare_directory(directory, force=force)
     rendered = rendered or {}
-    written = []
-    for name in names:
-        written += write_rendered(path, name, rendered[name] if name in rendered else rendered_diagram(name, report))
-    return written
+    return write_all_rendered(directory, names, lambda name: rendered[name] if name in rendered else rendered_diagram(name, report),
+                              force=force)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytic.paradigms import PARADIGMS
-from trajectories.choices import Switch, check_targets
+from trajectories.choices import Switch, check_switches, check_targets, number_label
 from trajectories.model import Setting
 from trajectories.sweep import REASONS, BatchModel, Outcome, SweepTimes, sweep_hybrid, sweep_milestones
 
@@ -47,9 +47,7 @@ class SweepRequest:
         if unknown:
             raise ValueError(f"`axes` has unknown names {sorted(unknown)} (known: {', '.join(AXES)})")
         object.__setattr__(self, "targets", tuple(check_targets(self.targets)))
-        for switch in self.hybrids:
-            if not isinstance(switch, Switch):
-                raise TypeError(f"`hybrids` must hold Switch values, got {type(switch).__name__}")
+        object.__setattr__(self, "hybrids", check_switches(self.hybrids))
         if not self.horizon > 0:
             raise ValueError(f"`horizon` must be > 0, got {self.horizon!r}")
         size = self.size
@@ -97,7 +95,7 @@ class SweepReport:
     check: float | None = None  # worst relative difference against event detection, if checked
 
     def to_dict(self) -> dict:
-        keys = [f"{x:g}" for x in self.request.targets]
+        keys = [number_label(x) for x in self.request.targets]
         rows = []
         for i in range(self.request.size):
             row = {name: _plain(self.settings[name][i], name) for name in AXES}
@@ -122,7 +120,7 @@ class SweepReport:
         }
 
     def to_csv(self) -> str:
-        keys = [f"{x:g}" for x in self.request.targets]
+        keys = [number_label(x) for x in self.request.targets]
         header = list(AXES)
         for column in self.results:
             header += [f"{column} t({key})" for key in keys] + [f"{column} note({key})" for key in keys]
