@@ -5,8 +5,9 @@ example ``eq:hard-ce-invariant``) so that a paper can ``\eqref`` it; a prefix ke
 two outputs apart in one document. Every row keeps the SymPy expression it prints
 (:class:`Row`), so the printed LaTeX can be read back and compared with it; long
 right-hand sides are broken at top-level operators into several ``align`` lines
-(:mod:`analytic.linebreak`) of a chosen width. Every output defines the macros
-it uses with ``\providecommand``: it needs only ``amsmath`` and ``amssymb``.
+(:mod:`analytic.linebreak`) of a chosen width. No output defines or uses a macro of
+its own (``L_{\mathrm{hard}}``, ``\operatorname{Li}``, ``\hline`` are written out), so
+it needs only ``amsmath`` and cannot clash with a document's definitions.
 """
 
 from __future__ import annotations
@@ -25,16 +26,6 @@ TWO_COLUMN_WIDTH = 40  # a column of a two-column page (3.25 in, as at most ML v
 MIN_WIDTH = 20
 LHS_SHARE = 4  # a left-hand side wider than a quarter of the line gets a line of its own
 LABEL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]*")
-MACRO_DEFINITIONS = {
-    r"\Lsoft": r"L_{\mathrm{soft}}",
-    r"\Lhard": r"L_{\mathrm{hard}}",
-    r"\LLVML": r"L_{\mathrm{LVML}}",
-    r"\Li": r"\operatorname{Li}",
-    r"\Ei": r"\operatorname{Ei}",
-    r"\toprule": r"\hline",  # booktabs rules where booktabs is loaded, plain rules otherwise
-    r"\midrule": r"\hline",
-    r"\bottomrule": r"\hline",
-}
 PIECES = {
     "loss": ("segment-loss", "loss", "attention"),
     "flow": ("flow-u", "flow-v"),
@@ -43,21 +34,6 @@ PIECES = {
     "fixed-focus": ("fixed-time", "fixed-margin", "fixed-incentive", "fixed-incentive-limit"),
     "growth": ("growth-u", "growth-v"),
 }
-
-
-def provided_macros(text: str) -> str:
-    r"""``\providecommand`` lines for the toolkit macros ``text`` uses (empty if none).
-
-    With them a snippet needs nothing beyond ``amsmath`` and ``amssymb``; a
-    document that defines the macros itself keeps its own definitions.
-    """
-    used = [name for name in MACRO_DEFINITIONS if re.search(re.escape(name) + r"(?![A-Za-z])", text)]
-    return "".join(rf"\providecommand{{{name}}}{{{MACRO_DEFINITIONS[name]}}}" + "\n" for name in used)
-
-
-def standalone(text: str) -> str:
-    """``text`` preceded by the definitions of the macros it uses."""
-    return provided_macros(text) + text
 
 
 def check_width(width) -> int:
@@ -114,31 +90,29 @@ class Row:
     lhs_alone: bool = False  # the left-hand side (and definition) on a line of its own
 
 
-def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, macros: bool = False,
-             relation: str = "=", definition: str | None = None) -> Row:
+def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, relation: str = "=",
+             definition: str | None = None) -> Row:
     """A :class:`Row` whose right-hand side is broken to fit ``width`` characters with its left-hand side."""
     alone = definition is not None or visible_width(lhs) > width // LHS_SHARE
     # every left-hand side of a block shares one column: the right-hand sides get what the widest leaves
-    lines = break_lines(expr, max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2), macros)
+    lines = break_lines(expr, max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2))
     return Row(suffix, lhs, expr, tuple(lines), relation, definition, alone)
 
 
-def _loss_name(derivation, macros: bool) -> str:
+def _loss_name(derivation) -> str:
     if derivation.paradigm == "custom":
         return "L"
-    if macros:
-        return {"soft": r"\Lsoft", "hard": r"\Lhard", "lvml": r"\LLVML"}[derivation.paradigm]
     return r"L_{%s}" % LATEX_NAMES[derivation.paradigm]
 
 
-def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False, growth=None) -> list[Row]:
+def rows(derivation, *, width: int = LINE_WIDTH, growth=None) -> list[Row]:
     """Every formula of ``derivation`` as a :class:`Row` (with ``growth``, a growth law, its two rows too)."""
 
     def row(suffix, lhs, expr, definition=None):
-        return make_row(suffix, lhs, expr, width=width, macros=macros, definition=definition)
+        return make_row(suffix, lhs, expr, width=width, definition=definition)
 
     out = []
-    name = _loss_name(derivation, macros)
+    name = _loss_name(derivation)
     if derivation.loss is not None:
         out.append(row("segment-loss", r"\ell(v)", derivation.loss.expr))
         out.append(row("loss", name, derivation.loss_in_attention))
@@ -170,19 +144,19 @@ def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False, growth=No
         if focus.incentive_limit is not None:
             out.append(row("fixed-incentive-limit", r"\lim_{t \to \infty}" + incentive, focus.incentive_limit))
     if growth is not None:
-        out += growth_rows(growth, width=width, macros=macros)
+        out += growth_rows(growth, width=width)
     return out
 
 
-def growth_rows(law, *, width: int = LINE_WIDTH, macros: bool = False) -> list[Row]:
+def growth_rows(law, *, width: int = LINE_WIDTH) -> list[Row]:
     """A growth law's two rows, ``growth-u`` and ``growth-v`` (statements where a limit is finite)."""
     out = []
     if law.focus is not None:
-        out.append(make_row("growth-u", "u(t)", law.focus, width=width, macros=macros, relation=r"\sim"))
+        out.append(make_row("growth-u", "u(t)", law.focus, width=width, relation=r"\sim"))
     else:
         out.append(Row("growth-u", "u(t)", None, (r"u_\infty \quad \text{(a finite limit)}",), r"\to"))
     if law.margin is not None:
-        out.append(make_row("growth-v", "v(t)", law.margin, width=width, macros=macros, relation=r"\sim"))
+        out.append(make_row("growth-v", "v(t)", law.margin, width=width, relation=r"\sim"))
     elif law.margin_rate is not None:
         rate, limit = expression_latex(law.margin_rate), expression_latex(law.margin_limit)
         out.append(Row("growth-v", r"\left|v(t) - " + limit + r"\right|", None,
@@ -254,16 +228,15 @@ def piece_blocks(label: str, block_rows) -> list[tuple[str, str]]:
     return blocks
 
 
-def derivation_latex(derivation, *, macros: bool = False, width: int = LINE_WIDTH, label_prefix: str = "",
-                     only=None, growth=None) -> str:
-    """The formulas as ``align`` blocks (one per piece), each line labelled, preceded by the macros they use.
+def derivation_latex(derivation, *, width: int = LINE_WIDTH, label_prefix: str = "", only=None, growth=None) -> str:
+    """The formulas as ``align`` blocks (one per piece), each line labelled.
 
     ``width``: characters per display line (:data:`LINE_WIDTH` fits a one-column
     article, :data:`TWO_COLUMN_WIDTH` a two-column page); ``label_prefix``: see
     :func:`labelled`; ``only``: names of :data:`PIECES`; ``growth``: a growth law to include.
     """
-    block = select(rows(derivation, width=check_width(width), macros=macros, growth=growth), only)
-    return standalone("\n".join(text for _, text in piece_blocks(labelled(derivation.label, label_prefix), block)))
+    block = select(rows(derivation, width=check_width(width), growth=growth), only)
+    return "\n".join(text for _, text in piece_blocks(labelled(derivation.label, label_prefix), block))
 
 
 def invariant_latex(integral) -> str:
@@ -272,4 +245,4 @@ def invariant_latex(integral) -> str:
 
 
 __all__ = ["Row", "rows", "growth_rows", "select", "make_row", "break_lines", "align_block", "derivation_latex",
-           "expression_latex", "visible_width", "standalone", "provided_macros", "labelled", "piece_blocks", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]
+           "expression_latex", "visible_width", "labelled", "piece_blocks", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]
