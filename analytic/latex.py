@@ -20,6 +20,7 @@ import sympy as sp
 from . import symbols
 from .linebreak import break_lines, expression_latex, visible_width
 from .paradigms import LATEX_NAMES
+from .presentation import present
 
 LINE_WIDTH = 62  # visible characters of one display line: a one-column 10pt article (2.5 cm margins)
 TWO_COLUMN_WIDTH = 40  # a column of a two-column page (3.25 in, as at most ML venues)
@@ -88,6 +89,7 @@ class Row:
     relation: str = "="
     definition: str | None = None
     lhs_alone: bool = False  # the left-hand side (and definition) on a line of its own
+    inline: bool = False  # the whole equation in the right-hand column (a wide left-hand side, a short right-hand side)
 
 
 def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, relation: str = "=",
@@ -95,8 +97,11 @@ def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, r
     """A :class:`Row` whose right-hand side is broken to fit ``width`` characters with its left-hand side."""
     alone = definition is not None or visible_width(lhs) > width // LHS_SHARE
     # every left-hand side of a block shares one column: the right-hand sides get what the widest leaves
-    lines = break_lines(expr, max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2))
-    return Row(suffix, lhs, expr, tuple(lines), relation, definition, alone)
+    rhs_width = max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2)
+    lines = break_lines(expr, rhs_width)
+    # a wide left-hand side with a short right-hand side (a limit) is one line in the right-hand column
+    inline = alone and definition is None and len(lines) == 1 and visible_width(lhs) + visible_width(lines[0]) + 3 <= rhs_width
+    return Row(suffix, lhs, expr, tuple(lines), relation, definition, alone, inline)
 
 
 def _loss_name(derivation) -> str:
@@ -108,8 +113,10 @@ def _loss_name(derivation) -> str:
 def rows(derivation, *, width: int = LINE_WIDTH, growth=None) -> list[Row]:
     """Every formula of ``derivation`` as a :class:`Row` (with ``growth``, a growth law, its two rows too)."""
 
+    classes = derivation.loss.classes if derivation.loss is not None else None
+
     def row(suffix, lhs, expr, definition=None):
-        return make_row(suffix, lhs, expr, width=width, definition=definition)
+        return make_row(suffix, lhs, present(expr, classes), width=width, definition=definition)
 
     out = []
     name = _loss_name(derivation)
@@ -144,19 +151,19 @@ def rows(derivation, *, width: int = LINE_WIDTH, growth=None) -> list[Row]:
         if focus.incentive_limit is not None:
             out.append(row("fixed-incentive-limit", r"\lim_{t \to \infty}" + incentive, focus.incentive_limit))
     if growth is not None:
-        out += growth_rows(growth, width=width)
+        out += growth_rows(growth, width=width, classes=classes)
     return out
 
 
-def growth_rows(law, *, width: int = LINE_WIDTH) -> list[Row]:
+def growth_rows(law, *, width: int = LINE_WIDTH, classes=None) -> list[Row]:
     """A growth law's two rows, ``growth-u`` and ``growth-v`` (statements where a limit is finite)."""
     out = []
     if law.focus is not None:
-        out.append(make_row("growth-u", "u(t)", law.focus, width=width, relation=r"\sim"))
+        out.append(make_row("growth-u", "u(t)", present(law.focus, classes), width=width, relation=r"\sim"))
     else:
         out.append(Row("growth-u", "u(t)", None, (r"u_\infty \quad \text{(a finite limit)}",), r"\to"))
     if law.margin is not None:
-        out.append(make_row("growth-v", "v(t)", law.margin, width=width, relation=r"\sim"))
+        out.append(make_row("growth-v", "v(t)", present(law.margin, classes), width=width, relation=r"\sim"))
     elif law.margin_rate is not None:
         rate, limit = expression_latex(law.margin_rate), expression_latex(law.margin_limit)
         out.append(Row("growth-v", r"\left|v(t) - " + limit + r"\right|", None,
@@ -184,19 +191,22 @@ def select(block_rows, only=None) -> list:
     return chosen
 
 
-def align_block(label: str, block_rows, *, numbered: bool = True) -> str:
+def align_block(label: str, block_rows, *, numbered: bool = True, piece_breaks: bool = False) -> str:
     """An ``align`` environment: one labelled equation per row, continuation lines unnumbered.
 
     A row with a ``definition`` shows ``lhs = definition`` on a line of its own
-    and the right-hand side below it.
+    and the right-hand side below it. ``piece_breaks``: a page or column may break
+    between two pieces (``\\displaybreak[0]``, local to the display), nowhere else.
     """
     lines = [r"\begin{align}"]
     for index, r in enumerate(block_rows):
         last_row = index == len(block_rows) - 1
-        if r.lhs_alone:
+        if r.lhs_alone and not r.inline:
             lines.append(f"  {r.lhs} &" + (f"= {r.definition}" if r.definition is not None else "") + r" \nonumber \\")
         for k, text in enumerate(r.lines):
-            if k == 0:
+            if k == 0 and r.inline:
+                lead = f"  &{r.lhs} {r.relation} {text}"
+            elif k == 0:
                 lead = f"  &{r.relation} {text}" if r.lhs_alone else f"  {r.lhs} &{r.relation} {text}"
             else:
                 lead = rf"  &\quad {text}"
@@ -204,6 +214,8 @@ def align_block(label: str, block_rows, *, numbered: bool = True) -> str:
                 lines.append(lead + r" \nonumber \\")
             else:
                 tail = rf" \label{{eq:{label}-{r.suffix}}}" if numbered else ""
+                if piece_breaks and not last_row and piece_of(block_rows[index + 1].suffix) != piece_of(r.suffix):
+                    tail += r" \displaybreak[0]"
                 lines.append(lead + tail + ("" if last_row else r" \\"))
     lines.append(r"\end{align}")
     return "\n".join(lines)
@@ -229,14 +241,14 @@ def piece_blocks(label: str, block_rows) -> list[tuple[str, str]]:
 
 
 def derivation_latex(derivation, *, width: int = LINE_WIDTH, label_prefix: str = "", only=None, growth=None) -> str:
-    """The formulas as ``align`` blocks (one per piece), each line labelled.
+    """The formulas as one ``align`` display (breakable between pieces only), each equation labelled.
 
     ``width``: characters per display line (:data:`LINE_WIDTH` fits a one-column
     article, :data:`TWO_COLUMN_WIDTH` a two-column page); ``label_prefix``: see
     :func:`labelled`; ``only``: names of :data:`PIECES`; ``growth``: a growth law to include.
     """
     block = select(rows(derivation, width=check_width(width), growth=growth), only)
-    return "\n".join(text for _, text in piece_blocks(labelled(derivation.label, label_prefix), block))
+    return align_block(labelled(derivation.label, label_prefix), block, piece_breaks=True)
 
 
 def invariant_latex(integral) -> str:

@@ -87,7 +87,8 @@ def test_the_overfull_check_can_fail(tmp_path):
 def test_derive_outputs_with_two_prefixes_in_one_document(tmp_path):
     """Default and --alpha 2 both label hard-ce-*: prefixes keep them apart; nothing beyond amsmath/amssymb is needed."""
     need_tex()
-    first = cli("derive", "--paradigm", "hard", "--loss", "cross-entropy", "--format", "latex", "--label-prefix", "base")
+    first = cli("derive", "--paradigm", "hard", "--loss", "cross-entropy", "--format", "latex", "--label-prefix", "base",
+                "--width", str(TWO_COLUMN_WIDTH))
     second = cli("derive", "--paradigm", "hard", "--loss", "cross-entropy", "--alpha", "2", "--format", "latex",
                  "--label-prefix", "a2", "--width", str(TWO_COLUMN_WIDTH))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr

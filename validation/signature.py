@@ -33,7 +33,7 @@ DEFAULT_ATTENTIONS = (0.2, 0.4, 0.6, 0.8)
 TIME_COLUMNS = 5  # tabulated times: t = 0 and four whole decades spread over the curves' window
 PARADIGMS = tuple(REGISTRY)
 LATEX_DIGITS = 3  # significant digits of the LaTeX table's cells
-PLAIN_CELLS = (1e-3, 99.95)  # magnitudes (below 100 once rounded) a cell shows as a plain decimal (narrower than m x 10^k)
+PLAIN_CELLS = (1e-4, 99.95)  # magnitudes (below 100 once rounded) a cell shows as a plain decimal (narrower than m x 10^k)
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ class Signature:
 
     def latex(self) -> str:
         columns = "ll" + "r" * (len(self.times) + 1)
-        head = " & ".join(["paradigm", "$p$"] + [f"$t = {latex_number(x, 1, math_mode=False, trim=True)}$" for x in self.times]
-                          + [r"$t \to \infty$"])
+        times = [latex_number(x, 1, math_mode=False, trim=True) for x in self.times]
+        head = " & ".join(["paradigm", "$p$", f"$t = {times[0]}$", *(f"${x}$" for x in times[1:]), r"$\infty$"])
         body = []
         for paradigm in PARADIGMS:
             name = REGISTRY[paradigm].display
