@@ -16,7 +16,7 @@ from analytic import __version__
 from analytic import symbols as sym
 from analytic.latex import expression_latex, labelled
 from analytic.paradigms import PARADIGMS as REGISTRY
-from analytic.propositions import GeneralResults
+from analytic.propositions import EllPrime, GeneralResults
 from trajectories.presets import Study
 
 from .claims import DISPLAY
@@ -121,10 +121,20 @@ def proposition(results: GeneralResults, label: str) -> list[str]:
         r"\begin{equation}",
         rf"  -\frac{{\partial {name}}}{{\partial p}} = {show(results.incentive)} \;\longrightarrow\; {limit} \label{{eq:{label}-incentive}}",
         r"\end{equation}",
-        r"as $\ell(v(t)) \to \ell_*$ and $\ell'$ (and $v\,\ell'(p v)$) tend to 0.",
+        _limit_condition(results),
         r"\end{proposition}",
         "",
     ]
+
+
+def _limit_condition(results: GeneralResults) -> str:
+    r"""When the incentive tends to its limit, from the terms the paradigm's incentive has: :math:`\ell'` at each
+    argument it is evaluated at, and the margin times it where a scaled argument (``p v``) appears."""
+    primes = sorted({e.args[0] for e in results.incentive.atoms(EllPrime)}, key=sp.default_sort_key)
+    if not primes:
+        return r"as $\ell(v(t)) \to \ell_*$."
+    terms = ", ".join(rf"$\ell'({expression_latex(x)})$" if x == sym.v else rf"$v\,\ell'({expression_latex(x)})$" for x in primes)
+    return rf"as $\ell(v(t)) \to \ell_*$ and {terms} tend{'s' if len(primes) == 1 else ''} to 0."
 
 
 PIECE_WORDS = {
@@ -133,7 +143,7 @@ PIECE_WORDS = {
     "invariant": r"The first integral, constant along every trajectory:",
     "trajectory": r"The trajectory, with the level $S$ fixed by the start $(u_0, v_0)$:",
     "fixed-focus": r"With the focus frozen at attention $p$: the time to reach a margin $v$, the margin over time, "
-                   r"and the incentive to improve the focus with its limit:",
+                   r"and the incentive to improve the focus:",
     "growth": r"Growth laws as $t \to \infty$:",
 }
 
@@ -166,7 +176,10 @@ def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: d
         if general is not None:
             lines.append(rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$:")
             for piece, block in general.pieces:
-                lines += [PIECE_WORDS[piece], block]
+                words = PIECE_WORDS[piece]
+                if piece == "fixed-focus" and "-fixed-incentive-limit}" in block:
+                    words = words[:-1] + " and its limit as $t \\to \\infty$:"  # announced only where it is printed
+                lines += [words, block]
         instance = snippets[("instance", loss)]
         lines += [r"In the studied setting these read:",
                   rf"\input{{snippets/{instance.label}}}", ""]
