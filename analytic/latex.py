@@ -196,7 +196,7 @@ def align_block(label: str, block_rows, *, numbered: bool = True, piece_breaks: 
 
     A row with a ``definition`` shows ``lhs = definition`` on a line of its own
     and the right-hand side below it. ``piece_breaks``: a page or column may break
-    between two pieces (``\\displaybreak[0]``, local to the display), nowhere else.
+    after any equation (``\\displaybreak[0]``, local to the display), never inside a broken one.
     """
     lines = [r"\begin{align}"]
     for index, r in enumerate(block_rows):
@@ -214,7 +214,7 @@ def align_block(label: str, block_rows, *, numbered: bool = True, piece_breaks: 
                 lines.append(lead + r" \nonumber \\")
             else:
                 tail = rf" \label{{eq:{label}-{r.suffix}}}" if numbered else ""
-                if piece_breaks and not last_row and piece_of(block_rows[index + 1].suffix) != piece_of(r.suffix):
+                if piece_breaks and not last_row:  # a column may break after any equation, never inside one
                     tail += r" \displaybreak[0]"
                 lines.append(lead + tail + ("" if last_row else r" \\"))
     lines.append(r"\end{align}")
@@ -241,7 +241,7 @@ def piece_blocks(label: str, block_rows) -> list[tuple[str, str]]:
 
 
 def derivation_latex(derivation, *, width: int = LINE_WIDTH, label_prefix: str = "", only=None, growth=None) -> str:
-    """The formulas as one ``align`` display (breakable between pieces only), each equation labelled.
+    """The formulas as one ``align`` display (breakable between equations only), each equation labelled.
 
     ``width``: characters per display line (:data:`LINE_WIDTH` fits a one-column
     article, :data:`TWO_COLUMN_WIDTH` a two-column page); ``label_prefix``: see
