@@ -445,8 +445,8 @@ def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> 
     if name == "attention":
         return (rf"Foreground attention $p(t)$ under soft attention, hard attention and LVML, and under the fastest "
                 rf"soft-then-hard hybrid to $p = 0.99$ (dashed, switching at attention $p_s$), from {start} on a "
-                rf"logarithmic time axis; {setting}. Dots mark the first times $p$ reaches 0.3, 0.5, 0.9 and 0.99. "
-                rf"Left: which paradigm leaves the plateau first. Right, $1 - p$ on a logarithmic axis from "
+                rf"logarithmic time axis; {setting}. Dots mark the first times $p$ reaches 0.3, 0.5, 0.9 and 0.99; "
+                rf"left: which paradigm leaves the plateau first; right, $1 - p$ on a logarithmic axis from "
                 rf"$p = {LATE_FROM:g}$: the late race, where a paradigm whose curve flattens stalls below high "
                 rf"attention; the hybrid is hard attention after its switch, so its curve lies on hard attention's.")
     if name == "phase_portrait":
