@@ -5,8 +5,9 @@ example ``eq:hard-ce-invariant``) so that a paper can ``\eqref`` it; a prefix ke
 two outputs apart in one document. Every row keeps the SymPy expression it prints
 (:class:`Row`), so the printed LaTeX can be read back and compared with it; long
 right-hand sides are broken at top-level operators into several ``align`` lines
-(:mod:`analytic.linebreak`) of a chosen width. Every output defines the macros
-it uses with ``\providecommand``: it needs only ``amsmath`` and ``amssymb``.
+(:mod:`analytic.linebreak`) of a chosen width. No output defines or uses a macro of
+its own (``L_{\mathrm{hard}}``, ``\operatorname{Li}``, ``\hline`` are written out), so
+it needs only ``amsmath`` and cannot clash with a document's definitions.
 """
 
 from __future__ import annotations
@@ -19,22 +20,13 @@ import sympy as sp
 from . import symbols
 from .linebreak import break_lines, expression_latex, visible_width
 from .paradigms import LATEX_NAMES
+from .presentation import present
 
 LINE_WIDTH = 62  # visible characters of one display line: a one-column 10pt article (2.5 cm margins)
 TWO_COLUMN_WIDTH = 40  # a column of a two-column page (3.25 in, as at most ML venues)
 MIN_WIDTH = 20
 LHS_SHARE = 4  # a left-hand side wider than a quarter of the line gets a line of its own
 LABEL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]*")
-MACRO_DEFINITIONS = {
-    r"\Lsoft": r"L_{\mathrm{soft}}",
-    r"\Lhard": r"L_{\mathrm{hard}}",
-    r"\LLVML": r"L_{\mathrm{LVML}}",
-    r"\Li": r"\operatorname{Li}",
-    r"\Ei": r"\operatorname{Ei}",
-    r"\toprule": r"\hline",  # booktabs rules where booktabs is loaded, plain rules otherwise
-    r"\midrule": r"\hline",
-    r"\bottomrule": r"\hline",
-}
 PIECES = {
     "loss": ("segment-loss", "loss", "attention"),
     "flow": ("flow-u", "flow-v"),
@@ -43,21 +35,6 @@ PIECES = {
     "fixed-focus": ("fixed-time", "fixed-margin", "fixed-incentive", "fixed-incentive-limit"),
     "growth": ("growth-u", "growth-v"),
 }
-
-
-def provided_macros(text: str) -> str:
-    r"""``\providecommand`` lines for the toolkit macros ``text`` uses (empty if none).
-
-    With them a snippet needs nothing beyond ``amsmath`` and ``amssymb``; a
-    document that defines the macros itself keeps its own definitions.
-    """
-    used = [name for name in MACRO_DEFINITIONS if re.search(re.escape(name) + r"(?![A-Za-z])", text)]
-    return "".join(rf"\providecommand{{{name}}}{{{MACRO_DEFINITIONS[name]}}}" + "\n" for name in used)
-
-
-def standalone(text: str) -> str:
-    """``text`` preceded by the definitions of the macros it uses."""
-    return provided_macros(text) + text
 
 
 def check_width(width) -> int:
@@ -112,33 +89,37 @@ class Row:
     relation: str = "="
     definition: str | None = None
     lhs_alone: bool = False  # the left-hand side (and definition) on a line of its own
+    inline: bool = False  # the whole equation in the right-hand column (a wide left-hand side, a short right-hand side)
 
 
-def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, macros: bool = False,
-             relation: str = "=", definition: str | None = None) -> Row:
+def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, relation: str = "=",
+             definition: str | None = None) -> Row:
     """A :class:`Row` whose right-hand side is broken to fit ``width`` characters with its left-hand side."""
     alone = definition is not None or visible_width(lhs) > width // LHS_SHARE
     # every left-hand side of a block shares one column: the right-hand sides get what the widest leaves
-    lines = break_lines(expr, max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2), macros)
-    return Row(suffix, lhs, expr, tuple(lines), relation, definition, alone)
+    rhs_width = max(width - width // LHS_SHARE - 3, MIN_WIDTH // 2)
+    lines = break_lines(expr, rhs_width)
+    # a wide left-hand side with a short right-hand side (a limit) is one line in the right-hand column
+    inline = alone and definition is None and len(lines) == 1 and visible_width(lhs) + visible_width(lines[0]) + 3 <= rhs_width
+    return Row(suffix, lhs, expr, tuple(lines), relation, definition, alone, inline)
 
 
-def _loss_name(derivation, macros: bool) -> str:
+def _loss_name(derivation) -> str:
     if derivation.paradigm == "custom":
         return "L"
-    if macros:
-        return {"soft": r"\Lsoft", "hard": r"\Lhard", "lvml": r"\LLVML"}[derivation.paradigm]
     return r"L_{%s}" % LATEX_NAMES[derivation.paradigm]
 
 
-def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False, growth=None) -> list[Row]:
+def rows(derivation, *, width: int = LINE_WIDTH, growth=None) -> list[Row]:
     """Every formula of ``derivation`` as a :class:`Row` (with ``growth``, a growth law, its two rows too)."""
 
+    classes = derivation.loss.classes if derivation.loss is not None else None
+
     def row(suffix, lhs, expr, definition=None):
-        return make_row(suffix, lhs, expr, width=width, macros=macros, definition=definition)
+        return make_row(suffix, lhs, present(expr, classes), width=width, definition=definition)
 
     out = []
-    name = _loss_name(derivation, macros)
+    name = _loss_name(derivation)
     if derivation.loss is not None:
         out.append(row("segment-loss", r"\ell(v)", derivation.loss.expr))
         out.append(row("loss", name, derivation.loss_in_attention))
@@ -170,19 +151,19 @@ def rows(derivation, *, width: int = LINE_WIDTH, macros: bool = False, growth=No
         if focus.incentive_limit is not None:
             out.append(row("fixed-incentive-limit", r"\lim_{t \to \infty}" + incentive, focus.incentive_limit))
     if growth is not None:
-        out += growth_rows(growth, width=width, macros=macros)
+        out += growth_rows(growth, width=width, classes=classes)
     return out
 
 
-def growth_rows(law, *, width: int = LINE_WIDTH, macros: bool = False) -> list[Row]:
+def growth_rows(law, *, width: int = LINE_WIDTH, classes=None) -> list[Row]:
     """A growth law's two rows, ``growth-u`` and ``growth-v`` (statements where a limit is finite)."""
     out = []
     if law.focus is not None:
-        out.append(make_row("growth-u", "u(t)", law.focus, width=width, macros=macros, relation=r"\sim"))
+        out.append(make_row("growth-u", "u(t)", present(law.focus, classes), width=width, relation=r"\sim"))
     else:
         out.append(Row("growth-u", "u(t)", None, (r"u_\infty \quad \text{(a finite limit)}",), r"\to"))
     if law.margin is not None:
-        out.append(make_row("growth-v", "v(t)", law.margin, width=width, macros=macros, relation=r"\sim"))
+        out.append(make_row("growth-v", "v(t)", present(law.margin, classes), width=width, relation=r"\sim"))
     elif law.margin_rate is not None:
         rate, limit = expression_latex(law.margin_rate), expression_latex(law.margin_limit)
         out.append(Row("growth-v", r"\left|v(t) - " + limit + r"\right|", None,
@@ -210,19 +191,22 @@ def select(block_rows, only=None) -> list:
     return chosen
 
 
-def align_block(label: str, block_rows, *, numbered: bool = True) -> str:
+def align_block(label: str, block_rows, *, numbered: bool = True, piece_breaks: bool = False) -> str:
     """An ``align`` environment: one labelled equation per row, continuation lines unnumbered.
 
     A row with a ``definition`` shows ``lhs = definition`` on a line of its own
-    and the right-hand side below it.
+    and the right-hand side below it. ``piece_breaks``: a page or column may break
+    after any equation (``\\displaybreak[0]``, local to the display), never inside a broken one.
     """
     lines = [r"\begin{align}"]
     for index, r in enumerate(block_rows):
         last_row = index == len(block_rows) - 1
-        if r.lhs_alone:
+        if r.lhs_alone and not r.inline:
             lines.append(f"  {r.lhs} &" + (f"= {r.definition}" if r.definition is not None else "") + r" \nonumber \\")
         for k, text in enumerate(r.lines):
-            if k == 0:
+            if k == 0 and r.inline:
+                lead = f"  &{r.lhs} {r.relation} {text}"
+            elif k == 0:
                 lead = f"  &{r.relation} {text}" if r.lhs_alone else f"  {r.lhs} &{r.relation} {text}"
             else:
                 lead = rf"  &\quad {text}"
@@ -230,6 +214,8 @@ def align_block(label: str, block_rows, *, numbered: bool = True) -> str:
                 lines.append(lead + r" \nonumber \\")
             else:
                 tail = rf" \label{{eq:{label}-{r.suffix}}}" if numbered else ""
+                if piece_breaks and not last_row:  # a column may break after any equation, never inside one
+                    tail += r" \displaybreak[0]"
                 lines.append(lead + tail + ("" if last_row else r" \\"))
     lines.append(r"\end{align}")
     return "\n".join(lines)
@@ -254,16 +240,15 @@ def piece_blocks(label: str, block_rows) -> list[tuple[str, str]]:
     return blocks
 
 
-def derivation_latex(derivation, *, macros: bool = False, width: int = LINE_WIDTH, label_prefix: str = "",
-                     only=None, growth=None) -> str:
-    """The formulas as ``align`` blocks (one per piece), each line labelled, preceded by the macros they use.
+def derivation_latex(derivation, *, width: int = LINE_WIDTH, label_prefix: str = "", only=None, growth=None) -> str:
+    """The formulas as one ``align`` display (breakable between equations only), each equation labelled.
 
     ``width``: characters per display line (:data:`LINE_WIDTH` fits a one-column
     article, :data:`TWO_COLUMN_WIDTH` a two-column page); ``label_prefix``: see
     :func:`labelled`; ``only``: names of :data:`PIECES`; ``growth``: a growth law to include.
     """
-    block = select(rows(derivation, width=check_width(width), macros=macros, growth=growth), only)
-    return standalone("\n".join(text for _, text in piece_blocks(labelled(derivation.label, label_prefix), block)))
+    block = select(rows(derivation, width=check_width(width), growth=growth), only)
+    return align_block(labelled(derivation.label, label_prefix), block, piece_breaks=True)
 
 
 def invariant_latex(integral) -> str:
@@ -272,4 +257,4 @@ def invariant_latex(integral) -> str:
 
 
 __all__ = ["Row", "rows", "growth_rows", "select", "make_row", "break_lines", "align_block", "derivation_latex",
-           "expression_latex", "visible_width", "standalone", "provided_macros", "labelled", "piece_blocks", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]
+           "expression_latex", "visible_width", "labelled", "piece_blocks", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]

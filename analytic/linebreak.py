@@ -27,21 +27,12 @@ from . import symbols
 from .special import WrightOmega
 
 SYMBOL_NAMES = {symbols.u0: "u_0", symbols.v0: "v_0"}
-MACRO_NAMES = {r"\operatorname{Li}": r"\Li", r"\operatorname{Ei}": r"\Ei"}
 PARENTHESIS_WIDTH = 2  # \Bigl( and \Bigr) count as one character each
 
 
-def expression_latex(expr: sp.Expr, macros: bool = False) -> str:
-    """One expression in the toolkit's notation (``\\log``, :math:`u_0`, :math:`\\omega`).
-
-    With ``macros``, :math:`\\operatorname{Li}` and :math:`\\operatorname{Ei}` are
-    written ``\\Li`` and ``\\Ei`` (each output that uses them provides them).
-    """
-    text = sp.latex(expr, symbol_names=SYMBOL_NAMES, ln_notation=False)
-    if macros:
-        for long, short in MACRO_NAMES.items():
-            text = text.replace(long, short)
-    return text
+def expression_latex(expr: sp.Expr) -> str:
+    """One expression in the toolkit's notation (``\\log``, :math:`u_0`, :math:`\\omega`), with no macros of its own."""
+    return sp.latex(expr, symbol_names=SYMBOL_NAMES, ln_notation=False)
 
 
 COMMAND_WIDTHS = {"log": 3, "exp": 3, "lim": 3, "Li": 2, "Ei": 2, "sin": 3, "cos": 3, "max": 3, "min": 3}
@@ -78,9 +69,9 @@ def _weight(text: str) -> float:
     return len(text) + 1.5 * len(re.findall(r"[-+=]", text)) - 0.3 * len(re.findall(r"[()]", text))
 
 
-def break_lines(expr: sp.Expr, width: int, macros: bool = False) -> list[str]:
+def break_lines(expr: sp.Expr, width: int) -> list[str]:
     """``expr`` as LaTeX lines of at most ``width`` visible characters where it can be broken."""
-    return _Breaker(macros).lines(expr, width)
+    return _Breaker().lines(expr, width)
 
 
 def _bracketed(head: str, inner: list[str]) -> list[str]:
@@ -91,11 +82,8 @@ def _bracketed(head: str, inner: list[str]) -> list[str]:
 
 
 class _Breaker:
-    def __init__(self, macros: bool):
-        self.macros = macros
-
     def latex(self, expr) -> str:
-        return expression_latex(expr, self.macros)
+        return expression_latex(expr)
 
     def lines(self, expr, width) -> list[str]:
         whole = self.latex(expr)
@@ -176,7 +164,7 @@ class _Breaker:
         if isinstance(expr, sp.exp):
             name, argument = r"\exp", expr.args[0]
         elif isinstance(expr, sp.polylog):
-            name = (r"\Li" if self.macros else r"\operatorname{Li}") + "_{%s}" % self.latex(expr.args[0])
+            name = r"\operatorname{Li}_{%s}" % self.latex(expr.args[0])
             argument = expr.args[1]
         else:
             name = {sp.log: r"\log", WrightOmega: r"\omega"}[type(expr)]

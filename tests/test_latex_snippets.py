@@ -59,7 +59,7 @@ def test_nine_symbolic_cases_fit_a_two_column_page(tmp_path):
     for paradigm in PARADIGMS:
         for loss in LOSSES:
             derivation = symbolic(paradigm, loss)
-            body.append(derivation_latex(derivation, macros=True, width=TWO_COLUMN_WIDTH, growth=growth_law(derivation)))
+            body.append(derivation_latex(derivation, width=TWO_COLUMN_WIDTH, growth=growth_law(derivation)))
     report = compile_body(tmp_path, TWO_COLUMN, "\n".join(body))
     assert report.ok, report.errors
     assert all(width <= OVERFULL_LIMIT for width in report.overfull), report.overfull  # the issue's 5pt
@@ -70,7 +70,7 @@ def test_nine_symbolic_cases_fit_a_two_column_page(tmp_path):
 @pytest.mark.parametrize("header", [ONE_COLUMN, r"\documentclass[10pt]{article}" "\n" r"\usepackage[margin=2.5cm]{geometry}"])
 def test_default_width_fits_a_one_column_article(tmp_path, header):
     need_tex()
-    body = [derivation_latex(symbolic(paradigm, loss), macros=True) for paradigm in PARADIGMS for loss in LOSSES]
+    body = [derivation_latex(symbolic(paradigm, loss)) for paradigm in PARADIGMS for loss in LOSSES]
     report = compile_body(tmp_path, header, "\n".join(body))
     assert report.ok, report.errors
     assert all(width <= OVERFULL_LIMIT for width in report.overfull), report.overfull  # the issue's 5pt
@@ -79,7 +79,7 @@ def test_default_width_fits_a_one_column_article(tmp_path, header):
 def test_the_overfull_check_can_fail(tmp_path):
     """The same symbolic hard x cross-entropy snippet on one line per formula overflows the two-column page."""
     need_tex()
-    wide = derivation_latex(symbolic("hard", "cross-entropy"), macros=True, width=10_000)
+    wide = derivation_latex(symbolic("hard", "cross-entropy"), width=10_000)
     report = compile_body(tmp_path, TWO_COLUMN, wide)
     assert report.ok and max(report.overfull) > 100  # pt: the unbroken first integral is far wider than a column
 
@@ -87,7 +87,8 @@ def test_the_overfull_check_can_fail(tmp_path):
 def test_derive_outputs_with_two_prefixes_in_one_document(tmp_path):
     """Default and --alpha 2 both label hard-ce-*: prefixes keep them apart; nothing beyond amsmath/amssymb is needed."""
     need_tex()
-    first = cli("derive", "--paradigm", "hard", "--loss", "cross-entropy", "--format", "latex", "--label-prefix", "base")
+    first = cli("derive", "--paradigm", "hard", "--loss", "cross-entropy", "--format", "latex", "--label-prefix", "base",
+                "--width", str(TWO_COLUMN_WIDTH))
     second = cli("derive", "--paradigm", "hard", "--loss", "cross-entropy", "--alpha", "2", "--format", "latex",
                  "--label-prefix", "a2", "--width", str(TWO_COLUMN_WIDTH))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
@@ -97,27 +98,6 @@ def test_derive_outputs_with_two_prefixes_in_one_document(tmp_path):
     assert report.ok, report.errors
     assert "multiply defined" not in report.log and "undefined" not in report.log.lower().replace("undefined references", "")
     assert all(width <= OVERFULL_LIMIT for width in report.overfull), report.overfull  # 5pt
-
-
-def test_paper_snippets_need_no_macros_file(tmp_path):
-    """A user's main.tex that inputs one snippet and nothing else (the issue's 'Undefined control sequence \\Lhard')."""
-    need_tex()
-    from trajectories.model import Setting
-    from trajectories.presets import Study
-    from validation.paper import snippet
-
-    study = Study(Setting("soft", "cross-entropy", 1000, sp.Integer(100), sp.Rational(1, 1000), sp.Rational(1, 999)), 0.0, 0.0)
-    text = snippet("hard", "square", study).text
-    assert r"\providecommand{\Lhard}" in text
-    (tmp_path / "hard-sq.tex").write_text(text)
-    report = compile_body(tmp_path, ONE_COLUMN, r"By \eqref{eq:hard-sq-invariant}: \input{hard-sq}")
-    assert report.ok, report.errors
-
-
-def test_provided_macros_yield_to_the_documents_own():
-    text = derivation_latex(symbolic("hard", "cross-entropy"), macros=True)
-    assert text.startswith(r"\providecommand{\Lhard}{L_{\mathrm{hard}}}")
-    assert r"\providecommand{\Li}" in text and r"\newcommand" not in text
 
 
 @pytest.mark.parametrize("piece", list(PIECES))
@@ -154,7 +134,7 @@ def test_broken_lines_read_back_and_fit(width):
     """Every broken right-hand side reads back as its expression; lines fit unless a single unbreakable piece is wider."""
     for paradigm in PARADIGMS:
         derivation = symbolic(paradigm, "cross-entropy")
-        block = rows(derivation, width=width, macros=True, growth=growth_law(derivation))
+        block = rows(derivation, width=width, growth=growth_law(derivation))
         check = check_rows(block)
         assert check.mismatches == ()
         for row in block:
@@ -197,7 +177,7 @@ def test_the_command_lines_copies_agree():
     ["milestones", "--preset", "small"],
 ])
 def test_every_latex_output_compiles_with_amsmath_alone(tmp_path, command):
-    """Tables included: booktabs rules are provided as plain rules when booktabs is not loaded."""
+    """Tables included: plain \\hline rules, no booktabs needed."""
     need_tex()
     result = cli(*command, "--format", "latex")
     assert result.returncode == 0, result.stderr

@@ -119,13 +119,6 @@ def _label_prefix(text: str) -> str:
     return text
 
 
-def standalone(latex: str) -> str:
-    """LaTeX preceded by ``\\providecommand`` for the macros it uses (it needs only amsmath and amssymb)."""
-    from analytic.latex import standalone as provide
-
-    return provide(latex)
-
-
 def add_latex_options(parser) -> None:
     """``--width`` and ``--label-prefix`` of the LaTeX outputs."""
     parser.add_argument("--width", type=_integer("width", LATEX_MIN_WIDTH, 10_000), default=None,
@@ -730,7 +723,7 @@ def run_compare(args) -> int:
     if args.format == "json":
         print(_json(comparison.to_dict(), indent=2))
     elif args.format == "latex":
-        print(standalone(comparison_latex(comparison)))
+        print(comparison_latex(comparison))
     else:
         print(comparison_text(comparison))
     return 0
@@ -744,7 +737,7 @@ def run_milestones(args) -> int:
     hybrids = _hybrids(args.hybrid)
     t_max = float(args.t_max) if args.t_max is not None else values["horizon"]
     report = milestone_report(setting, values["u0"], values["v0"], args.targets, t_max, hybrids, check=args.check)
-    print(standalone(report.render(args.format)) if args.format == "latex" else report.render(args.format))
+    print(report.render(args.format))
     status = 0
     if not report.complete:
         cells = len(report.unresolved)
@@ -832,7 +825,7 @@ def run_growth(args) -> int:
     if args.format == "json":
         print(_json([check.to_dict() for check in checks], indent=2))
     elif args.format == "latex":
-        print(standalone("\n\n".join(check.law.to_latex() for check in checks)))
+        print("\n\n".join(check.law.to_latex() for check in checks))
     else:
         lines = []
         for check in checks:
@@ -867,7 +860,7 @@ def run_signature(args) -> int:
 
     loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
     table = signature(loss, values["classes"], values["beta"])
-    print(_json(table.to_dict(), indent=2) if args.format == "json" else standalone(table.latex()) if args.format == "latex" else table.text())
+    print(_json(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
     return 0
 
 

@@ -267,7 +267,7 @@ def comparison_latex(comparison: Comparison) -> str:
         rows.append((r"full model, largest asymmetry", d["full_max_asymmetry"]))
     body = "\n".join(f"    {name} & {_latex_number(value)} \\\\" for name, value in rows)
     return "\n".join(
-        [r"\begin{tabular}{lr}", r"    \toprule", r"    check & value \\", r"    \midrule", body, r"    \bottomrule", r"\end{tabular}"]
+        [r"\begin{tabular}{lr}", r"    \hline", r"    check & value \\", r"    \hline", body, r"    \hline", r"\end{tabular}"]
     )
 
 

@@ -16,7 +16,7 @@ from analytic import __version__
 from analytic import symbols as sym
 from analytic.latex import expression_latex, labelled
 from analytic.paradigms import PARADIGMS as REGISTRY
-from analytic.propositions import GeneralResults
+from analytic.propositions import EllPrime, GeneralResults
 from trajectories.choices import number_label
 from trajectories.presets import Study
 
@@ -31,14 +31,6 @@ LOSS_FORMULAS = {
     "exponential": r"\ell(v) = e^{-v}",
 }
 DIGITS = 4  # significant digits of the times quoted in the findings
-LOSS_NAMES = {"soft": r"\Lsoft", "hard": r"\Lhard", "lvml": r"\LLVML"}
-MACROS = r"""% Notation of the attention-dynamics toolkit (docs/setting.rst, section 5).
-\providecommand{\Lsoft}{L_{\mathrm{soft}}}
-\providecommand{\Lhard}{L_{\mathrm{hard}}}
-\providecommand{\LLVML}{L_{\mathrm{LVML}}}
-\providecommand{\Li}{\operatorname{Li}}
-\providecommand{\Ei}{\operatorname{Ei}}
-"""
 
 
 def paradigm_title(paradigm: str) -> str:
@@ -52,7 +44,8 @@ def loss_title(loss) -> str:
 
 
 def loss_name(paradigm: str) -> str:
-    return LOSS_NAMES.get(paradigm, r"L_{%s}" % REGISTRY[paradigm].latex)
+    r"""The reduced loss's symbol, written out (``L_{\mathrm{hard}}``: no macro a preamble could redefine)."""
+    return r"L_{%s}" % REGISTRY[paradigm].latex
 
 
 def _show(value) -> str:
@@ -77,8 +70,8 @@ def setting_section(study: Study) -> list[str]:
         r"and the classifier's margin $v$ on it. The foreground attention is $p = e^u/(e^u + T - 1)$, a segment with "
         r"margin $x$ costs $\ell(x)$, and the reduced losses are",
         r"\begin{equation*}",
-        r"\Lsoft = \ell(p v), \qquad \Lhard = p\,\ell(v) + (1 - p)\,\ell(0), \qquad "
-        r"\LLVML = -\log\bigl(p e^{-\ell(v)} + (1 - p) e^{-\ell(0)}\bigr),",
+        rf"{loss_name('soft')} = \ell(p v), \qquad {loss_name('hard')} = p\,\ell(v) + (1 - p)\,\ell(0), \qquad "
+        rf"{loss_name('lvml')} = -\log\bigl(p e^{{-\ell(v)}} + (1 - p) e^{{-\ell(0)}}\bigr),",
         r"\end{equation*}",
         r"trained by gradient flow $\dot u = -\alpha\,\partial_u L$, $\dot v = -\beta\,\partial_v L$ with rates "
         r"$\alpha, \beta > 0$ (the class-symmetric full model has $\alpha = 1/c$, $\beta = 1/(c - 1)$). "
@@ -129,10 +122,20 @@ def proposition(results: GeneralResults, label: str) -> list[str]:
         r"\begin{equation}",
         rf"  -\frac{{\partial {name}}}{{\partial p}} = {show(results.incentive)} \;\longrightarrow\; {limit} \label{{eq:{label}-incentive}}",
         r"\end{equation}",
-        r"as $\ell(v(t)) \to \ell_*$ and $\ell'$ (and $v\,\ell'(p v)$) tend to 0.",
+        _limit_condition(results),
         r"\end{proposition}",
         "",
     ]
+
+
+def _limit_condition(results: GeneralResults) -> str:
+    r"""When the incentive tends to its limit, from the terms the paradigm's incentive has: :math:`\ell'` at each
+    argument it is evaluated at, and the margin times it where a scaled argument (``p v``) appears."""
+    primes = sorted({e.args[0] for e in results.incentive.atoms(EllPrime)}, key=sp.default_sort_key)
+    if not primes:
+        return r"as $\ell(v(t)) \to \ell_*$."
+    terms = ", ".join(rf"$\ell'({expression_latex(x)})$" if x == sym.v else rf"$v\,\ell'({expression_latex(x)})$" for x in primes)
+    return rf"as $\ell(v(t)) \to \ell_*$ and {terms} tend{'s' if len(primes) == 1 else ''} to 0."
 
 
 PIECE_WORDS = {
@@ -141,7 +144,7 @@ PIECE_WORDS = {
     "invariant": r"The first integral, constant along every trajectory:",
     "trajectory": r"The trajectory, with the level $S$ fixed by the start $(u_0, v_0)$:",
     "fixed-focus": r"With the focus frozen at attention $p$: the time to reach a margin $v$, the margin over time, "
-                   r"and the incentive to improve the focus with its limit:",
+                   r"and the incentive to improve the focus:",
     "growth": r"Growth laws as $t \to \infty$:",
 }
 
@@ -174,7 +177,10 @@ def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: d
         if general is not None:
             lines.append(rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$:")
             for piece, block in general.pieces:
-                lines += [PIECE_WORDS[piece], block]
+                words = PIECE_WORDS[piece]
+                if piece == "fixed-focus" and "-fixed-incentive-limit}" in block:
+                    words = words[:-1] + " and its limit as $t \\to \\infty$:"  # announced only where it is printed
+                lines += [words, block]
         instance = snippets[("instance", loss)]
         lines += [r"In the studied setting these read:",
                   rf"\input{{snippets/{instance.label}}}", ""]
@@ -239,10 +245,8 @@ def preamble(title: str) -> list[str]:
         r"\documentclass[10pt]{article}",
         r"\usepackage[margin=2.5cm]{geometry}",
         r"\usepackage{amsmath,amssymb,amsthm}",
-        r"\usepackage{booktabs}",
         r"\usepackage{graphicx}",
         r"\newtheorem{proposition}{Proposition}",
-        r"\input{macros}",
         rf"\title{{{title}}}",
         rf"\author{{Generated by \texttt{{attention-dynamics}} {__version__}}}",
         r"\date{}",
@@ -251,5 +255,5 @@ def preamble(title: str) -> list[str]:
     ]
 
 
-__all__ = ["setting_section", "proposition", "paradigm_section", "findings", "figure_block", "preamble", "MACROS",
+__all__ = ["setting_section", "proposition", "paradigm_section", "findings", "figure_block", "preamble",
            "paradigm_title", "loss_title"]

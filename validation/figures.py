@@ -32,6 +32,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from trajectories.closed import closed_focus, closed_trajectory  # noqa: E402
 from trajectories.gd import gradient_descent  # noqa: E402
@@ -53,7 +54,17 @@ NAMES = {"soft": "soft", "hard": "hard", "lvml": "LVML"}
 TARGETS = (0.3, 0.5, 0.9, 0.99)
 CURVE_POINTS = 200
 DEFAULT_HORIZON = 1e3  # the horizon of a study without one
-STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 8, "figure.dpi": 150, "savefig.bbox": "tight"}
+#: every text of every figure 8 to 10 pt (the body of a 10 pt paper): ticks, labels, legends, titles
+FONT_SIZE, SMALL_FONT = 9, 8
+STYLE = {"font.size": FONT_SIZE, "axes.labelsize": FONT_SIZE, "axes.titlesize": FONT_SIZE, "figure.titlesize": FONT_SIZE,
+         "xtick.labelsize": SMALL_FONT, "ytick.labelsize": SMALL_FONT, "legend.fontsize": SMALL_FONT,
+         "figure.dpi": 150, "savefig.bbox": "tight"}
+#: figures are drawn at the size they are printed: the text width of the generated paper (letter paper, 2.5 cm
+#: margins: 6.53 in; a two-column page's 6.75 in is within 4%), so their fonts are the sizes above on the page
+TEXT_WIDTH = 6.5  # inches
+PANEL_HEIGHT = 2.6  # inches: one row of panels
+LATE_FROM = 0.9  # the attention figure's late panel starts where the first curve passes this attention
+LATE_MARGIN = 1.5  # room beyond the first crossing and the lowest 1 - p of the late panel (a factor)
 #: :data:`FIGURES` are laid out by constrained layout, which fits them to their canvas: a tight bounding box
 #: would only cost another draw per format (40% of the rendering)
 FIGURE_STYLE = {**STYLE, "savefig.bbox": None}
@@ -156,7 +167,7 @@ def phase_portrait(study: Study, horizon: float):
         runs[paradigm] = model, _closed(model, study, horizon, times=portrait_times(horizon))
     v_window = (min(min(run.v.min() for _, run in runs.values()), study.v0) - 0.5,
                 max(max(run.v.max() for _, run in runs.values()), study.v0) + 0.5)
-    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 3.0), sharey=True, layout="constrained")
+    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.3), sharey=True, layout="constrained")
     for axis, (paradigm, (model, run)) in zip(axes, runs.items(), strict=True):
         u_window = (min(run.u.min(), study.u0) - 1, max(run.u.max(), study.u0) + 1)
         axis.set_xlim(*u_window)
@@ -168,7 +179,7 @@ def phase_portrait(study: Study, horizon: float):
         axis.set_title(NAMES[paradigm])
         axis.set_xlabel("focus logit $u$")
     axes[0].set_ylabel("margin $v$")
-    figure.suptitle(f"Level sets of I(u, v) and the closed-form trajectory to t = {horizon:g}\n{setting_label(study)}", fontsize=9)
+    figure.suptitle(f"Level sets of I(u, v) and the closed-form trajectory to t = {horizon:g}\n{setting_label(study)}")
     return figure
 
 
@@ -209,28 +220,50 @@ def dense_path(model, study: Study, u, v, scale) -> tuple[np.ndarray, np.ndarray
 
 
 def attention_curves(study: Study, horizon: float):
-    figure, axis = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+    """p(t) of every paradigm and the best soft-then-hard hybrid: the whole run (left) and the late race on a
+    1 - p log axis (right, from the first time any curve passes LATE_FROM), milestones marked."""
+    figure, (whole, late) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, PANEL_HEIGHT), layout="constrained")
     models = {paradigm: reduced_model(study.for_paradigm(paradigm)) for paradigm in tuple(REGISTRY)}
     reached = {name: milestones(model, study.u0, study.v0, TARGETS, horizon) for name, model in models.items()}
     first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
     times = _log_times(horizon, first)
+    curves = {}
     for paradigm, model in models.items():
         run = closed_trajectory(model, study.u0, study.v0, horizon, times=times)
-        axis.plot(run.t[1:], run.p[1:], color=COLOURS[paradigm], label=NAMES[paradigm])
-        for m in reached[paradigm]:
-            if m.time is not None and m.time > 0:
-                axis.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3.5)
+        curves[paradigm] = (run.t[1:], run.p[1:], dict(color=COLOURS[paradigm], label=NAMES[paradigm]))
     best = best_switch(study.for_paradigm("soft"), TARGETS[-1], "hard", study.u0, study.v0)
     hybrid_t, hybrid_p = _hybrid_curve(study, Switch("hard", attention=best.attention), times, horizon)
-    axis.plot(hybrid_t, hybrid_p, color=COLOURS["hybrid"], linestyle="--", label=f"soft then hard at $p_s = {best.attention:.2f}$")
-    axis.set_xscale("log")
-    axis.set_xlabel("time $t$")
-    axis.set_ylabel("foreground attention $p$")
-    axis.set_ylim(0, 1)
+    curves["hybrid"] = (hybrid_t, hybrid_p, dict(color=COLOURS["hybrid"], linestyle="--",
+                                                 label=f"soft then hard at $p_s = {best.attention:.2f}$"))
+    for t, p, style in curves.values():
+        whole.plot(t, p, **style)
+        late.plot(t, 1 - p, **style)
+    for paradigm in models:
+        for m in reached[paradigm]:
+            if m.time is not None and m.time > 0:
+                whole.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3)
+                late.plot([m.time], [1 - m.target], "o", color=COLOURS[paradigm], markersize=3)
+    whole.set_ylim(0, 1)
+    whole.set_ylabel("foreground attention $p$")
     for level in TARGETS:
-        axis.axhline(level, color="0.85", linewidth=0.6, zorder=0)
-    axis.legend(loc="upper left", frameon=False)
-    axis.set_title(f"Attention over time (dots: milestones $p = 0.3, 0.5, 0.9, 0.99$)\n{setting_label(study)}", fontsize=8)
+        whole.axhline(level, color="0.85", linewidth=0.6, zorder=0)
+        late.axhline(1 - level, color="0.85", linewidth=0.6, zorder=0)
+    passed = [t[np.argmax(p >= LATE_FROM)] for t, p, _ in curves.values() if np.any(p >= LATE_FROM)]
+    late.set_yscale("log")
+    late.set_ylabel("$1 - p$ (log scale)")
+    if passed:
+        late.set_xlim(min(passed) / LATE_MARGIN, horizon)
+        remaining = [1 - p[(t >= min(passed)) & (p < 1)] for t, p, _ in curves.values()]
+        lowest = min((r.min() for r in remaining if r.size), default=(1 - LATE_FROM) / 10)
+        late.set_ylim(lowest / LATE_MARGIN, 1 - LATE_FROM)
+    for axis in (whole, late):
+        axis.set_xscale("log")
+        axis.set_xlabel("time $t$")
+    whole.set_title("the whole run")
+    late.set_title(f"the late race (from $p = {LATE_FROM:g}$)")
+    late.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks of a short log axis collide
+    whole.legend(loc="lower right", frameon=False)
+    figure.suptitle(f"Attention over time (dots: milestones $p = 0.3, 0.5, 0.9, 0.99$)\n{setting_label(study)}")
     return figure
 
 
@@ -253,7 +286,7 @@ def _hybrid_curve(study: Study, switch: Switch, times: np.ndarray, horizon: floa
 
 def uv_curves(study: Study, horizon: float):
     """u(t) and v(t) of every paradigm from the closed form, for the study's setting over [0, horizon]."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.0), layout="constrained")
+    figure, (left, right) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.3), layout="constrained")
     for paradigm in tuple(REGISTRY):
         run = _closed(reduced_model(study.for_paradigm(paradigm)), study, horizon, points=UV_POINTS)
         left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
@@ -263,7 +296,7 @@ def uv_curves(study: Study, horizon: float):
         axis.set_ylabel(name)
         axis.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     left.legend(frameon=False)
-    figure.suptitle(f"Focus logit and margin over time (closed form)\n{setting_label(study)}", fontsize=9)
+    figure.suptitle(f"Focus logit and margin over time (closed form)\n{setting_label(study)}")
     return figure
 
 
@@ -278,7 +311,7 @@ def incentive_figure(study: Study):
     """The fixed-focus incentive over a log time window in which every curve settles at its (dashed) limit."""
     curves = incentive_curves(study)
     low, high = window([curve for row in curves.values() for curve in row])
-    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(7.0, 3.0), layout="constrained")
+    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.6), layout="constrained")
     shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
     for axis, (paradigm, row) in zip(axes, curves.items(), strict=True):
         for curve, shade in zip(row, shades, strict=True):
@@ -292,11 +325,11 @@ def incentive_figure(study: Study):
     handles = [Line2D([], [], color="0.2", alpha=shade) for shade in shades]
     handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.8))
     labels = [f"p = {attention:g}" for attention in DEFAULT_ATTENTIONS] + ["limit as t → ∞"]  # plain text: one mathtext parse fewer each
-    axes[0].legend(handles, labels, frameon=False, loc="upper left", fontsize=7)
+    axes[0].legend(handles, labels, frameon=False, loc="upper left")
     unsettled = [f"{NAMES[c.paradigm]} at p = {c.attention:g}" for row in curves.values() for c in row if c.settled is None]
     note = f"; not within {SETTLED_FRACTION:.0%} of its limit in float64: {', '.join(unsettled)}" if unsettled else ""
     figure.suptitle(f"Fixed focus from v = 0: what better focus is still worth as the classifier trains{note}\n"
-                    f"{setting_label(study, focus=False)}", fontsize=9)
+                    f"{setting_label(study, focus=False)}")
     return figure
 
 
@@ -324,7 +357,7 @@ def _limit_lines(axis, row, low: float, study: Study) -> None:
     for limit in limits:
         axis.axhline(limit, color="0.3", linestyle="--", linewidth=0.8, zorder=0)
         placed.append(limit if not placed else max(limit, placed[-1] + LABEL_GAP * (top - bottom)))
-        axis.text(low * 1.5, placed[-1], _limit_text(limit, study), fontsize=6.5, va="bottom", ha="left", color="0.2")
+        axis.text(low * 1.5, placed[-1], _limit_text(limit, study), fontsize=SMALL_FONT, va="bottom", ha="left", color="0.2")
     axis.set_ylim(bottom, max(top, placed[-1] + LABEL_GAP * (top - bottom)))
 
 
@@ -345,7 +378,7 @@ def gd_schedule(model, horizon: float) -> tuple[float, int]:
 
 def overlay(study: Study, horizon: float):
     """Closed form, solve_ivp and gradient descent of u(t), v(t) per paradigm; their differences beneath (log scale)."""
-    figure, axes = plt.subplots(2, len(REGISTRY), figsize=(7.0, 5.0), sharex="col", layout="constrained",
+    figure, axes = plt.subplots(2, len(REGISTRY), figsize=(TEXT_WIDTH, 2 * PANEL_HEIGHT), sharex="col", layout="constrained",
                                 gridspec_kw={"height_ratios": (3, 2)})
     for axis in axes[1, 1:]:
         axis.sharey(axes[1, 0])  # the differences on one scale across paradigms
@@ -384,10 +417,10 @@ def overlay(study: Study, horizon: float):
                Line2D([], [], color="0.35", marker="o", linestyle="none", markerfacecolor="none", markersize=3.5)]
     labels = ["closed form", "solve_ivp", "gradient descent"]
     differences, names = axes[1, -1].get_legend_handles_labels()
-    figure.legend(handles + differences, labels + names, loc="outside lower center", ncol=4, frameon=False, fontsize=7)
+    figure.legend(handles + differences, labels + names, loc="outside lower center", ncol=4, frameon=False)
     stopped = f", to t = {gd.t[-1]:g}" if gd.t[-1] < horizon else ""
     figure.suptitle(f"Closed form vs solve_ivp (DOP853, rtol {DEFAULT_RTOL:g}) vs gradient descent (η = {lr:g}{stopped})\n"
-                    f"{setting_label(study)}", fontsize=9)
+                    f"{setting_label(study)}")
     return figure
 
 
@@ -427,8 +460,10 @@ def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> 
     if name == "attention":
         return (rf"Foreground attention $p(t)$ under soft attention, hard attention and LVML, and under the fastest "
                 rf"soft-then-hard hybrid to $p = 0.99$ (dashed, switching at attention $p_s$), from {start} on a "
-                rf"logarithmic time axis; {setting}. Dots mark the first times $p$ reaches 0.3, 0.5, 0.9 and 0.99: "
-                rf"compare which paradigm leaves the plateau first with which reaches high attention first.")
+                rf"logarithmic time axis; {setting}. Dots mark the first times $p$ reaches 0.3, 0.5, 0.9 and 0.99; "
+                rf"left: which paradigm leaves the plateau first; right, $1 - p$ on a logarithmic axis from "
+                rf"$p = {LATE_FROM:g}$: the late race, where a paradigm whose curve flattens stalls below high "
+                rf"attention; the hybrid is hard attention after its switch, so its curve lies on hard attention's.")
     if name == "phase_portrait":
         return (rf"Level sets of the first integral $I(u, v)$ (grey) and the closed-form trajectory $u = U(v)$ from "
                 rf"{start} (dot) over {span}, per paradigm; {setting}. The flow conserves $I$, so each trajectory "

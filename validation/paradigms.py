@@ -170,7 +170,7 @@ class MilestoneReport:
         width = len(self.targets) + 1
         note_rows = [rf"    \multicolumn{{{width}}}{{p{{{LATEX_NOTE_WIDTH}}}}}{{\footnotesize {_latex_text(note)}}} \\" for note in notes]
         return "\n".join(
-            [rf"\begin{{tabular}}{{{columns}}}", r"    \toprule", f"    {header} \\\\", r"    \midrule", *body, r"    \bottomrule",
+            [rf"\begin{{tabular}}{{{columns}}}", r"    \hline", f"    {header} \\\\", r"    \hline", *body, r"    \hline",
              *note_rows, r"\end{tabular}"]
         )
 

@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from trajectories.choices import number_label  # noqa: E402
 
 from .claims import CLAIMS, claim_maps  # noqa: E402
-from .figures import COLOURS, NAMES, STYLE, render, write_all_rendered  # noqa: E402
+from .figures import COLOURS, NAMES, PANEL_HEIGHT, STYLE, TEXT_WIDTH, render, write_all_rendered  # noqa: E402
 from .grids import LOG_AXES  # noqa: E402
 from .sweep import SweepReport, plane_of  # noqa: E402
 
@@ -29,6 +29,7 @@ LABELS = {"segments": "segments $T$", "classes": "classes $c$", "alpha": r"$\alp
 HYBRID_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf")
 NONE_COLOUR = "#bbbbbb"
 TIE = 1e-9  # relative: times this close reach the target together
+RATIO_ROW_HEIGHT = 1.9  # inches per target of the ratio figure (drawn at the text width, like every figure)
 
 
 def plane_axes(report: SweepReport) -> tuple[str, str]:
@@ -77,7 +78,7 @@ def first_figure(report: SweepReport):
     colours = [COLOURS.get(name, HYBRID_COLOURS[k % len(HYBRID_COLOURS)]) for k, name in enumerate(columns)] + [NONE_COLOUR, "white"]
     names = [NAMES.get(name, name) for name in columns] + ["none", "tie"]
     targets = report.request.targets
-    figure, axes = plt.subplots(1, len(targets), figsize=(2.6 * len(targets) + 1.2, 2.6), layout="constrained", squeeze=False)
+    figure, axes = plt.subplots(1, len(targets), figsize=(TEXT_WIDTH, PANEL_HEIGHT), layout="constrained", squeeze=False)
     colour_map = ListedColormap(colours)
     norm = BoundaryNorm(np.arange(len(colours) + 1) - 0.5, len(colours))
     for axis, (j, target) in zip(axes[0], enumerate(targets)):
@@ -102,7 +103,7 @@ def ratio_figure(report: SweepReport):
     r""":math:`\log_{10}(t_k / t_{\mathrm{hard}})` per target and column."""
     others = [name for name in report.results if name != "hard"]
     targets = report.request.targets
-    figure, axes = plt.subplots(len(targets), len(others), figsize=(2.5 * len(others) + 1, 2.2 * len(targets)),
+    figure, axes = plt.subplots(len(targets), len(others), figsize=(TEXT_WIDTH, RATIO_ROW_HEIGHT * len(targets) + 0.4),
                                 layout="constrained", squeeze=False)
     with np.errstate(all="ignore"):
         ratios = {(name, j): np.log10(report.results[name].reached(j) / report.results["hard"].reached(j)) for name in others for j in range(len(targets))}
@@ -115,7 +116,7 @@ def ratio_figure(report: SweepReport):
                          vmin=-bound, vmax=bound)
             axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {number_label(target)}$", fontsize=8)
         figure.colorbar(mesh, ax=axes[row, :], label=r"$\log_{10}(t / t_{\mathrm{hard}})$")
-    figure.suptitle("Time to each target relative to hard attention (blue: faster than hard; white: not reached, or reached at the start)", fontsize=9)
+    figure.suptitle("Time to each target relative to hard attention\n(blue: faster than hard; white: not reached, or reached at the start)")
     return figure
 
 
@@ -123,7 +124,7 @@ def claims_figure(report: SweepReport):
     """Where each of the paper's claims holds (green), fails (orange) or is undecided (grey)."""
     claims = claim_maps(report)
     names = list(claims.maps)
-    figure, axes = plt.subplots(1, len(names), figsize=(2.5 * len(names) + 1, 2.6), layout="constrained", squeeze=False)
+    figure, axes = plt.subplots(1, len(names), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.4), layout="constrained", squeeze=False)
     colour_map = ListedColormap([NONE_COLOUR, "#ff7f0e", "#2ca02c"])
     norm = BoundaryNorm([-1.5, -0.5, 0.5, 1.5], 3)
     for axis, name in zip(axes[0], names):

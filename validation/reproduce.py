@@ -43,7 +43,7 @@ SWEEP_SWITCH = 0.5  # the sweep's hybrid: soft until p = 0.5, then hard
 SWEEP_SWITCH_LABEL = f"soft:hard@p={SWEEP_SWITCH:g}"
 SMALL_CROSSCHECK_HORIZON = 1e3
 #: files the run writes whose names are known before it starts (checked first, so a refusal comes at once)
-KNOWN_FILES = ("summary.json", "sweep.csv", "milestones_paper.txt", "milestones_small.txt", "paper/paper.tex", "paper/macros.tex",
+KNOWN_FILES = ("summary.json", "sweep.csv", "milestones_paper.txt", "milestones_small.txt", "paper/paper.tex",
                "paper/crosscheck.tex", "paper/milestones.tex", "paper/paper.pdf", "paper/paper.aux", "paper/paper.log")
 KNOWN_DIRECTORIES = ("paper", "paper/snippets", "paper/figures")
 

@@ -4,6 +4,9 @@ With attention frozen at :math:`p`, the classifier follows the engine's
 closed-form :math:`v(t)` (or :math:`t(v)`, inverted numerically where no closed
 inverse exists) and the focus incentive :math:`-\partial L/\partial p` is
 evaluated along it; its :math:`t \to \infty` limit is the engine's exact limit.
+The tabulated times are whole decades chosen from the closed forms
+(:func:`signature_times`): from the earliest departure of a curve to the latest
+settling within 1% of its limit, so the last column shows every limit reached.
 """
 
 from __future__ import annotations
@@ -16,15 +19,21 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
+from .incentive_curves import incentive_to_limit, window
+
 from analytic import derive
 from analytic.symbols import p as p_symbol
 from analytic.symbols import t as t_symbol
 from analytic.symbols import v, v0
 from trajectories.stable import numpy_function
 
+from .numbers import latex_number
+
 DEFAULT_ATTENTIONS = (0.2, 0.4, 0.6, 0.8)
-DEFAULT_TIMES = (0.0, 1.0, 10.0, 100.0, 1000.0)
+TIME_COLUMNS = 5  # tabulated times: t = 0 and four whole decades spread over the curves' window
 PARADIGMS = tuple(REGISTRY)
+LATEX_DIGITS = 3  # significant digits of the LaTeX table's cells
+PLAIN_CELLS = (1e-4, 99.95)  # magnitudes (below 100 once rounded) a cell shows as a plain decimal (narrower than m x 10^k)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class Signature:
         }
 
     def text(self) -> str:
-        header = f"{'paradigm':>8} {'p':>5}" + "".join(f"{'t = ' + format(x, 'g'):>12}" for x in self.times) + f"{'t -> oo':>12}"
+        header = f"{'paradigm':>8} {'p':>5}" + "".join(f"{'t = ' + format(x, '.0e' if x >= 1e4 else 'g'):>12}" for x in self.times) + f"{'t -> oo':>12}"
         lines = [f"fixed-focus incentive -dL/dp ({self.loss}, c = {self.classes}, beta = {self.beta:g}, v0 = 0)", header]
         for paradigm in PARADIGMS:
             for i, attention in enumerate(self.attentions):
@@ -60,14 +69,22 @@ class Signature:
 
     def latex(self) -> str:
         columns = "ll" + "r" * (len(self.times) + 1)
-        head = " & ".join(["paradigm", "$p$"] + [f"$t = {x:g}$" for x in self.times] + [r"$t \to \infty$"])
+        times = [latex_number(x, 1, math_mode=False, trim=True) for x in self.times]
+        head = " & ".join(["paradigm", "$p$", f"$t = {times[0]}$", *(f"${x}$" for x in times[1:]), r"$\infty$"])
         body = []
         for paradigm in PARADIGMS:
-            name = {"soft": "soft", "hard": "hard", "lvml": "LVML"}[paradigm]
+            name = REGISTRY[paradigm].display
             for i, attention in enumerate(self.attentions):
-                cells = [f"{x:.4g}" for x in self.values[paradigm][i]] + [f"{self.limits[paradigm][i]:.4g}"]
+                cells = [_cell(x) for x in (*self.values[paradigm][i], self.limits[paradigm][i])]
                 body.append("    " + " & ".join([name if i == 0 else "", f"{attention:g}"] + cells) + r" \\")
-        return "\n".join([rf"\begin{{tabular}}{{{columns}}}", r"    \toprule", f"    {head} \\\\", r"    \midrule", *body, r"    \bottomrule", r"\end{tabular}"])
+        return "\n".join([rf"\begin{{tabular}}{{{columns}}}", r"    \hline", f"    {head} \\\\", r"    \hline", *body, r"    \hline", r"\end{tabular}"])
+
+
+def _cell(value: float) -> str:
+    """A table cell: a plain decimal where that is short (0.00799, 18.8), else :func:`latex_number` (7.99 x 10^-5)."""
+    if PLAIN_CELLS[0] <= abs(value) < PLAIN_CELLS[1]:
+        return f"${value:#.{LATEX_DIGITS}g}$"
+    return latex_number(value, LATEX_DIGITS)
 
 
 def incentive_curve(paradigm: str, loss: str, classes: int, beta, attention: float, times) -> tuple[np.ndarray, float]:
@@ -85,7 +102,9 @@ def incentive_curve(paradigm: str, loss: str, classes: int, beta, attention: flo
     if focus is None or focus.incentive_limit is None:
         raise ValueError(f"`loss` {loss if isinstance(loss, str) else loss.expr}: no fixed-focus incentive limit under {paradigm} attention")
     limit = float(focus.incentive_limit.subs(p_symbol, sp.nsimplify(attention)))
-    return np.asarray(incentive(margins), dtype=float) * np.ones_like(times), limit
+    curve = np.asarray(incentive(margins), dtype=float) * np.ones_like(times)
+    curve[times == 0] = float(focus.incentive.subs(values).subs(v, 0))  # at the start exactly (no rounding of l(0) - l(0))
+    return curve, limit
 
 
 def _invert(elapsed, time: float, limit) -> float:
@@ -105,8 +124,23 @@ def _invert(elapsed, time: float, limit) -> float:
     return brentq(lambda x: float(elapsed(x)) - time, 0.0, hi, xtol=1e-14, rtol=1e-15)
 
 
-def signature(loss="cross-entropy", classes: int = 2, beta=1, attentions=DEFAULT_ATTENTIONS, times=DEFAULT_TIMES) -> Signature:
-    """The incentive table for the registered paradigms; ``loss`` is a name or a SegmentLoss (numbers in place)."""
+def signature_times(loss, classes: int, beta, attentions=DEFAULT_ATTENTIONS) -> tuple:
+    """``t = 0`` and :data:`TIME_COLUMNS` - 1 whole decades, evenly spread from the decade of the earliest
+    departure of an incentive curve to that of the latest settling (:func:`validation.incentive_curves.window`)."""
+    curves = [curve for paradigm in PARADIGMS for curve in incentive_to_limit(paradigm, loss, classes, beta, attentions)]
+    first, last = (round(np.log10(end)) for end in window(curves))
+    first, last = first + 1, last - 1  # the window has a decade's margin either side
+    decades = np.unique(np.round(np.linspace(first, max(last, first + TIME_COLUMNS - 2), TIME_COLUMNS - 1)))
+    return (0.0, *(float(10.0 ** k) for k in decades))
+
+
+def signature(loss="cross-entropy", classes: int = 2, beta=1, attentions=DEFAULT_ATTENTIONS, times=None) -> Signature:
+    """The incentive table for the registered paradigms; ``loss`` is a name or a SegmentLoss (numbers in place).
+
+    ``times``: the tabulated times (default :func:`signature_times`, so every limit is reached).
+    """
+    if times is None:
+        times = signature_times(loss, classes, beta, attentions)
     values, limits = {}, {}
     for paradigm in PARADIGMS:
         rows, row_limits = [], []
