@@ -62,12 +62,18 @@ def closed_focus(model: ReducedModel, v, u0: float, v0: float):
 
 
 def closed_trajectory(
-    model: ReducedModel, u0: float, v0: float, t_end: float, points: int = 101, *, times=None
+    model: ReducedModel, u0: float, v0: float, t_end: float, points: int = 101, *, times=None, fallback: bool = False
 ) -> Trajectory:
     """The trajectory through ``(u0, v0)`` at ``points`` equally spaced times in [0, t_end].
 
     ``times`` (increasing, >= 0, ending at most at ``t_end``) replaces the
     equally spaced grid, e.g. for logarithmic time axes.
+
+    Every point's u, v and p carry an error estimate (``extras["error_estimate"]``); a
+    trajectory with a point above :data:`~trajectories.result.ACCURACY` is refused
+    (:attr:`Status.ILL_CONDITIONED` or :attr:`Status.OVERFLOW`, the reason in ``message``), or with
+    ``fallback`` replaced by :func:`~trajectories.log_time.log_time_trajectory` when that resolves it
+    (then ``method`` is ``"ODE (log time)"`` and ``message`` says why).
 
     Quadrature warnings (raised near a finite limit of the margin, where dt/ds
     has a logarithmic singularity) are recorded in ``message``, not printed.
@@ -75,6 +81,14 @@ def closed_trajectory(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IntegrationWarning)
         result = _closed_trajectory(model, u0, v0, t_end, points, times)
+    if fallback and result.status in (Status.ILL_CONDITIONED, Status.OVERFLOW):
+        from .log_time import log_time_trajectory
+
+        wanted = np.linspace(0.0, float(t_end), int(points)) if times is None else np.asarray(times, dtype=float)
+        ode = log_time_trajectory(model, u0, v0, wanted)
+        if ode.ok:
+            return Trajectory(**{**ode.__dict__, "message": f"the closed form was refused ({result.message}); {ode.message}"})
+        return Trajectory(**{**result.__dict__, "message": f"{result.message}; {ode.message}"})
     quadrature = [w for w in caught if issubclass(w.category, IntegrationWarning)]
     for other in caught:
         if not issubclass(other.category, IntegrationWarning):

@@ -217,7 +217,8 @@ def log_time_trajectory(model: ReducedModel, u0: float, v0: float, times) -> Tra
             return _refused(f"the log-time ODE runs at rtol {RTOL:g} and {CHECK_RTOL:g} differ by {abs(value[k] - check[k]):.1e} "
                             f"in {name} at t = {times[k]:g}, more than the accuracy {ACCURACY:g}")
         worst = max(worst, float(excess[k]) * ACCURACY)
-    return Trajectory(times, u, v, p, METHOD, message=METHOD_DETAIL, extras={"agreement": worst})
+    detail = f"by {METHOD}: LSODA in tau = log(1 + t/t_c), rtol {RTOL:g}, checked against rtol {CHECK_RTOL:g} to {ACCURACY:g} in u, v, p"
+    return Trajectory(times, u, v, p, METHOD, message=detail, extras={"agreement": worst})
 
 
 def _refused(why: str) -> Trajectory:
