@@ -53,10 +53,10 @@ def _switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
         return (reached.time_any, *reached.state), reached.method
     if switch.time == 0:
         return (0.0, u0, v0), CLOSED_FORM
-    run = closed_trajectory(soft, u0, v0, switch.time, 2)
+    run = closed_trajectory(soft, u0, v0, switch.time, 2, fallback=True)
     if not run.ok:
         raise ValueError(f"soft phase could not be evaluated: {run.message}")
-    return (switch.time, float(run.u[-1]), float(run.v[-1])), CLOSED_FORM
+    return (switch.time, float(run.u[-1]), float(run.v[-1])), CLOSED_FORM if run.method == "closed" else run.method
 
 
 def _check_switch(switch) -> Switch:

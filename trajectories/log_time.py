@@ -34,6 +34,7 @@ from .checks import finite
 from .choices import check_targets
 from .model import ReducedModel, check_model
 from .path_checks import path_defect
+from .result import ACCURACY, Status, Trajectory
 
 RTOL = 1e-12  # the run whose times are reported
 CHECK_RTOL = 1e-9  # the run it is checked against
@@ -75,10 +76,8 @@ def log_time_milestones(model: ReducedModel, u0: float, v0: float, targets) -> L
         raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     targets = tuple(check_targets(targets))
-    alpha, beta = float(model.alpha), float(model.beta)
-    log_scale = -(math.log(alpha) + math.log(beta)) / 2  # log t_c
+    log_scale, v_scale = _scales(model)
     levels = [model.log_others + math.log(x / (1 - x)) for x in targets]
-    v_scale = min(1.0, math.exp((math.log(beta) - math.log(alpha)) / 2))
     fine = _run(model, u0, v0, levels, log_scale, v_scale, RTOL)
     coarse = fine if all(t is None for t in fine.times) else _run(model, u0, v0, levels, log_scale, v_scale, CHECK_RTOL)
     times, states, reasons, worst = [], [], [], 0.0
@@ -115,10 +114,9 @@ def _time(tau: float, log_scale: float) -> float:
         return math.inf
 
 
-def _run(model: ReducedModel, u0: float, v0: float, levels, log_scale: float, v_scale: float, rtol: float) -> _Run:
+def _solver(model: ReducedModel, u0: float, v0: float, log_scale: float, v_scale: float, rtol: float, tau_end: float) -> LSODA:
+    """LSODA on the flow in tau = log(1 + t/t_c), from (u0, v0) towards ``tau_end``."""
     flow, jacobian = model.scalar_flow, model.jacobian
-    tau_end = math.log(T_END) - log_scale
-    tau_end = math.log1p(math.exp(tau_end)) if tau_end < 30 else tau_end  # log(1 + T_END/t_c)
 
     def rhs(tau, y):
         factor = math.exp(log_scale + tau)  # t_c + t
@@ -128,16 +126,32 @@ def _run(model: ReducedModel, u0: float, v0: float, levels, log_scale: float, v_
     def jac(tau, y):
         return math.exp(log_scale + tau) * jacobian(y[0], y[1])
 
+    atol = [ATOL_FACTOR * rtol, ATOL_FACTOR * rtol * v_scale]
+    return LSODA(rhs, 0.0, np.array([u0, v0]), tau_end, rtol=rtol, atol=atol, jac=jac, max_step=MAX_TAU_STEP)
+
+
+def _scales(model: ReducedModel) -> tuple[float, float]:
+    """log t_c and the margin's error scale min(1, sqrt(beta/alpha)) (see the module docstring)."""
+    alpha, beta = float(model.alpha), float(model.beta)
+    return -(math.log(alpha) + math.log(beta)) / 2, min(1.0, math.exp((math.log(beta) - math.log(alpha)) / 2))
+
+
+def _tau(t: float, log_scale: float) -> float:
+    """tau = log(1 + t/t_c), without overflowing t/t_c."""
+    ratio = math.log(t) - log_scale if t > 0 else -math.inf
+    return math.log1p(math.exp(ratio)) if ratio < 30 else ratio + math.log1p(math.exp(-ratio))
+
+
+def _run(model: ReducedModel, u0: float, v0: float, levels, log_scale: float, v_scale: float, rtol: float) -> _Run:
     times = [0.0 if u0 >= level else None for level in levels]
     states = [(u0, v0) if u0 >= level else None for level in levels]
     if all(t is not None for t in times):
         return _Run(times, states, None)
-    atol = [ATOL_FACTOR * rtol, ATOL_FACTOR * rtol * v_scale]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # a failed run is reported in its reason; SciPy's warnings on the way there would only repeat it
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        solver = LSODA(rhs, 0.0, np.array([u0, v0]), tau_end, rtol=rtol, atol=atol, jac=jac, max_step=MAX_TAU_STEP)
+        solver = _solver(model, u0, v0, log_scale, v_scale, rtol, _tau(T_END, log_scale))
         previous = (u0, v0)
         for _ in range(MAX_STEPS):
             before = solver.t
@@ -177,3 +191,79 @@ def _crossing(dense, left: float, right: float, level: float) -> float | None:
 
 def _target_text(model: ReducedModel, level: float) -> str:
     return f"{1 / (1 + math.exp(model.log_others - level)):g}"
+
+
+def log_time_trajectory(model: ReducedModel, u0: float, v0: float, times) -> Trajectory:
+    """The state at each of ``times`` (increasing, >= 0) from two log-time LSODA runs (see the module docstring).
+
+    The run at :data:`RTOL` is reported when the run at :data:`CHECK_RTOL` agrees with it in every
+    printed number (u, v, p) to :data:`~trajectories.result.ACCURACY` (relative to max(1, |value|)):
+    their difference bounds the coarser run's error. Otherwise the result has
+    :attr:`~trajectories.result.Status.FAILED` and says why; ``method`` is :data:`METHOD`.
+    """
+    u0, v0 = finite(u0, "u0"), finite(v0, "v0")
+    times = np.asarray(times, dtype=float)
+    log_scale, v_scale = _scales(model)
+    taus = np.array([_tau(float(t), log_scale) for t in times])
+    fine = _states(model, u0, v0, taus, log_scale, v_scale, RTOL)
+    coarse = fine if isinstance(fine, str) else _states(model, u0, v0, taus, log_scale, v_scale, CHECK_RTOL)
+    for run in (fine, coarse):
+        if isinstance(run, str):
+            return _refused(f"the log-time ODE did not reach t = {times[-1]:g}: {run}")
+    (u, v), (u_check, v_check) = fine, coarse
+    defect = path_defect(model, u, v, times)
+    if defect is not None:
+        return _refused(f"the log-time ODE's path is no gradient-flow path: {defect[1]}")
+    p = model.attention(u)[0] if model.has_attention else None
+    quantities = [("u", u, u_check), ("v", v, v_check)]
+    if p is not None:
+        quantities.append(("p", p, model.attention(u_check)[0]))
+    worst = 0.0
+    for name, value, check in quantities:
+        excess = np.abs(value - check) / (ACCURACY * np.maximum(1.0, np.abs(value)))
+        k = int(np.argmax(excess))
+        if not excess[k] <= 1:
+            return _refused(f"the log-time ODE runs at rtol {RTOL:g} and {CHECK_RTOL:g} differ by {abs(value[k] - check[k]):.1e} "
+                            f"in {name} at t = {times[k]:g}, more than the accuracy {ACCURACY:g}")
+        worst = max(worst, float(excess[k]) * ACCURACY)
+    detail = f"by {METHOD}: LSODA in tau = log(1 + t/t_c), rtol {RTOL:g}, checked against rtol {CHECK_RTOL:g} to {ACCURACY:g} in u, v, p"
+    return Trajectory(times, u, v, p, METHOD, message=detail, extras={"agreement": worst})
+
+
+def _refused(why: str) -> Trajectory:
+    empty = np.full(0, np.nan)
+    return Trajectory(empty, empty, empty, empty, METHOD, Status.FAILED, why)
+
+
+def _states(model: ReducedModel, u0: float, v0: float, taus, log_scale: float, v_scale: float, rtol: float):
+    """(u, v) arrays at ``taus`` from one run, or a string saying why the run stopped short."""
+    u, v = np.full(taus.size, np.nan), np.full(taus.size, np.nan)
+    at_start = taus <= 0
+    u[at_start], v[at_start] = u0, v0
+    done = int(np.sum(at_start))
+    if done == taus.size:
+        return u, v
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        solver = _solver(model, u0, v0, log_scale, v_scale, rtol, float(taus[-1]))
+        for _ in range(MAX_STEPS):
+            before = solver.t
+            message = solver.step()
+            if solver.status == "failed":
+                return f"LSODA failed at t = {_time(before, log_scale):.3g} ({message})"
+            if not np.all(np.isfinite(solver.y)):
+                return f"the state left float64 at t = {_time(solver.t, log_scale):.3g}"
+            passed = int(np.searchsorted(taus, solver.t, side="right"))
+            if passed > done:
+                dense = solver.dense_output()
+                for j in range(done, passed):
+                    u[j], v[j] = dense(float(taus[j]))
+                done = passed
+            if done == taus.size or solver.status == "finished":
+                break
+        else:
+            return f"more than {MAX_STEPS} steps (the rates may be rounding noise here)"
+    if done < taus.size:  # the last tau is the run's end: LSODA stops there exactly
+        u[done:], v[done:] = solver.y
+    return u, v

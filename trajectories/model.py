@@ -428,14 +428,57 @@ class ReducedModel:
         for the softmax focus part). When :math:`\alpha/\beta` is huge, :math:`B` is huge
         and the closed form cannot tell nearby states apart.
         """
+        with np.errstate(all="ignore"):
+            return self.margin_rounding(anchor, s) / self.focus_slope(u)
+
+    def margin_rounding(self, anchor: Anchor, s):
+        r"""The absolute rounding of :math:`B(v) - B(v_0)` at coordinates ``s``: a few :math:`\varepsilon (|B(v)| + |B(v_0)|)`."""
         b = np.abs(np.asarray(self.margin_part_s(s, anchor.side), dtype=float)) + abs(anchor.b0)
+        return ROUNDING_FACTOR * np.finfo(float).eps * b
+
+    def focus_slope(self, u):
+        r""":math:`|A'(u)|` (:math:`1 + e^{u - o}` for the softmax focus part)."""
         u = np.asarray(u, dtype=float)
         with np.errstate(all="ignore"):
             if self.compiled.softmax_focus:
-                slope = 1 + np.exp(u - self.log_others)
-            else:
-                slope = np.abs(np.asarray(self.compiled.functions["focus_slope"](u, *self.theta), dtype=float))
-            return ROUNDING_FACTOR * np.finfo(float).eps * b / slope
+                return 1 + np.exp(u - self.log_others)
+            return np.abs(np.asarray(self.compiled.functions["focus_slope"](u, *self.theta), dtype=float)) + 0 * u
+
+    def focus_change(self, anchor: Anchor, u):
+        r""":math:`A(u) - A(u_0)`; for the softmax focus part :math:`(x - x_0) + e^{x_0}\operatorname{expm1}(x - x_0)`."""
+        u = np.asarray(u, dtype=float)
+        with np.errstate(all="ignore"):
+            if self.compiled.softmax_focus:
+                shift = u - anchor.u0
+                return shift + np.exp(anchor.x0) * np.expm1(shift)
+            return np.asarray(self.focus_part(u), dtype=float) - anchor.a0
+
+    def coordinate_of_focus(self, anchor: Anchor, u, guess):
+        r"""The margin coordinate :math:`s` where the trajectory from ``anchor`` has focus ``u``: the root of
+        :math:`B(v(s)) - B(v_0) = A(u) - A(u_0)` by Newton's method from ``guess``, on a stretch where u is monotone.
+
+        :math:`dB/ds = A'(u)\,\dot u\,(dt/ds)` along the trajectory. Points where Newton's method does not
+        settle to the rounding of :math:`B` come back as NaN (the callers refuse them).
+        """
+        u = np.asarray(u, dtype=float)
+        target = self.focus_change(anchor, u)
+        slope_u = self.focus_slope(u)
+        state = self._state(u)
+        s = np.array(guess, dtype=float) * np.ones(u.shape)
+        settled = np.zeros(u.shape, dtype=bool)
+        with np.errstate(all="ignore"):
+            for _ in range(NEWTON_STEPS):
+                v = self.margin_of_coordinate(s, anchor.side)
+                residual = np.asarray(self.margin_part_s(s, anchor.side), dtype=float) - anchor.b0 - target
+                du = np.asarray(self.flow(u, v)[0], dtype=float)
+                slope = slope_u * du * self.time_integrand_at(state, s, anchor.side)
+                step = residual / slope
+                noise = self.margin_rounding(anchor, s) + np.abs(slope) * np.spacing(np.abs(s))
+                settled = np.abs(residual) <= 2 * noise
+                if np.all(settled | ~np.isfinite(step)):
+                    break
+                s = np.where(settled, s, s - step)
+        return np.where(settled, s, np.nan)
 
     def _invert_focus(self, anchor: Anchor, level):
         """:math:`u` with :math:`A(u) = ` ``level``, on the branch through ``anchor.u0``."""
@@ -459,8 +502,13 @@ class ReducedModel:
         s = np.asarray(s, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a non-finite dt/ds is reported by the caller
             u, p, q = self.focus_at(anchor, s)
-            state = (p, q) if self.has_attention else (u,)
-            return self._by_side[anchor.side]["time"](*state, s, *self._limit(), *self.theta)
+            return self.time_integrand_at((p, q) if self.has_attention else (u,), s, anchor.side)
+
+    def time_integrand_at(self, state, s, side: int):
+        """:math:`dt/ds` at the focus ``state`` (``(p, q)``, or ``(u,)`` for a whole loss) and the coordinate ``s``."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            value = self._by_side[side]["time"](*state, np.asarray(s, dtype=float), *self._limit(), *self.theta)
+            return np.asarray(value, dtype=float) * np.ones(np.broadcast(state[0], s).shape)
 
 
 ROUNDING_FACTOR = 4.0  # roundings in B(v) - B(v0) and its evaluation

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 SUMMARY_WIDTH = 80  # characters of a message quoted in a one-line repr
+#: the accuracy promised for every printed u, v, p of a trajectory: error <= ACCURACY * max(1, |value|)
+ACCURACY = 1e-6
 
 
 def shorten(text: str, width: int = SUMMARY_WIDTH) -> str:

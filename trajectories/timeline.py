@@ -64,8 +64,10 @@ def time_grid(integrand, s0: float, t_end: float = np.inf, *, s_end: float = np.
             if len(edges) > MAX_PANELS:
                 end = "too long"
                 break
-            starts = edges[-1] + width * np.arange(BATCH)
-            widths = np.full(BATCH, width)
+            # the panels between edges as rounded in float64: the widths are the edges' exact differences,
+            # so a width that is not a multiple of the rounding of s cannot bias the time (issue 23)
+            bounds = edges[-1] + width * np.arange(BATCH + 1)
+            starts, widths = bounds[:-1], np.diff(bounds)
             fine, values = panels(integrand, starts, widths)
             coarse, _ = panels(integrand, starts, widths, COARSE_NODES, COARSE_WEIGHTS)
             usable = np.all(np.isfinite(values) & (values > 0), axis=1)
@@ -92,7 +94,7 @@ def time_grid(integrand, s0: float, t_end: float = np.inf, *, s_end: float = np.
             cumulative = times[-1] + np.cumsum(fine[:accepted])
             estimate = errors[-1] + np.cumsum(np.abs(fine[:accepted] - coarse[:accepted]))
             coefficients.append(values[:accepted] @ PROJECTION)
-            edges.extend((starts[:accepted] + width).tolist())
+            edges.extend(bounds[1:accepted + 1].tolist())
             times.extend(cumulative.tolist())
             errors.extend(estimate.tolist())
             width = min(2 * width, MAX_WIDTH) if accepted == BATCH else width / 2

@@ -633,7 +633,7 @@ def run_trajectory(args) -> int:
 
     model = reduced_model(setting)
     if args.method == "closed":
-        result = closed_trajectory(model, u0, v0, t_end, args.points)
+        result = closed_trajectory(model, u0, v0, t_end, args.points, fallback=True)
     elif args.method == "ode":
         result = ode_trajectory(model, u0, v0, t_end, args.points, max_step=stable_max_step(model))
     else:
@@ -673,9 +673,11 @@ def run_trajectory(args) -> int:
         record.update({"method": result.method, "message": result.message, "model": model_description(setting)})
         print(_json(record))
     else:
-        print("t,u,v,p" if result.p is not None else "t,u,v")
+        # rows from another method than the one asked for (the closed form's log-time fallback) say so in a column
+        marked = args.method == "closed" and result.method != "closed"
+        print(("t,u,v,p" if result.p is not None else "t,u,v") + (",method" if marked else ""))
         for row in result.rows():
-            print(",".join(repr(float(x)) for x in row))
+            print(",".join(repr(float(x)) for x in row) + (f",{result.method}" if marked else ""))
     return 0
 
 
