@@ -27,14 +27,13 @@ import sympy as sp
 from analytic import cache
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
-from analytic.parsing import parse_expression, parse_number
+from analytic.parsing import parse_expression, parse_integer, parse_number
+from validation.launch import PROGRAM, interrupted
 
 # analytic.derivation (the engine), analytic.paradigms and analytic.report, and everything
 # numeric, are imported where they are used: see "Start-up" in the docstring.
 
-PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
-INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
 CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
@@ -94,7 +93,7 @@ def _integer(label: str, minimum: int, maximum: int | None = None):
         if len(text) > 30:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text[:30]!r}...")
         try:
-            value = int(text)
+            value = parse_integer(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
         if value < minimum:
@@ -879,17 +878,24 @@ def _remove_if_only_marker(directory: str, existed: bool) -> None:
 
 
 NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")
+EXPRESSION_OPTIONS = ("--segment-loss", "--aggregate", "--expr", "--attention")  # options whose value is an expression
 
 
-def joined_negative_numbers(argv: Sequence[str]) -> list[str]:
-    """``--u0 -1e6`` as ``--u0=-1e6``: argparse would take ``-1e6`` for an option (every option here takes
-    a value or none, and no command takes positional arguments, so a negative number is always a value)."""
+def joined_values(argv: Sequence[str]) -> list[str]:
+    """``--u0 -1e6`` as ``--u0=-1e6`` and ``--segment-loss -v`` as ``--segment-loss=-v``: argparse would take
+    a value starting with ``-`` for an option. Every option here takes a value or none, and no command takes
+    positional arguments, so a negative number is always a value; after an option taking an expression, so is
+    any word starting with a single ``-`` (``--x`` stays an option: a forgotten value is still reported)."""
     out, tokens = [], list(argv)
     k = 0
     while k < len(tokens):
         token = tokens[k]
-        if token.startswith("--") and "=" not in token and k + 1 < len(tokens) and NEGATIVE_NUMBER.match(tokens[k + 1]):
-            out.append(f"{token}={tokens[k + 1]}")
+        following = tokens[k + 1] if k + 1 < len(tokens) else None
+        if token.startswith("--") and "=" not in token and following is not None and (
+            NEGATIVE_NUMBER.match(following)
+            or (token in EXPRESSION_OPTIONS and following.startswith("-") and not following.startswith("--"))
+        ):
+            out.append(f"{token}={following}")
             k += 2
             continue
         out.append(token)
@@ -901,7 +907,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(joined_negative_numbers(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(joined_values(sys.argv[1:] if argv is None else argv))
         cache.set_enabled(not getattr(args, "no_cache", False))
         return args.handler(args)
     except UsageError as error:
@@ -911,8 +917,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup
-        print(f"{PROGRAM}: interrupted", file=sys.stderr)
-        return INTERRUPTED
+        return interrupted()
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
