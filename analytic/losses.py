@@ -15,6 +15,7 @@ which the fixed-focus analysis needs for its :math:`t \to \infty` limits.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -28,6 +29,7 @@ LOSS_NAMES = ("cross-entropy", "square", "exponential")
 #: Other names accepted for built-in losses: the logistic loss is cross-entropy with c = 2.
 LOSS_ALIASES = {"logistic": ("cross-entropy", 2)}
 SOLVE_SECONDS = 5.0  # budget for locating a custom loss's stationary points
+DOMAIN_SECONDS = 2.0  # budget for describing where a refused loss is defined
 PIECEWISE_FUNCTIONS = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign)
 
 
@@ -100,6 +102,7 @@ def custom(expr: sp.Expr, minimiser: sp.Expr | None = None) -> SegmentLoss:
         raise TypeError(f"`expr` must be a SymPy expression, got {type(expr).__name__}")
     expr = canonical_symbols(expr, "loss", forbidden=("u", "p", "u0", "v0", "t"))
     check_real_expression(expr, "loss")
+    check_defined_at_zero(expr, "`loss`")
     if minimiser is None:
         minimiser = _descent_limit(expr)
     return SegmentLoss("custom", expr, minimiser)
@@ -128,6 +131,50 @@ def _check_classes(classes: int | sp.Expr) -> sp.Expr:
     elif classes != c_symbol:
         raise ValueError(f"`classes` must be a number or the symbol c, got {classes}")
     return classes
+
+
+def check_defined_at_zero(expr: sp.Expr, label: str) -> None:
+    r"""Refuse a loss whose value or slope at :math:`v = 0` is no finite real number (when it is a number).
+
+    Every paradigm uses :math:`\ell(0)`, the loss of a segment with margin 0, and the minimiser is
+    where :math:`\dot v = -\ell'(v)` from 0 goes: :math:`\log v` (undefined at 0), :math:`\sqrt{v}`
+    (infinite slope) or :math:`\operatorname{Heaviside}(-v)` (a delta) have neither. A value that
+    depends on parameters is checked again once they have values.
+    """
+    for value, what, why in ((expr.subs(v, 0), "is undefined", "every paradigm uses l(0), the loss of a segment with margin 0"),
+                             (sp.diff(expr, v).subs(v, 0), "has no finite slope", "where the margin's descent defining the minimiser starts")):
+        if not value.free_symbols and not _finite_real(value):
+            raise ValueError(f"{label} {expr} {what} at v = 0 ({value}): {why}{_domain_text(expr)}")
+
+
+def _finite_real(number: sp.Expr) -> bool:
+    """Whether the constant ``number`` evaluates to a finite real number (30 digits)."""
+    try:
+        value = complex(sp.N(number, 30))
+    except (TypeError, ValueError):  # left unevaluated (e.g. DiracDelta(0)), or zoo
+        return False
+    return math.isfinite(value.real) and value.imag == 0
+
+
+def _domain_text(expr: sp.Expr) -> str:
+    """``"; it is real and continuous for v in (0, inf)"``, or nothing when SymPy cannot say in a few seconds."""
+    from sympy.calculus.util import continuous_domain
+
+    try:
+        domain = call_with_budget(continuous_domain, expr, v, sp.S.Reals, seconds=DOMAIN_SECONDS, what="the loss's domain")
+    except (BudgetExceeded, NoClosedForm, WorkerError):
+        return ""
+    if domain == sp.S.Reals or not isinstance(domain, (sp.Interval, sp.Union)):
+        return ""
+    pieces = domain.args if isinstance(domain, sp.Union) else (domain,)
+    if not all(isinstance(piece, sp.Interval) for piece in pieces):
+        return ""
+
+    def bound(x):
+        return {sp.oo: "inf", -sp.oo: "-inf"}.get(x, str(x))
+
+    shown = " or ".join(f"{'(' if i.left_open else '['}{bound(i.start)}, {bound(i.end)}{')' if i.right_open else ']'}" for i in pieces)
+    return f"; it is real and continuous for v in {shown}"
 
 
 def _descent_limit(expr: sp.Expr) -> sp.Expr:

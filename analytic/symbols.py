@@ -78,6 +78,24 @@ def parameters_of(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
     return tuple(sorted((s for s in expr.free_symbols if s not in own), key=lambda s: s.name))
 
 
+def values_text(values: dict) -> str:
+    """``{tau: 0, k: 2}`` as ``tau=0, k=2`` (as the command line's ``--param`` writes them)."""
+    return ", ".join(f"{getattr(name, 'name', name)}={value}" for name, value in values.items())
+
+
+def check_defined_with(expr: sp.Expr, values: dict, label: str, what: str) -> sp.Expr:
+    r"""``expr`` with ``values`` (parameter symbol -> number) in place, refused when that is not finite.
+
+    E.g. :math:`\log(1 + e^{-v/\tau})` at :math:`\tau = 0` is :math:`\log(1 + e^{\tilde\infty v})`:
+    "``label``: the ``what`` log(1 + exp(-v/tau)) is undefined at tau=0 (log(exp(zoo*v) + 1))".
+    """
+    used = {symbol: value for symbol, value in values.items() if symbol in expr.free_symbols}
+    bound = expr.subs(used) if used else expr
+    if bound.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ValueError(f"{label}: the {what} {expr} is undefined at {values_text(used)} (it becomes {bound})")
+    return bound
+
+
 def check_real_expression(expr: sp.Expr, label: str) -> None:
     """Refuse NaN, infinities and explicit complex numbers in a user expression."""
     if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):

@@ -30,7 +30,7 @@ from scipy.special import expit, wrightomega
 from analytic import derive, derive_custom
 from analytic.derivation import check_attention
 from analytic import symbols as sym
-from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, custom
+from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, check_defined_at_zero, custom
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
 from analytic.setting import shown
 
@@ -110,6 +110,7 @@ class Setting:
         set_field("params", _check_params(self.params))
         if self.attention is not None:
             set_field("attention", check_attention(self.attention))
+        _check_defined(self)
 
     # -- what the setting is -----------------------------------------------------------
     @property
@@ -166,6 +167,42 @@ class Setting:
     def with_paradigm(self, paradigm: str | Paradigm) -> Setting:
         """The same setting under another paradigm."""
         return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params, attention=self.attention)
+
+
+class UndefinedAtValues(ValueError):
+    """A custom part of a setting is undefined at its parameters' values; ``reason`` is the message
+    without the ``params`` label (the command line names its own option instead)."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"`params` {reason}")
+        self.reason = reason
+
+
+def _check_defined(setting: Setting) -> None:
+    """Each custom expression with the parameters' values in place is finite, and the segment loss is
+    defined, with a finite slope, at v = 0 (e.g. ``log(1 + exp(-v/tau))`` at ``tau = 0`` is refused here,
+    not a ZeroDivisionError in the compiled functions)."""
+    if not setting.params:
+        return
+    values = {sym.parameter(name): _exact(value) for name, value in setting.params}
+    loss = setting.segment_loss if isinstance(setting.loss, SegmentLoss) else None
+    scheme = setting.scheme
+    parts = (("loss L(u, v)", setting.expr), ("segment loss", None if loss is None else loss.expr),
+             ("aggregate", scheme.aggregation if scheme is not None and scheme.is_custom else None),
+             ("attention map", setting.attention))
+    given = sym.values_text(dict(setting.params))
+    try:
+        for what, expr in parts:
+            if expr is not None:
+                bound = sym.check_defined_with(expr, values, given, what)
+                if what == "segment loss":
+                    check_defined_at_zero(bound, f"{given}: with these values the segment loss")
+                if what == "attention map":
+                    at_zero = bound.subs(sym.u, 0).subs(setting.values)
+                    if at_zero.is_number and not (0 < at_zero < 1):
+                        raise ValueError(f"{given}: the attention map {expr} is {at_zero} at u = 0; it must lie strictly between 0 and 1")
+    except ValueError as error:
+        raise UndefinedAtValues(str(error)) from None
 
 
 def _check_params(params) -> tuple:

@@ -340,14 +340,17 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
         if loss is None:
             _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
     # the command line's own checks are done: only now NumPy and SciPy (start-up, see the module docstring)
-    from trajectories.model import Setting, compiled_parameters
+    from trajectories.model import Setting, UndefinedAtValues, compiled_parameters
     from trajectories.presets import setting_from
 
-    if parts["expr"] is not None:
-        setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
-                          parts["params"], expr=parts["expr"])
-    else:
-        setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
+    try:
+        if parts["expr"] is not None:
+            setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
+                              parts["params"], expr=parts["expr"])
+        else:
+            setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
+    except UndefinedAtValues as error:
+        raise UsageError(f"argument --param {error.reason}") from None
     missing = [s.name for s in compiled_parameters(setting) if s.name not in dict(setting.params)]
     if missing:
         raise UsageError(f"argument --param: no value for the parameter {missing[0]} (add --param {missing[0]}=VALUE)")
