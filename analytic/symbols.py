@@ -67,6 +67,26 @@ def canonical_symbols(expr: sp.Expr, label: str, forbidden: tuple[str, ...] = ()
     return expr.xreplace(replacements) if replacements else expr
 
 
+def fresh(symbol: sp.Symbol, *expressions: sp.Basic) -> sp.Symbol:
+    """``symbol``, or a namesake with primes appended (``S'``, ``S''``, ...) when a symbol of ``expressions``
+    already has its name.
+
+    The toolkit's auxiliary symbols (the level ``S``, the quadrature variables ``x_u`` and ``x_v``, the
+    compiled models' margin coordinate ``s`` and limit ``w``) are taken through this, so a user's
+    parameter of the same name stays a different symbol and is printed differently.
+
+    Examples
+    --------
+    >>> fresh(sp.Symbol("S", real=True), parameter("S") * v)
+    S'
+    """
+    taken = {s.name for expr in expressions for s in expr.free_symbols}
+    name = symbol.name
+    while name in taken:
+        name += "'"
+    return symbol if name == symbol.name else sp.Symbol(name, **symbol._assumptions_orig)
+
+
 def parameter(name: str) -> sp.Symbol:
     """The symbol of a user parameter (real), e.g. a temperature ``tau``."""
     return sp.Symbol(name, real=True)
