@@ -15,12 +15,12 @@ which the fixed-focus analysis needs for its :math:`t \to \infty` limits.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sympy as sp
 
 from .budget import BudgetExceeded, NoClosedForm, WorkerError, call_with_budget
+from .setting import shown
 from .symbols import canonical_symbols, check_real_expression
 from .symbols import c as c_symbol
 from .symbols import v
@@ -144,16 +144,14 @@ def check_defined_at_zero(expr: sp.Expr, label: str) -> None:
     for value, what, why in ((expr.subs(v, 0), "is undefined", "every paradigm uses l(0), the loss of a segment with margin 0"),
                              (sp.diff(expr, v).subs(v, 0), "has no finite slope", "where the margin's descent defining the minimiser starts")):
         if not value.free_symbols and not _finite_real(value):
-            raise ValueError(f"{label} {expr} {what} at v = 0 ({value}): {why}{_domain_text(expr)}")
+            raise ValueError(f"{label} {shown(expr)} {what} at v = 0 ({shown(value)}): {why}{_domain_text(expr)}")
 
 
 def _finite_real(number: sp.Expr) -> bool:
-    """Whether the constant ``number`` evaluates to a finite real number (30 digits)."""
-    try:
-        value = complex(sp.N(number, 30))
-    except (TypeError, ValueError):  # left unevaluated (e.g. DiracDelta(0)), or zoo
-        return False
-    return math.isfinite(value.real) and value.imag == 0
+    """Whether the constant ``number`` evaluates to a finite real number (30 digits). ``is_comparable``:
+    ``DiracDelta(0)`` stays unevaluated, yet SymPy calls it finite."""
+    value = sp.N(number, 30)
+    return bool(value.is_comparable and value.is_finite)
 
 
 def _domain_text(expr: sp.Expr) -> str:

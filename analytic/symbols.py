@@ -109,10 +109,12 @@ def check_defined_with(expr: sp.Expr, values: dict, label: str, what: str) -> sp
     E.g. :math:`\log(1 + e^{-v/\tau})` at :math:`\tau = 0` is :math:`\log(1 + e^{\tilde\infty v})`:
     "``label``: the ``what`` log(1 + exp(-v/tau)) is undefined at tau=0 (log(exp(zoo*v) + 1))".
     """
+    from .setting import shown
+
     used = {symbol: value for symbol, value in values.items() if symbol in expr.free_symbols}
     bound = expr.subs(used) if used else expr
     if bound.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ValueError(f"{label}: the {what} {expr} is undefined at {values_text(used)} (it becomes {bound})")
+        raise ValueError(f"{label}: the {what} {shown(expr)} is undefined at {values_text(used)} (it becomes {shown(bound)})")
     return bound
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -169,40 +170,46 @@ class Setting:
         return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params, attention=self.attention)
 
 
-class UndefinedAtValues(ValueError):
-    """A custom part of a setting is undefined at its parameters' values; ``reason`` is the message
-    without the ``params`` label (the command line names its own option instead)."""
+class UnusableSetting(ValueError):
+    """A custom part of a setting that the numeric methods cannot evaluate. ``field`` is the
+    :class:`Setting` parameter it comes from (``loss``, ``paradigm``, ``expr``, ``attention`` or
+    ``params``) and ``reason`` the message without it (the command line names its own option)."""
 
-    def __init__(self, reason: str):
-        super().__init__(f"`params` {reason}")
-        self.reason = reason
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"`{field}` {reason}")
+        self.field, self.reason = field, reason
 
 
 def _check_defined(setting: Setting) -> None:
-    """Each custom expression with the parameters' values in place is finite, and the segment loss is
-    defined, with a finite slope, at v = 0 (e.g. ``log(1 + exp(-v/tau))`` at ``tau = 0`` is refused here,
-    not a ZeroDivisionError in the compiled functions)."""
-    if not setting.params:
-        return
+    """Each custom expression, with the parameters' values in place, is finite and has only numbers
+    float64 can hold; the segment loss is defined, with a finite slope, at v = 0. E.g.
+    ``log(1 + exp(-v/tau))`` at ``tau = 0`` and ``v*10^1000`` are refused here, not a ZeroDivisionError
+    or OverflowError in the compiled functions."""
     values = {sym.parameter(name): _exact(value) for name, value in setting.params}
+    given = sym.values_text(dict(setting.params))
     loss = setting.segment_loss if isinstance(setting.loss, SegmentLoss) else None
     scheme = setting.scheme
-    parts = (("loss L(u, v)", setting.expr), ("segment loss", None if loss is None else loss.expr),
-             ("aggregate", scheme.aggregation if scheme is not None and scheme.is_custom else None),
-             ("attention map", setting.attention))
-    given = sym.values_text(dict(setting.params))
-    try:
-        for what, expr in parts:
-            if expr is not None:
-                bound = sym.check_defined_with(expr, values, given, what)
-                if what == "segment loss":
-                    check_defined_at_zero(bound, f"{given}: with these values the segment loss")
-                if what == "attention map":
-                    at_zero = bound.subs(sym.u, 0).subs(setting.values)
-                    if at_zero.is_number and not (0 < at_zero < 1):
-                        raise ValueError(f"{given}: the attention map {expr} is {at_zero} at u = 0; it must lie strictly between 0 and 1")
-    except ValueError as error:
-        raise UndefinedAtValues(str(error)) from None
+    parts = (("expr", "loss L(u, v)", setting.expr), ("loss", "segment loss", None if loss is None else loss.expr),
+             ("paradigm", "aggregate", scheme.aggregation if scheme is not None and scheme.is_custom else None),
+             ("attention", "attention map", setting.attention))
+    for field, what, expr in parts:
+        if expr is None:
+            continue
+        try:
+            bound = sym.check_defined_with(expr, values, given, what)
+            if field == "loss" and values:
+                check_defined_at_zero(bound, f"{given}: with these values the segment loss")
+            if field == "attention" and values:
+                at_zero = bound.subs(sym.u, 0).subs(setting.values)
+                if at_zero.is_number and not (0 < at_zero < 1):
+                    raise ValueError(f"{given}: the attention map {shown(expr)} is {shown(at_zero)} at u = 0; it must lie strictly between 0 and 1")
+        except ValueError as error:
+            raise UnusableSetting("params", str(error)) from None
+        for number in bound.atoms(sp.Rational):
+            magnitude = abs(number)
+            if magnitude > sys.float_info.max or 0 < magnitude < sys.float_info.min:
+                raise UnusableSetting(field, f"{shown(expr)} has the number {shown(number)}, beyond the float64 range "
+                                             "(about 2.2e-308 to 1.8e308): the numeric methods cannot evaluate it (derive can)")
 
 
 def _check_params(params) -> tuple:

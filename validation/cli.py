@@ -340,7 +340,7 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
         if loss is None:
             _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
     # the command line's own checks are done: only now NumPy and SciPy (start-up, see the module docstring)
-    from trajectories.model import Setting, UndefinedAtValues, compiled_parameters
+    from trajectories.model import Setting, UnusableSetting, compiled_parameters
     from trajectories.presets import setting_from
 
     try:
@@ -349,8 +349,9 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
                               parts["params"], expr=parts["expr"])
         else:
             setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
-    except UndefinedAtValues as error:
-        raise UsageError(f"argument --param {error.reason}") from None
+    except UnusableSetting as error:
+        option = {"params": "--param", "loss": "--segment-loss", "paradigm": "--aggregate"}.get(error.field, f"--{error.field}")
+        raise UsageError(f"argument {option}: {error.reason}") from None
     missing = [s.name for s in compiled_parameters(setting) if s.name not in dict(setting.params)]
     if missing:
         raise UsageError(f"argument --param: no value for the parameter {missing[0]} (add --param {missing[0]}=VALUE)")
