@@ -29,7 +29,8 @@ import sympy as sp
 from scipy.special import expit, wrightomega
 
 from analytic import derive, derive_custom
-from analytic.derivation import check_attention
+from analytic.budget import OutOfTime
+from analytic.derivation import STATUS_TIMEOUT, check_attention
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, check_defined_at_zero, custom
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
@@ -372,7 +373,8 @@ class ReducedModel:
 
     def _need_integral(self):
         if not self.has_first_integral:
-            raise ValueError(f"the closed form needs a first integral: {self.derivation.message} (use the ode or gd method)")
+            error = OutOfTime if self.derivation.status == STATUS_TIMEOUT else ValueError
+            raise error(f"the closed form needs a first integral: {self.derivation.message} (use the ode or gd method)")
 
     def invariant(self, u, v):
         """The first integral :math:`I(u, v)`."""

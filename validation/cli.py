@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from analytic import cache
+from analytic.budget import OutOfTime
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
 from analytic.parsing import parse_expression, parse_integer, parse_number
@@ -37,6 +38,7 @@ USAGE_ERROR = 2
 CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
+NOT_AVAILABLE = 1  # a result that needs a derivation which ran out of its time budget
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
 MAX_STEPS = 10**7  # gradient-descent steps one command may run (about 15 min for one start on 2 cores)
@@ -858,7 +860,7 @@ def run_figures(args) -> int:
         written = write_figures(args.out, study, force=args.force)
     except ValueError as error:
         _remove_if_only_marker(args.out, existed)
-        if "`out`" in str(error):
+        if "`out`" in str(error) or isinstance(error, OutOfTime):
             raise
         # a number the figures need cannot be computed here: say for which rates and start
         s = study.setting
@@ -917,6 +919,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except OutOfTime as error:  # a result not available (before ValueError: it is one)
+        print(f"{PROGRAM}: not computed: {error}", file=sys.stderr)
+        return NOT_AVAILABLE
     except (ValueError, TypeError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
