@@ -283,7 +283,10 @@ def _underflowed(model: CompiledModel, theta: tuple, where: float, start: float)
     slope = _shift(sp.diff(model.derivation.loss.expr, sym.v))
     exact = sp.lambdify((sym.v,) + SETTING_SYMBOLS + model.parameters, slope, [MPMATH_FUNCTIONS, "mpmath"], dummify=True)
     with mpmath.workdps(30):
-        value = exact(mpmath.mpf(where), *(mpmath.mpf(x) for x in theta))
+        try:
+            value = exact(mpmath.mpf(where), *(mpmath.mpf(x) for x in theta))
+        except ZeroDivisionError:  # the slope is infinite there (sqrt|1 - v| at v = 1): a real change of sign, no underflow
+            return False
     return bool(value != 0 and mpmath.sign(value) == np.sign(start))
 
 

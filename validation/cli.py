@@ -601,6 +601,7 @@ def run_trajectory(args) -> int:
     if result.status.name == "DIVERGED":
         raise UsageError(f"argument --lr: {result.message}")
     if not result.ok:
+        _loss_fault(model, v0, result, args.method)
         # name the numbers the method could not follow (the rates and the start), not only the integrator's words
         where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
         raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
@@ -615,6 +616,25 @@ def run_trajectory(args) -> int:
         for row in result.rows():
             print(",".join(repr(float(x)) for x in row))
     return 0
+
+
+def _loss_fault(model, v0: float, result, method: str) -> None:
+    """A method that failed on a custom segment loss which is not real, not finite or has a kink on the
+    margin's way (between v0 and the loss's descent limit) says that, not only "overflow" or the integrator's words."""
+    from analytic.losses import fault_near, real_domain
+
+    setting = model.setting
+    if setting.loss_name != "custom" or setting.segment_loss is None:
+        return
+    loss = setting.segment_loss.expr.subs(setting.values)
+    # on the margin's way: the ends of the loss's real domain between v0 and the descent limit, and the limit itself
+    low, high = sorted((v0, model.loss_minimiser))
+    ends = {float(x) for piece in real_domain(loss) for x in (piece.start, piece.end) if x.is_finite and low <= x <= high}
+    for where in sorted(ends | ({model.loss_minimiser} if math.isfinite(model.loss_minimiser) else set())):
+        fault = fault_near(loss, where)
+        if fault is not None:
+            raise UsageError(f"argument --segment-loss: {fault}: the flow is not defined or not smooth there "
+                             f"(the {method} method stopped: {result.message})")
 
 
 def model_description(setting) -> dict:
