@@ -42,6 +42,11 @@ class Deadline:
             raise DeadlineExceeded(f"time budget of {self.seconds:g} s ran out during {what}")
 
 
+class OutOfTime(ValueError):
+    """A result that needs a formula whose derivation ran out of its time budget: a reason, not bad
+    input (the command line prints it in one line with exit status 1)."""
+
+
 class NoClosedForm(RuntimeError):
     """SymPy could not do it (``NotImplementedError``, ``PolynomialError``, ...): fall back."""
 

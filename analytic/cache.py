@@ -39,7 +39,7 @@ import sympy as sp
 from . import serial
 
 ENVIRONMENT = "ATTENTION_DYNAMICS_CACHE"
-FORMAT = 3  # bump when a stored class's shape, the data format or the derivation rules change
+FORMAT = 4  # bump when a stored class's shape, the data format or the derivation rules change
 SUFFIX = ".json"
 MAX_BYTES = 32 * 2**20  # an entry larger than this is not read (the largest built-in is ~100 KiB)
 _enabled = True

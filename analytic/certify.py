@@ -195,8 +195,9 @@ def numeric_residual(lhs: sp.Expr, rhs: sp.Expr, scale: str = "relative") -> tup
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     symbols = sorted((lhs.free_symbols | rhs.free_symbols), key=lambda s: s.name)
     modules = [MPMATH_FUNCTIONS, PIECEWISE_MPMATH, "mpmath"]
-    f_lhs = sp.lambdify(symbols, lhs, modules=modules)
-    f_rhs = sp.lambdify(symbols, rhs, modules=modules)
+    # dummify: argument names are the lambdified code's own, whatever the user named a parameter
+    f_lhs = sp.lambdify(symbols, lhs, modules=modules, dummify=True)
+    f_rhs = sp.lambdify(symbols, rhs, modules=modules, dummify=True)
     worst, used = mpmath.mpf(0), 0
     with mpmath.workdps(DIGITS):
         for point in sample_points(symbols, MAX_TRIES):

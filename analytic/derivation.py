@@ -348,9 +348,11 @@ def _derive(paradigm, subject, segments, alpha, beta, budget, attention=None) ->
                                 seconds=budget + GRACE_SECONDS, what="the derivation")
     except BudgetExceeded:
         scheme, loss_expr, loss_p, segment_loss, _ = _losses(paradigm, subject, segments, attention)
+        # the flow (in u and in p) is kept: the numeric methods that need only the flow still run
+        flow_p = None if loss_p is None else attention_form(loss_p, symbols.p, alpha, beta)
         return Derivation(
             paradigm="custom" if scheme is None else scheme.name, loss=segment_loss, segments=segments, alpha=alpha, beta=beta,
-            loss_expr=loss_expr, loss_in_attention=loss_p, flow=gradient_flow(loss_expr, alpha, beta), flow_in_attention=None,
+            loss_expr=loss_expr, loss_in_attention=loss_p, flow=gradient_flow(loss_expr, alpha, beta), flow_in_attention=flow_p,
             invariant=None, trajectory=None, attention_along=None, fixed_focus=None, certificate=Certificate(()),
             status=STATUS_TIMEOUT, message=f"time budget of {budget:g} s ran out (the derivation was stopped)",
             seconds=time.perf_counter() - started, scheme=scheme, attention_map=attention,

@@ -61,7 +61,8 @@ def invariant_equations(integral) -> list:
 
 
 def trajectory_equations(trajectory) -> list:
-    return [("u", "=", trajectory.focus_of_level), ("S = A(u_0) + B(v) - B(v_0)", "=", trajectory.level)]
+    level = expression_latex(trajectory.level_symbol)
+    return [("u", "=", trajectory.focus_of_level), (f"{level} = A(u_0) + B(v) - B(v_0)", "=", trajectory.level)]
 
 
 def fixed_focus_equations(focus) -> list:

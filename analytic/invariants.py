@@ -25,7 +25,7 @@ from .certify import Check, check_antiderivative, check_equal, strip_abs_in_logs
 from .flow import Flow
 from .integration import antiderivative
 from .serial import storable
-from .symbols import u, v
+from .symbols import fresh, u, v
 from .tidy import tidy
 
 SEPARATE_SECONDS = 5.0
@@ -141,7 +141,7 @@ def first_integral(flow: Flow, deadline: Deadline | None = None) -> tuple[FirstI
     return integral, checks, "first integral found"
 
 
-#: Integration variables of the quadrature parts (bound, so never parameters).
+#: Integration variables of the quadrature parts (bound; primed when a parameter has the name: :func:`~analytic.symbols.fresh`).
 QUADRATURE_VARIABLES = {u: sp.Symbol("x_u", real=True), v: sp.Symbol("x_v", real=True)}
 
 
@@ -150,7 +150,7 @@ def definite_integral(integrand: sp.Expr, x: sp.Symbol) -> sp.Expr:
 
     The lower limit is 0, or 1 where the integrand is not finite at 0.
     """
-    variable = QUADRATURE_VARIABLES[x]
+    variable = fresh(QUADRATURE_VARIABLES[x], integrand)
     at_zero = integrand.subs(x, 0)
     lower = sp.Integer(1) if at_zero.is_number and not at_zero.is_finite else sp.Integer(0)
     return sp.Integral(integrand.subs(x, variable), (variable, lower, x))

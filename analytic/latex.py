@@ -136,7 +136,8 @@ def rows(derivation, *, width: int = LINE_WIDTH, growth=None) -> list[Row]:
         out.append(row("invariant", "I(u, v)", derivation.invariant.expr, "A(u) - B(v)"))
     if derivation.trajectory is not None:
         out.append(row("trajectory", "u", derivation.trajectory.focus_of_level))
-        out.append(row("trajectory-level", "S", derivation.trajectory.level, "A(u_0) + B(v) - B(v_0)"))
+        level = expression_latex(derivation.trajectory.level_symbol)
+        out.append(row("trajectory-level", level, derivation.trajectory.level, "A(u_0) + B(v) - B(v_0)"))
     if derivation.attention_along is not None:
         along = sp.cancel(derivation.attention.subs(symbols.u, derivation.trajectory.focus_of_level))
         out.append(row("trajectory-attention", "p", along))

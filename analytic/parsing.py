@@ -81,7 +81,7 @@ VARIADIC = frozenset({"Max", "Min"})
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"\s*(?:(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>\*\*|[-+*/^(),]))"
 )
@@ -132,7 +132,10 @@ class _Parser:
         while pos < stripped_end:
             match = _TOKEN.match(text, pos)
             if match is None or match.end() == pos:
-                raise self.fail(f"has an unexpected character {text[pos:].lstrip()[:1]!r}")
+                character = text[pos:].lstrip()[:1]
+                if character.isdigit():  # Python's int() and re's \d read these as numbers; the grammar does not
+                    raise self.fail(f"has the non-ASCII digit {character!r} (write numbers with the digits 0-9)")
+                raise self.fail(f"has an unexpected character {character!r}")
             kind = match.lastgroup
             tokens.append((kind, match.group(kind)))
             pos = match.end()
@@ -333,6 +336,23 @@ def parse_expression(
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ValueError(f"`{label}` is not finite: {text!r}")
     return result
+
+
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def parse_integer(text: str) -> int:
+    """A whole number written with the digits 0-9; ``ValueError`` otherwise (``int()`` itself
+    also reads non-ASCII digits, e.g. ``int("\u0662") == 2``, and ``"1_000"``).
+
+    Examples
+    --------
+    >>> parse_integer(" 12 ")
+    12
+    """
+    if not _INTEGER.fullmatch(text):
+        raise ValueError(f"not an integer written with the digits 0-9: {text!r}")
+    return int(text)
 
 
 def parse_number(text: str, *, label: str) -> sp.Expr:

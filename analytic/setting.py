@@ -27,8 +27,11 @@ SMALLEST_FLOAT = "5e-324"
 def shown(value) -> str:
     """``repr`` of a value for an error message, cut to a readable length.
 
-    An exact number too long to show (``1/10**400``) is shown in scientific notation.
+    An exact number too long to show (``1/10**400``) is shown in scientific notation, also inside an
+    expression (``v*10**1000`` as ``1.000e+1000*v``).
     """
+    if isinstance(value, sp.Basic) and not value.is_Number:
+        value = value.xreplace({n: sp.Float(n, 4) for n in value.atoms(sp.Rational) if len(str(n)) > SHOWN_CHARACTERS // 3})
     text = " ".join((repr(value) if not isinstance(value, sp.Basic) else str(value)).split())  # one line (an array's repr has several)
     if len(text) <= SHOWN_CHARACTERS:
         return text

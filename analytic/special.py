@@ -121,9 +121,18 @@ def dilog(x):
 
 
 def _np_polylog(order, x):
-    if order != 2:
-        raise ValueError(f"`order` must be 2 for numeric polylog, got {order!r}")
-    return dilog(x)
+    r""":math:`\operatorname{Li}_n(x)` for :math:`n = 2` (:func:`dilog`), 1 (:math:`-\log(1 - x)`, e.g. in the
+    derivative of :math:`\operatorname{Li}_2`) and 0 (:math:`x/(1 - x)`)."""
+    import numpy as np
+
+    if order == 2:
+        return dilog(x)
+    x = np.asarray(x, dtype=float)
+    if order == 1:
+        return -np.log1p(-x)
+    if order == 0:
+        return x / (1 - x)
+    raise ValueError(f"polylog(n, x) is evaluated numerically for n = 0, 1 or 2 only, got n = {order!r}")
 
 
 def numpy_functions() -> dict:

@@ -67,6 +67,26 @@ def canonical_symbols(expr: sp.Expr, label: str, forbidden: tuple[str, ...] = ()
     return expr.xreplace(replacements) if replacements else expr
 
 
+def fresh(symbol: sp.Symbol, *expressions: sp.Basic) -> sp.Symbol:
+    """``symbol``, or a namesake with primes appended (``S'``, ``S''``, ...) when a symbol of ``expressions``
+    already has its name.
+
+    The toolkit's auxiliary symbols (the level ``S``, the quadrature variables ``x_u`` and ``x_v``, the
+    compiled models' margin coordinate ``s`` and limit ``w``) are taken through this, so a user's
+    parameter of the same name stays a different symbol and is printed differently.
+
+    Examples
+    --------
+    >>> fresh(sp.Symbol("S", real=True), parameter("S") * v)
+    S'
+    """
+    taken = {s.name for expr in expressions for s in expr.free_symbols}
+    name = symbol.name
+    while name in taken:
+        name += "'"
+    return symbol if name == symbol.name else sp.Symbol(name, **symbol._assumptions_orig)
+
+
 def parameter(name: str) -> sp.Symbol:
     """The symbol of a user parameter (real), e.g. a temperature ``tau``."""
     return sp.Symbol(name, real=True)
@@ -76,6 +96,26 @@ def parameters_of(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
     """The user parameters of ``expr`` (symbols that are not the setting's own), sorted by name."""
     own = set(BY_NAME.values())
     return tuple(sorted((s for s in expr.free_symbols if s not in own), key=lambda s: s.name))
+
+
+def values_text(values: dict) -> str:
+    """``{tau: 0, k: 2}`` as ``tau=0, k=2`` (as the command line's ``--param`` writes them)."""
+    return ", ".join(f"{getattr(name, 'name', name)}={value}" for name, value in values.items())
+
+
+def check_defined_with(expr: sp.Expr, values: dict, label: str, what: str) -> sp.Expr:
+    r"""``expr`` with ``values`` (parameter symbol -> number) in place, refused when that is not finite.
+
+    E.g. :math:`\log(1 + e^{-v/\tau})` at :math:`\tau = 0` is :math:`\log(1 + e^{\tilde\infty v})`:
+    "``label``: the ``what`` log(1 + exp(-v/tau)) is undefined at tau=0 (log(exp(zoo*v) + 1))".
+    """
+    from .setting import shown
+
+    used = {symbol: value for symbol, value in values.items() if symbol in expr.free_symbols}
+    bound = expr.subs(used) if used else expr
+    if bound.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ValueError(f"{label}: the {what} {shown(expr)} is undefined at {values_text(used)} (it becomes {shown(bound)})")
+    return bound
 
 
 def check_real_expression(expr: sp.Expr, label: str) -> None:

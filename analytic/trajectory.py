@@ -23,7 +23,7 @@ from .flow import Flow
 from .invariants import FirstIntegral
 from .inversion import invert
 from .serial import storable
-from .symbols import u, u0, v, v0
+from .symbols import fresh, u, u0, v, v0
 
 
 @storable
@@ -35,7 +35,7 @@ class ExplicitTrajectory:
     ----------
     focus : :math:`U(v; u_0, v_0)`.
     time_integrand : :math:`dt/dv = 1/\dot v` evaluated on the trajectory.
-    focus_of_level : :math:`u` as a function of the level symbol :data:`LEVEL`.
+    focus_of_level : :math:`u` as a function of the level symbol :attr:`level_symbol`.
     level : :math:`S = A(u_0) + B(v) - B(v_0)`.
     """
 
@@ -43,6 +43,11 @@ class ExplicitTrajectory:
     time_integrand: sp.Expr
     focus_of_level: sp.Expr
     level: sp.Expr
+
+    @property
+    def level_symbol(self) -> sp.Symbol:
+        """The symbol :math:`S` of :attr:`focus_of_level`: :data:`LEVEL`, primed (``S'``) when a parameter is called S."""
+        return level_symbol(self.level)
 
     def _repr_latex_(self) -> str:
         """Jupyter: the formulas in display mode."""
@@ -55,18 +60,25 @@ class ExplicitTrajectory:
 LEVEL = sp.Symbol("S", real=True)
 
 
+def level_symbol(level: sp.Expr) -> sp.Symbol:
+    """:data:`LEVEL`, or a primed namesake when ``level`` (which holds every parameter of A and B) has a
+    symbol called S: a user's parameter S is then neither inverted for nor printed as the level."""
+    return fresh(LEVEL, level)
+
+
 def explicit_trajectory(
     integral: FirstIntegral, flow: Flow, deadline: Deadline | None = None
 ) -> tuple[ExplicitTrajectory | None, list[Check]]:
     """Solve the first integral for u; ``(None, [])`` when it cannot be inverted."""
     level = integral.focus_part.subs(u, u0) + integral.margin_part - integral.margin_part.subs(v, v0)
-    focus_of_level = invert(integral.focus_part, LEVEL, u)
+    symbol = level_symbol(level)
+    focus_of_level = invert(integral.focus_part, symbol, u)
     if focus_of_level is None:
         return None, []
-    focus = focus_of_level.subs(LEVEL, level)
+    focus = focus_of_level.subs(symbol, level)
     if integral.quadrature:
         # B is a definite integral: check the inverse on the level itself, A(U(S)) = S
-        check = check_equal("trajectory: A(U(S)) = S", integral.focus_part.subs(u, focus_of_level), LEVEL, deadline=deadline)
+        check = check_equal("trajectory: A(U(S)) = S", integral.focus_part.subs(u, focus_of_level), symbol, deadline=deadline)
     else:
         check = check_equal(
             "trajectory: A(U(v)) = A(u0) + B(v) - B(v0)",

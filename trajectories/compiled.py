@@ -24,7 +24,7 @@ import sympy as sp
 
 from analytic import symbols as sym
 from analytic.derivation import Derivation
-from analytic.trajectory import LEVEL
+from analytic.special import MPMATH_FUNCTIONS
 
 from .quadrature import definite_integral
 from .stable import numpy_function as stable_function
@@ -149,7 +149,7 @@ class CompiledModel:
         names = {type(f).__name__ for rate in rates for f in rate.atoms(sp.Function)}
         if not names <= SCALAR_FUNCTIONS:
             return None
-        return sp.lambdify((*state, *arguments), rates, modules="math", cse=True)
+        return sp.lambdify((*state, *arguments), rates, modules="math", cse=True, dummify=True)
 
     def warm(self, finite_limit: bool) -> None:
         """Compile every function now (the flow, its Jacobian, the closed form's and both sides' margin functions)."""
@@ -212,7 +212,7 @@ def compile_derivation(derivation: Derivation) -> CompiledModel:
         softmax = not whole and sp.simplify(focus - (sym.u + sp.exp(sym.u - offset))) == 0
         trajectory = derivation.trajectory
         if trajectory is not None and not softmax and not focus.has(*map(sp.Function, quadratures.functions)):
-            functions.defer("focus_of_level", lambda: numpy_function(_shift(trajectory.focus_of_level), LEVEL, *arguments))
+            functions.defer("focus_of_level", lambda: numpy_function(_shift(trajectory.focus_of_level), trajectory.level_symbol, *arguments))
     minimiser = None if derivation.loss is None else derivation.loss.minimiser
     functions["minimiser"] = minimiser
     if derivation.loss is not None:
@@ -245,22 +245,24 @@ def _side_functions(model: CompiledModel, finite_limit: bool) -> dict:
     numpy_function = model.functions["numpy_function"]
     by_side = {}
     known = model.functions["minimiser"]
+    # the coordinate s and the limit w, primed when a parameter has their name (they are real, as parameters are)
+    coordinate, limit_symbol = (sym.fresh(x, margin, rate_v) for x in (S, LIMIT))
     # a limit known symbolically goes in as an expression, so B(v* - side e^{-s}) simplifies
-    # exactly (log|v - v*| -> -s); otherwise it is the argument LIMIT
-    limit = _shift(known) if known is not None and known.is_finite else LIMIT
+    # exactly (log|v - v*| -> -s); otherwise it is the argument w
+    limit = _shift(known) if known is not None and known.is_finite else limit_symbol
     for side in (1, -1):
         # towards a finite limit v*: v = v* - side e^{-s}; otherwise v = side s (s grows with time either way)
         if finite_limit:
-            v_of_s, s_of_v = limit - side * sp.exp(-S), -sp.log(side * (limit - sym.v))
+            v_of_s, s_of_v = limit - side * sp.exp(-coordinate), -sp.log(side * (limit - sym.v))
         else:
-            v_of_s, s_of_v = side * S, side * sym.v
-        extra = (LIMIT,) if finite_limit else ()
+            v_of_s, s_of_v = side * coordinate, side * sym.v
+        extra = (limit_symbol,) if finite_limit else ()
         side_functions = by_side[side] = LazyFunctions()
-        side_functions.defer("v_of_s", lambda v_of_s=v_of_s, extra=extra: numpy_function(v_of_s, S, *extra))
+        side_functions.defer("v_of_s", lambda v_of_s=v_of_s, extra=extra: numpy_function(v_of_s, coordinate, *extra))
         side_functions.defer("s_of_v", lambda s_of_v=s_of_v, extra=extra: numpy_function(s_of_v, sym.v, *extra))
-        side_functions.defer("margin", lambda v_of_s=v_of_s, extra=extra: numpy_function(margin.subs(sym.v, v_of_s), S, *extra, *arguments))
+        side_functions.defer("margin", lambda v_of_s=v_of_s, extra=extra: numpy_function(margin.subs(sym.v, v_of_s), coordinate, *extra, *arguments))
         side_functions.defer("time", lambda v_of_s=v_of_s, extra=extra: numpy_function(
-            sp.cancel(sp.diff(v_of_s, S) / rate_v.subs(sym.v, v_of_s)), *state, S, *extra, *arguments))
+            sp.cancel(sp.diff(v_of_s, coordinate) / rate_v.subs(sym.v, v_of_s)), *state, coordinate, *extra, *arguments))
     return by_side
 
 
@@ -279,9 +281,12 @@ def _underflowed(model: CompiledModel, theta: tuple, where: float, start: float)
     import mpmath
 
     slope = _shift(sp.diff(model.derivation.loss.expr, sym.v))
-    exact = sp.lambdify((sym.v,) + SETTING_SYMBOLS + model.parameters, slope, "mpmath")
+    exact = sp.lambdify((sym.v,) + SETTING_SYMBOLS + model.parameters, slope, [MPMATH_FUNCTIONS, "mpmath"], dummify=True)
     with mpmath.workdps(30):
-        value = exact(mpmath.mpf(where), *(mpmath.mpf(x) for x in theta))
+        try:
+            value = exact(mpmath.mpf(where), *(mpmath.mpf(x) for x in theta))
+        except ZeroDivisionError:  # the slope is infinite there (sqrt|1 - v| at v = 1): a real change of sign, no underflow
+            return False
     return bool(value != 0 and mpmath.sign(value) == np.sign(start))
 
 
@@ -295,7 +300,7 @@ def numeric_minimiser(model: CompiledModel, theta: tuple) -> float:
     minimiser = model.functions["minimiser"]
     if minimiser is not None:
         if minimiser.free_symbols:
-            value = sp.lambdify(SETTING_SYMBOLS + model.parameters, _shift(minimiser), "math")(*theta)
+            value = sp.lambdify(SETTING_SYMBOLS + model.parameters, _shift(minimiser), "math", dummify=True)(*theta)
             return float(value)
         return float(minimiser)
     slope = model.functions["segment_slope"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -28,9 +29,10 @@ import sympy as sp
 from scipy.special import expit, wrightomega
 
 from analytic import derive, derive_custom
-from analytic.derivation import check_attention
+from analytic.budget import OutOfTime
+from analytic.derivation import STATUS_TIMEOUT, check_attention
 from analytic import symbols as sym
-from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, custom
+from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, check_defined_at_zero, custom
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
 from analytic.setting import shown
 
@@ -110,6 +112,7 @@ class Setting:
         set_field("params", _check_params(self.params))
         if self.attention is not None:
             set_field("attention", check_attention(self.attention))
+        _check_defined(self)
 
     # -- what the setting is -----------------------------------------------------------
     @property
@@ -166,6 +169,48 @@ class Setting:
     def with_paradigm(self, paradigm: str | Paradigm) -> Setting:
         """The same setting under another paradigm."""
         return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params, attention=self.attention)
+
+
+class UnusableSetting(ValueError):
+    """A custom part of a setting that the numeric methods cannot evaluate. ``field`` is the
+    :class:`Setting` parameter it comes from (``loss``, ``paradigm``, ``expr``, ``attention`` or
+    ``params``) and ``reason`` the message without it (the command line names its own option)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"`{field}` {reason}")
+        self.field, self.reason = field, reason
+
+
+def _check_defined(setting: Setting) -> None:
+    """Each custom expression, with the parameters' values in place, is finite and has only numbers
+    float64 can hold; the segment loss is defined, with a finite slope, at v = 0. E.g.
+    ``log(1 + exp(-v/tau))`` at ``tau = 0`` and ``v*10^1000`` are refused here, not a ZeroDivisionError
+    or OverflowError in the compiled functions."""
+    values = {sym.parameter(name): _exact(value) for name, value in setting.params}
+    given = sym.values_text(dict(setting.params))
+    loss = setting.segment_loss if isinstance(setting.loss, SegmentLoss) else None
+    scheme = setting.scheme
+    parts = (("expr", "loss L(u, v)", setting.expr), ("loss", "segment loss", None if loss is None else loss.expr),
+             ("paradigm", "aggregate", scheme.aggregation if scheme is not None and scheme.is_custom else None),
+             ("attention", "attention map", setting.attention))
+    for field, what, expr in parts:
+        if expr is None:
+            continue
+        try:
+            bound = sym.check_defined_with(expr, values, given, what)
+            if field == "loss" and values:
+                check_defined_at_zero(bound, f"{given}: with these values the segment loss")
+            if field == "attention" and values:
+                at_zero = bound.subs(sym.u, 0).subs(setting.values)
+                if at_zero.is_number and not (0 < at_zero < 1):
+                    raise ValueError(f"{given}: the attention map {shown(expr)} is {shown(at_zero)} at u = 0; it must lie strictly between 0 and 1")
+        except ValueError as error:
+            raise UnusableSetting("params", str(error)) from None
+        for number in bound.atoms(sp.Rational):
+            magnitude = abs(number)
+            if magnitude > sys.float_info.max or 0 < magnitude < sys.float_info.min:
+                raise UnusableSetting(field, f"{shown(expr)} has the number {shown(number)}, beyond the float64 range "
+                                             "(about 2.2e-308 to 1.8e308): the numeric methods cannot evaluate it (derive can)")
 
 
 def _check_params(params) -> tuple:
@@ -328,7 +373,8 @@ class ReducedModel:
 
     def _need_integral(self):
         if not self.has_first_integral:
-            raise ValueError(f"the closed form needs a first integral: {self.derivation.message} (use the ode or gd method)")
+            error = OutOfTime if self.derivation.status == STATUS_TIMEOUT else ValueError
+            raise error(f"the closed form needs a first integral: {self.derivation.message} (use the ode or gd method)")
 
     def invariant(self, u, v):
         """The first integral :math:`I(u, v)`."""

@@ -276,13 +276,15 @@ def lambdify(symbols, expr: sp.Expr, *, stable: bool = True):
     >>> round(float(focus(0.0, 0.0, 0.0)), 12)
     0.0
     """
-    return sp.lambdify(symbols, stabilised(expr) if stable else expr, modules=MODULES, cse=True)
+    return sp.lambdify(symbols, stabilised(expr) if stable else expr, modules=MODULES, cse=True, dummify=True)
 
 
 def numpy_function(expr: sp.Expr, *symbols: sp.Symbol, functions: dict | None = None):
     """A vectorised NumPy function of ``symbols`` evaluating ``stabilise(expr)``.
 
     ``functions`` adds name -> callable entries (e.g. the quadrature placeholders of a compiled model).
+    The arguments are renamed in the generated code (``dummify``), so a parameter may be called
+    ``q``, ``x0``, ``exp1`` or ``where`` without colliding with the toolkit's symbols or names.
     """
     modules = [{**NUMPY_FUNCTIONS, **(functions or {})}, "numpy"]
-    return sp.lambdify(symbols, stabilised(expr), modules=modules, cse=True)
+    return sp.lambdify(symbols, stabilised(expr), modules=modules, cse=True, dummify=True)

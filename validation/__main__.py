@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from .launch import run
 
-sys.exit(main())
+sys.exit(run())

@@ -25,21 +25,21 @@ from collections.abc import Sequence
 import sympy as sp
 
 from analytic import cache
+from analytic.budget import OutOfTime
 from analytic import symbols as sym
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
-from analytic.parsing import parse_expression, parse_number
+from analytic.parsing import parse_expression, parse_integer, parse_number
 from trajectories.limits import MAX_POINTS, MAX_STEPS  # the Python API's limits too (a module free of NumPy)
+from validation.launch import PROGRAM, interrupted
 
 # analytic.derivation (the engine), analytic.paradigms and analytic.report, and everything
 # numeric, are imported where they are used: see "Start-up" in the docstring.
 
-PROGRAM = "attention-dynamics"
 USAGE_ERROR = 2
-INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
 CHECK_RTOL = 1e-6  # sweep --check: relative difference allowed against event detection
 CHECK_FAILED = 1  # a verification the user asked for (--check, certification) did not pass
 MILESTONES_INCOMPLETE = 1  # milestones printed with some cell "not resolved"
-NOT_AVAILABLE = 1  # a result the method cannot give (e.g. a singularity of the loss on the path), said with its reason
+NOT_AVAILABLE = 1  # a result the method cannot give (a singularity of the loss on the path, a derivation past its budget), said with its reason
 TRAJECTORY_METHODS = ("closed", "ode", "gd", "full")
 DEFAULT_LR = 0.1
 NUMERIC_PRESET = "small"  # numeric commands default to the small preset
@@ -132,7 +132,7 @@ def _integer(label: str, minimum: int, maximum: int | None = None):
         if len(text) > 30:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text[:30]!r}...")
         try:
-            value = int(text)
+            value = parse_integer(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
         if value < minimum:
@@ -404,14 +404,18 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
         if loss is None:
             _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
     # the command line's own checks are done: only now NumPy and SciPy (start-up, see the module docstring)
-    from trajectories.model import Setting, compiled_parameters
+    from trajectories.model import Setting, UnusableSetting, compiled_parameters
     from trajectories.presets import setting_from
 
-    if parts["expr"] is not None:
-        setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
-                          parts["params"], expr=parts["expr"])
-    else:
-        setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
+    try:
+        if parts["expr"] is not None:
+            setting = Setting(None, None, values["classes"], values["segments"], values["alpha"], values["beta"],
+                              parts["params"], expr=parts["expr"])
+        else:
+            setting = setting_from(values, scheme, loss, parts["params"], parts["attention"])
+    except UnusableSetting as error:
+        option = {"params": "--param", "loss": "--segment-loss", "paradigm": "--aggregate"}.get(error.field, f"--{error.field}")
+        raise UsageError(f"argument {option}: {error.reason}") from None
     missing = [s.name for s in compiled_parameters(setting) if s.name not in dict(setting.params)]
     if missing:
         raise UsageError(f"argument --param: no value for the parameter {missing[0]} (add --param {missing[0]}=VALUE)")
@@ -665,6 +669,7 @@ def run_trajectory(args) -> int:
               file=sys.stderr)
         return NOT_AVAILABLE
     if not result.ok:
+        _loss_fault(model, v0, result, args.method)
         raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
@@ -679,6 +684,25 @@ def run_trajectory(args) -> int:
         for row in result.rows():
             print(",".join(repr(float(x)) for x in row) + (f",{result.method}" if marked else ""))
     return 0
+
+
+def _loss_fault(model, v0: float, result, method: str) -> None:
+    """A method that failed on a custom segment loss which is not real, not finite or has a kink on the
+    margin's way (between v0 and the loss's descent limit) says that, not only "overflow" or the integrator's words."""
+    from analytic.losses import fault_near, real_domain
+
+    setting = model.setting
+    if setting.loss_name != "custom" or setting.segment_loss is None:
+        return
+    loss = setting.segment_loss.expr.subs(setting.values)
+    # on the margin's way: the ends of the loss's real domain between v0 and the descent limit, and the limit itself
+    low, high = sorted((v0, model.loss_minimiser))
+    ends = {float(x) for piece in real_domain(loss) for x in (piece.start, piece.end) if x.is_finite and low <= x <= high}
+    for where in sorted(ends | ({model.loss_minimiser} if math.isfinite(model.loss_minimiser) else set())):
+        fault = fault_near(loss, where)
+        if fault is not None:
+            raise UsageError(f"argument --segment-loss: {fault}: the flow is not defined or not smooth there "
+                             f"(the {method} method stopped: {result.message})")
 
 
 def model_description(setting) -> dict:
@@ -920,7 +944,7 @@ def run_figures(args) -> int:
     try:
         written = write_figures(args.out, study, force=args.force)  # a new directory appears complete or not at all
     except ValueError as error:
-        if "`out`" in str(error):
+        if "`out`" in str(error) or isinstance(error, OutOfTime):
             raise
         # a number the figures need cannot be computed here: say for which rates and start
         s = study.setting
@@ -931,17 +955,24 @@ def run_figures(args) -> int:
 
 
 NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")
+EXPRESSION_OPTIONS = ("--segment-loss", "--aggregate", "--expr", "--attention")  # options whose value is an expression
 
 
-def joined_negative_numbers(argv: Sequence[str]) -> list[str]:
-    """``--u0 -1e6`` as ``--u0=-1e6``: argparse would take ``-1e6`` for an option (every option here takes
-    a value or none, and no command takes positional arguments, so a negative number is always a value)."""
+def joined_values(argv: Sequence[str]) -> list[str]:
+    """``--u0 -1e6`` as ``--u0=-1e6`` and ``--segment-loss -v`` as ``--segment-loss=-v``: argparse would take
+    a value starting with ``-`` for an option. Every option here takes a value or none, and no command takes
+    positional arguments, so a negative number is always a value; after an option taking an expression, so is
+    any word starting with a single ``-`` (``--x`` stays an option: a forgotten value is still reported)."""
     out, tokens = [], list(argv)
     k = 0
     while k < len(tokens):
         token = tokens[k]
-        if token.startswith("--") and "=" not in token and k + 1 < len(tokens) and NEGATIVE_NUMBER.match(tokens[k + 1]):
-            out.append(f"{token}={tokens[k + 1]}")
+        following = tokens[k + 1] if k + 1 < len(tokens) else None
+        if token.startswith("--") and "=" not in token and following is not None and (
+            NEGATIVE_NUMBER.match(following)
+            or (token in EXPRESSION_OPTIONS and following.startswith("-") and not following.startswith("--"))
+        ):
+            out.append(f"{token}={following}")
             k += 2
             continue
         out.append(token)
@@ -959,7 +990,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stream = sys.stdout
     sys.stdout = _CheckedStdout(stream)
     try:
-        args = parser.parse_args(joined_negative_numbers(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(joined_values(sys.argv[1:] if argv is None else argv))
         cache.set_enabled(not getattr(args, "no_cache", False))
         cache.set_reporter(lambda text: print(f"{PROGRAM}: note: {text}", file=sys.stderr))
         status = args.handler(args)
@@ -972,12 +1003,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except OutOfTime as error:  # a result not available (before ValueError: it is one)
+        print(f"{PROGRAM}: not computed: {error}", file=sys.stderr)
+        return NOT_AVAILABLE
     except (ValueError, TypeError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup
-        print(f"{PROGRAM}: interrupted", file=sys.stderr)
-        return INTERRUPTED
+        return interrupted()
     finally:
         sys.stdout = stream
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from analytic.parsing import parse_number
+from analytic.parsing import parse_integer, parse_number
 
 MAX_VALUES = 100_000  # values of one grid axis
 INTEGER_AXES = ("segments", "classes")
@@ -48,7 +48,7 @@ def grid(text: str, label: str) -> tuple:
             raise ValueError(f"`{label}` must be START:STOP:N, got {text!r}")
         start, stop = _number(parts[0], label), _number(parts[1], label)
         try:
-            count = int(parts[2].strip())
+            count = parse_integer(parts[2])
         except ValueError:
             raise ValueError(f"`{label}` needs an integer count N in START:STOP:N, got {parts[2].strip()!r}") from None
         if not 1 <= count <= MAX_VALUES:

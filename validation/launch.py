@@ -1,0 +1,28 @@
+"""The entry point of ``attention-dynamics`` and ``python -m validation``.
+
+It imports the command line itself, so that Ctrl-C during start-up (SymPy's import takes about a
+second) is one line with exit status 130 like Ctrl-C later, not a traceback through the imports.
+Nothing heavy is imported at module level here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+PROGRAM = "attention-dynamics"
+INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
+
+
+def interrupted() -> int:
+    """Say so on stderr, in one line; the exit status of an interrupted run."""
+    print(f"{PROGRAM}: interrupted", file=sys.stderr)
+    return INTERRUPTED
+
+
+def run() -> int:
+    """Import and run the command line; returns the exit status."""
+    try:
+        from .cli import main
+    except KeyboardInterrupt:
+        return interrupted()
+    return main()
