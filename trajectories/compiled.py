@@ -135,9 +135,13 @@ class CompiledModel:
 
     @functools.cached_property
     def jacobian(self) -> tuple:
-        """The flow's partial derivatives in the state (rows du, dv), compiled on first use (ODE methods only)."""
+        """The flow's partial derivatives in the state (rows du, dv), compiled on first use (ODE methods only).
+
+        A kink of the loss (``Max``, ``Abs``, ``Heaviside``) differentiates to ``DiracDelta`` terms: they are
+        0 wherever the derivative exists, so they are dropped (the integrator steps over the kink)."""
         state, rates, arguments = self.functions["state"], self.functions["rate_exprs"], SETTING_SYMBOLS + self.parameters
-        return tuple(tuple(self.functions["numpy_function"](sp.diff(rate, x), *state, *arguments) for x in state) for rate in rates)
+        return tuple(tuple(self.functions["numpy_function"](_without_delta(sp.diff(rate, x)), *state, *arguments) for x in state)
+                     for rate in rates)
 
     @functools.cached_property
     def scalar_rates(self):
@@ -264,6 +268,11 @@ def _side_functions(model: CompiledModel, finite_limit: bool) -> dict:
         side_functions.defer("time", lambda v_of_s=v_of_s, extra=extra: numpy_function(
             sp.cancel(sp.diff(v_of_s, coordinate) / rate_v.subs(sym.v, v_of_s)), *state, coordinate, *extra, *arguments))
     return by_side
+
+
+def _without_delta(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every ``DiracDelta`` term set to 0 (its value away from the kink)."""
+    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0)) if expr.has(sp.DiracDelta) else expr
 
 
 def _with_q(expr: sp.Expr) -> sp.Expr:

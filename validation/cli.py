@@ -665,11 +665,15 @@ def run_trajectory(args) -> int:
     # name the numbers the method could not follow (the rates and the start), not only the integrator's words
     where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
     if result.status.degenerate:  # the loss, not the input: a result not available, with its reason
-        print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.value}: {result.message}",
-              file=sys.stderr)
+        fault = _loss_fault(model, v0)
+        print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.value}: {result.message}"
+              + (f" ({fault})" if fault else ""), file=sys.stderr)
         return NOT_AVAILABLE
     if not result.ok:
-        _loss_fault(model, v0, result, args.method)
+        fault = _loss_fault(model, v0)
+        if fault is not None:
+            raise UsageError(f"argument --segment-loss: {fault}: the flow is not defined or not smooth there "
+                             f"(the {args.method} method stopped: {result.message})")
         raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
@@ -686,14 +690,15 @@ def run_trajectory(args) -> int:
     return 0
 
 
-def _loss_fault(model, v0: float, result, method: str) -> None:
-    """A method that failed on a custom segment loss which is not real, not finite or has a kink on the
-    margin's way (between v0 and the loss's descent limit) says that, not only "overflow" or the integrator's words."""
+def _loss_fault(model, v0: float) -> str | None:
+    """What is wrong with a custom segment loss on the margin's way (between v0 and the loss's descent
+    limit): not real, not finite or a kink -- so that a failed method says that, not only "overflow" or
+    the integrator's words; ``None`` when nothing is."""
     from analytic.losses import fault_near, real_domain
 
     setting = model.setting
     if setting.loss_name != "custom" or setting.segment_loss is None:
-        return
+        return None
     loss = setting.segment_loss.expr.subs(setting.values)
     # on the margin's way: the ends of the loss's real domain between v0 and the descent limit, and the limit itself
     low, high = sorted((v0, model.loss_minimiser))
@@ -701,8 +706,8 @@ def _loss_fault(model, v0: float, result, method: str) -> None:
     for where in sorted(ends | ({model.loss_minimiser} if math.isfinite(model.loss_minimiser) else set())):
         fault = fault_near(loss, where)
         if fault is not None:
-            raise UsageError(f"argument --segment-loss: {fault}: the flow is not defined or not smooth there "
-                             f"(the {method} method stopped: {result.message})")
+            return fault
+    return None
 
 
 def model_description(setting) -> dict:
