@@ -39,7 +39,7 @@ import sympy as sp
 
 from .certify import Certificate, Check, is_symbolically_zero, numeric_residual
 from .parsing import parse_expression
-from .states import RATE_SYMBOLS, parse_states, state_symbol
+from .states import RATE_SYMBOLS, check_states, parse_states, state_symbol
 
 DEFAULT_DEGREE = 4
 MAX_DEGREE = 8
@@ -103,9 +103,8 @@ class ConservationLaws:
         """Why fewer laws than ``count`` are listed (empty when complete)."""
         if self.complete:
             return ""
-        missing = self.count - len(self.laws)
-        return (f"{missing} of the {self.count} independent laws {'is' if missing == 1 else 'are'} not polynomial "
-                f"of degree <= {self.degree} (try a larger --degree; a law may also not be polynomial at all)")
+        return (f"found {len(self.laws)} of the {self.count} independent laws among the polynomials of degree <= "
+                f"{self.degree}: the others are of higher degree (try a larger --degree) or not polynomial")
 
     def to_dict(self) -> dict:
         record = {"count": self.count, "rank": self.rank, "laws": list(self.law_texts), "states": list(self.names),
@@ -140,17 +139,21 @@ def law_text(law: sp.Expr, states) -> str:
     return text
 
 
-def conservation_laws(states, components, *, degree: int = DEFAULT_DEGREE) -> ConservationLaws:
+def conservation_laws(states, components, *, rates=None, degree: int = DEFAULT_DEGREE) -> ConservationLaws:
     """The rank, count and polynomial laws of the map ``components`` of ``states``.
 
-    ``states`` is ``"q,k"`` (rates as ``q=alpha``) or a sequence of names; ``components``
-    a comma-separated text ``"q*k"`` (parsed without ``eval``) or a sequence of texts or
-    SymPy expressions in the states.
+    ``states`` is ``"q,k"`` (rates as ``q=alpha``) or a sequence of names (with ``rates``
+    a sequence of numbers or expressions of ``alpha``, ``beta``; 1 if not given);
+    ``components`` a comma-separated text ``"q*k"`` (parsed without ``eval``) or a
+    sequence of texts or SymPy expressions in the states.
     """
     if isinstance(states, str):
+        if rates is not None:
+            raise ValueError("`rates`: give the rates in `states` (e.g. 'q=alpha,k') or with a sequence of names, not both")
         names, rates = parse_states(states, "states")
     else:
-        names, rates = parse_states(",".join(_names(states)), "states")
+        names = _names(states)
+        names, rates = check_states(names, [sp.Integer(1)] * len(names) if rates is None else list(rates), "states")
     symbols = [state_symbol(name) for name in names]
     phi = _components(components, names, symbols)
     if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= MAX_DEGREE:
@@ -180,7 +183,6 @@ def _names(states) -> list[str]:
 
 def _components(components, names, symbols) -> list[sp.Expr]:
     allowed = dict(zip(names, symbols))
-    allowed.update(RATE_SYMBOLS)  # no: rates belong to the states; refused below if used
     if isinstance(components, str):
         parts = _split_top_level(components)
     else:
@@ -195,7 +197,7 @@ def _components(components, names, symbols) -> list[sp.Expr]:
     phi = []
     for k, part in enumerate(parts, 1):
         if isinstance(part, str):
-            expr = parse_expression(part, dict(zip(names, symbols)), label=f"map component {k}")
+            expr = parse_expression(part, allowed, label=f"map component {k}")
         elif isinstance(part, sp.Expr):
             expr = part.xreplace({s: allowed[s.name] for s in part.free_symbols if s.name in allowed})
         else:

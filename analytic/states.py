@@ -154,13 +154,15 @@ class StateModel:
         return StateModel(self.names, tuple(rate.subs(mapping) for rate in self.rates), self.loss.subs(mapping))
 
 
-def state_model(states: str, loss: str, *, label: str = "expr") -> StateModel:
-    """A :class:`StateModel` from text: ``states`` as ``"q=alpha,k"``, ``loss`` parsed without ``eval``."""
-    names, rates = parse_states(states)
+def state_model(states, loss: str, *, label: str = "expr") -> StateModel:
+    """A :class:`StateModel` from text: ``states`` as ``"q=alpha,k"`` (or a pair names, rates), ``loss`` parsed without ``eval``.
+
+    Names in the loss other than the states, ``alpha`` and ``beta`` are real parameters.
+    """
+    names, rates = parse_states(states) if isinstance(states, str) else check_states(*states)
     own = {name: state_symbol(name) for name in names}
-    own.update({name: s for name, s in RATE_SYMBOLS.items()})
-    expr = parse_expression(loss, own, label=label, parameters=True)
-    return StateModel(names, rates, expr)
+    own.update(RATE_SYMBOLS)
+    return StateModel(names, rates, parse_expression(loss, own, label=label, parameters=True))
 
 
 @dataclass(frozen=True)
