@@ -133,9 +133,9 @@ def law_text(law: sp.Expr, states) -> str:
     text = ""
     for monomial, coefficient in poly.terms():
         term = sp.Mul(*(s**e for s, e in zip(states, monomial)))
-        magnitude, sign = (-coefficient, "-") if coefficient.could_extract_minus_sign() else (coefficient, "+")
-        piece = sp.sstr(term) if magnitude == 1 else sp.sstr(sp.Mul(magnitude, term, evaluate=False)) if magnitude.is_Atom else f"({sp.sstr(magnitude)})*{sp.sstr(term)}"
-        text = (("-" if sign == "-" else "") + piece) if not text else f"{text} {sign} {piece}"
+        negative = coefficient.could_extract_minus_sign()
+        piece = sp.sstr(term if abs(coefficient) == 1 else (-coefficient if negative else coefficient) * term)
+        text = ("-" if negative else "") + piece if not text else f"{text} {'-' if negative else '+'} {piece}"
     return text
 
 
@@ -225,7 +225,7 @@ def _split_top_level(text: str) -> list[str]:
         else:
             current.append(character)
     parts.append("".join(current))
-    return [part for part in parts] if text.strip() else []
+    return parts if text.strip() else []
 
 
 def _generic_point(symbols, rates, rng) -> dict:
