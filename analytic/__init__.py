@@ -17,6 +17,8 @@ import typing
 
 if typing.TYPE_CHECKING:  # for type checkers and IDEs; at run time the names below are imported on first use
     from .derivation import Derivation, derive, derive_custom
+    from .laws import ConservationLaws, conservation_laws
+    from .states import StateModel, state_flow, state_model
     from .losses import LOSS_NAMES, SegmentLoss, cross_entropy, custom, exponential, square
     from .paradigms import PARADIGMS, reduced_loss
     from .parsing import parse_expression, parse_number
@@ -30,6 +32,8 @@ _LAZY = {
     "exponential": "losses", "square": "losses",
     "PARADIGMS": "paradigms", "reduced_loss": "paradigms",
     "parse_expression": "parsing", "parse_number": "parsing",
+    "ConservationLaws": "laws", "conservation_laws": "laws",
+    "StateModel": "states", "state_flow": "states", "state_model": "states",
 }
 
 
@@ -59,4 +63,9 @@ __all__ = [
     "reduced_loss",
     "parse_expression",
     "parse_number",
+    "ConservationLaws",
+    "conservation_laws",
+    "StateModel",
+    "state_flow",
+    "state_model",
 ]

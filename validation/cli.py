@@ -266,6 +266,39 @@ def _param(text: str):
 SYMBOL_OPTIONS = {"segments": sym.T, "alpha": sym.alpha, "beta": sym.beta}
 
 
+def _states(text: str):
+    """``--state q=alpha,k,v=beta``: names and rates (analytic.states, no eval)."""
+    from analytic.states import parse_states
+
+    try:
+        return parse_states(text, "state")
+    except (ValueError, TypeError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _start(text: str) -> dict:
+    """``--start q=0.5,k=1/4``: state -> number (states not given start at 0)."""
+    start = {}
+    for part in text.split(","):
+        name, equals, value = part.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise argparse.ArgumentTypeError(f"must be NAME=VALUE,... (e.g. q=0.5,k=0.25), got {text[:80]!r}")
+        if name in start:
+            raise argparse.ArgumentTypeError(f"gives {name} more than once, got {text[:80]!r}")
+        start[name] = _real(f"start {name}")(value.strip())
+    return start
+
+
+def add_state_options(parser: argparse.ArgumentParser, *, start: bool) -> None:
+    """``--state`` (a model of any number of states, with ``--expr``) and, for numeric commands, ``--start``."""
+    parser.add_argument("--state", type=_states, default=None, metavar="NAME[=RATE],...",
+                        help="states of a loss --expr of any number of variables, e.g. q=alpha,k=alpha,v=beta (rates default to 1)")
+    if start:
+        parser.add_argument("--start", type=_start, default=None, metavar="NAME=VALUE,...",
+                            help="start of the states given by --state, e.g. q=0.5,k=0.25 (zero where not given)")
+
+
 # --- shared options -------------------------------------------------------------------
 def add_custom_options(parser: argparse.ArgumentParser) -> None:
     """--segment-loss, --aggregate, --no-cache, --attention, --param."""
@@ -442,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     derive_parser = commands.add_parser("derive", help="derive loss, flow, first integral, trajectory, fixed focus")
     derive_parser.add_argument("--paradigm", default="all", help="soft, hard, lvml or all (default all)")
     add_setting_options(derive_parser, start=False)
-    derive_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
+    derive_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)" (or of the states of --state)')
+    add_state_options(derive_parser, start=False)
     derive_parser.add_argument("--budget", type=_number("budget", 0, False), default=None, help="seconds per derivation (default 60)")
     derive_parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
     add_latex_options(derive_parser)
@@ -452,11 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     trajectory_parser = commands.add_parser("trajectory", help="one trajectory: closed form, ODE, gradient descent or full model")
     trajectory_parser.add_argument("--paradigm", default=None, help="soft, hard or lvml (or --aggregate / --expr)")
-    trajectory_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
+    trajectory_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)" (or of the states of --state)')
+    add_state_options(trajectory_parser, start=True)
     add_setting_options(trajectory_parser)
     trajectory_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
     trajectory_parser.add_argument("--points", type=_integer("points", 1, MAX_POINTS), default=101, help=f"output points (default 101, at most {MAX_POINTS:.0e})")
-    trajectory_parser.add_argument("--method", choices=TRAJECTORY_METHODS, default="closed")
+    trajectory_parser.add_argument("--method", choices=TRAJECTORY_METHODS, default=None,
+                                   help="closed (default), ode, gd or full; with --state: ode (default) or gd")
     trajectory_parser.add_argument("--lr", type=_number("lr", 0, False), default=None, help="learning rate for gd and full (default 0.1)")
     trajectory_parser.add_argument("--sigma", type=_number("sigma", 0, True), default=None, help="noise of the full model (default 0)")
     trajectory_parser.add_argument("--samples", type=_integer("samples", 1), default=None, help="examples of the full model when sigma > 0")
@@ -466,7 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare_parser = commands.add_parser("compare", help="closed form vs ODE vs gradient descent vs full model")
     compare_parser.add_argument("--paradigm", default=None, help="soft, hard or lvml (or --aggregate / --expr)")
-    compare_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)"')
+    compare_parser.add_argument("--expr", default=None, help='a custom two-parameter loss "L(u, v)" (or of the states of --state)')
+    add_state_options(compare_parser, start=True)
     add_setting_options(compare_parser)
     compare_parser.add_argument("--t-end", dest="t_end", type=_number("t-end", 0, False), required=True, help="horizon > 0")
     compare_parser.add_argument("--format", choices=("text", "json", "latex"), default="text")
@@ -538,6 +575,13 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
     reproduce_parser.set_defaults(handler=run_reproduce)
 
+    laws_parser = commands.add_parser("laws", help="conservation laws of a parametrisation phi(theta): Lie rank, count, polynomial laws, certified")
+    laws_parser.add_argument("--state", type=_states, required=True, metavar="NAME[=RATE],...", help="the states, e.g. q,k (rates default to 1)")
+    laws_parser.add_argument("--map", required=True, help='comma-separated components of phi, e.g. "q*k" or "u1*w1 + u2*w2"')
+    laws_parser.add_argument("--degree", type=_integer("degree", 1, 8), default=4, help="largest degree of the polynomial laws searched (default 4, at most 8)")
+    laws_parser.add_argument("--format", choices=("text", "json"), default="text")
+    laws_parser.set_defaults(handler=run_laws)
+
     figures_parser = commands.add_parser("figures", help="phase portraits, attention curves, u(t) and v(t), fixed-focus incentive, closed form vs ODE vs GD overlay (PDF and PNG)")
     figures_parser.add_argument("--out", required=True, help="output directory")
     add_setting_options(figures_parser)
@@ -548,6 +592,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- handlers -------------------------------------------------------------------------
 def run_derive(args) -> int:
+    if args.state is not None:
+        from validation.state_commands import run_state_derive
+
+        return run_state_derive(args)
     from analytic import PARADIGMS, derive, derive_custom
     from analytic.paradigms import custom_paradigm
     from analytic.report import derivation_text
@@ -617,6 +665,13 @@ def _with_values(expr: sp.Expr, given: dict, label: str, strict: bool = True) ->
 
 
 def run_trajectory(args) -> int:
+    if args.state is not None:
+        from validation.state_commands import run_state_trajectory
+
+        return run_state_trajectory(args)
+    if args.start is not None:
+        raise UsageError("argument --start: only with --state (the two-parameter start is --u0, --v0)")
+    args.method = args.method or "closed"
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, _paradigm_or_custom(args), values)
     u0, v0 = values["u0"], values["v0"]
@@ -746,6 +801,12 @@ def _whole(value, label: str) -> int:
 
 
 def run_compare(args) -> int:
+    if args.state is not None:
+        from validation.state_commands import run_state_compare
+
+        return run_state_compare(args)
+    if args.start is not None:
+        raise UsageError("argument --start: only with --state (the two-parameter start is --u0, --v0)")
     values = resolve(args, NUMERIC_PRESET)
     setting = numeric_setting(args, _paradigm_or_custom(args), values)
     from validation.compare import compare, comparison_latex, comparison_text
@@ -758,6 +819,12 @@ def run_compare(args) -> int:
     else:
         print(comparison_text(comparison))
     return 0
+
+
+def run_laws(args) -> int:
+    from validation.state_commands import run_laws as laws
+
+    return laws(args)
 
 
 def run_milestones(args) -> int:
