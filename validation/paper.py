@@ -20,6 +20,7 @@ from __future__ import annotations
 from analytic.losses import custom
 from analytic.paradigms import PARADIGMS as REGISTRY
 
+import os
 import re
 import shutil
 import subprocess
@@ -36,7 +37,7 @@ from analytic.propositions import certify, check_against, general_results
 from trajectories.presets import Study
 
 from .compare import DEFAULT_LRS, compare, comparison_latex_rows
-from .files import commit, prepare_directory, scratch_directory, write_text
+from .files import commit, prepare_directory, scratch_directory, staged_directory, write_text
 from .document import figure_block, findings, loss_title, paradigm_section, paradigm_title, preamble, setting_section
 from .latex_read import read_latex
 from .numbers import latex_number
@@ -269,7 +270,26 @@ class PaperResult:
     message: str
 
 
-def write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, force: bool = False,
+def write_paper(directory, study: Study, **options) -> PaperResult:
+    """Write the document and its parts into ``directory`` (options as :func:`_write_paper`).
+
+    A new directory appears complete or not at all: it is built in a hidden sibling and renamed into
+    place (:func:`validation.files.staged_directory`); an existing one is written file by file.
+    """
+    with staged_directory(directory) as place:
+        result = _write_paper(place, study, **options)
+    return _moved(result, Path(place), Path(os.fsdecode(directory)))
+
+
+def _moved(result: PaperResult, place: Path, final: Path) -> PaperResult:
+    """``result`` with its paths in ``final`` instead of the staging ``place``."""
+    def moved(path):
+        return None if path is None else final / Path(path).relative_to(place)
+
+    return PaperResult(final, tuple(moved(f) for f in result.files), result.formulas, result.statements, moved(result.pdf), result.message)
+
+
+def _write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, force: bool = False,
                 figures: bool = True, milestones_table: str | None = None, milestones: dict | None = None,
                 parts: dict | None = None, sweep: SweepSection | None = None, width: int = LINE_WIDTH,
                 label_prefix: str = "") -> PaperResult:

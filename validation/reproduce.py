@@ -27,7 +27,7 @@ from trajectories.model import reduced_model
 from .claims import claim_maps, claims_paragraph
 from .compare import compare
 from .figures import warm_text_cache
-from .files import check_writable, prepare_directory, write_json, write_text
+from .files import check_writable, prepare_directory, staged_directory, write_json, write_text
 from .grids import grid
 from .growth import growth_table
 from .paper import LOSSES, PARADIGMS, SweepSection, float_table, paper_jobs, write_paper
@@ -80,6 +80,16 @@ def sweep_request() -> SweepRequest:
 
 def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None, workers: int | None = None) -> dict:
     """Run the main job into ``directory``; ``step(name)`` is called before each stage (progress).
+
+    A new directory appears complete or not at all (built in a hidden sibling and renamed into
+    place: :func:`validation.files.staged_directory`); an existing one is written file by file.
+    """
+    with staged_directory(directory) as place:
+        return _reproduce(place, force=force, pdf=pdf, step=step, workers=workers)
+
+
+def _reproduce(directory, *, force: bool, pdf: bool, step, workers: int | None) -> dict:
+    """The main job into ``directory`` (a staging place of :func:`reproduce`).
 
     The independent computations (cross-checks, milestones, growth laws, the sweep, the
     document's snippets, table rows and figures) run as jobs on every core
