@@ -381,7 +381,8 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
             mask = np.arange(PANELS)[None, :] < count[:, None]
             s_left[index] = s_left[index] + count * w[moved]
             t_left[index] = t_left[index] + np.sum(np.where(mask, fine[moved], 0.0), axis=1)
-            e_left[index] = e_left[index] + np.sum(np.where(mask, np.abs(fine[moved] - coarse[moved]), 0.0), axis=1)
+            with np.errstate(invalid="ignore"):  # a panel with a non-finite rule: its error is NaN, never accepted
+                e_left[index] = e_left[index] + np.sum(np.where(mask, np.abs(fine[moved] - coarse[moved]), 0.0), axis=1)
             widest = np.maximum(MAX_WIDTH, np.abs(s_left[index]) / 8)  # far out, g varies on the scale of |s|
             width[index] = np.where(count == PANELS, np.minimum(2 * w[moved], widest), w[moved] / 2)
             late = (t_left[index] > horizon) & ~stopping[index]
@@ -522,7 +523,8 @@ def _record_crossings(index, panel, starts, w, values, fine, coarse, z_nodes, z_
     before = np.arange(fine.shape[1])[None, :] < panel[:, None]
     time = t_left[index] + np.sum(np.where(before, fine, 0.0), axis=1) + width / 2 * partial
     through = np.arange(fine.shape[1])[None, :] <= panel[:, None]
-    error = e_left[index] + np.sum(np.where(through, np.abs(fine - coarse), 0.0), axis=1)
+    with np.errstate(invalid="ignore"):  # as above: a NaN error marks the time as not resolved
+        error = e_left[index] + np.sum(np.where(through, np.abs(fine - coarse), 0.0), axis=1)
     target = following[index]
     level = levels[target]
     u_star = offset[index] + level
