@@ -281,6 +281,25 @@ def test_a_derivation_past_its_budget_stops_and_says_so(capsys, argv):
     assert status == 1 and "time budget ran out" in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("step", ["first_integral", "explicit_trajectory", "fixed_focus"])
+def test_a_derivation_whose_budget_runs_out_inside_a_step_is_not_certified(capsys, monkeypatch, step):
+    import analytic.derivation as derivation
+    from analytic.budget import DeadlineExceeded
+
+    # once (under load): the checks made before the step had passed, so status "timeout" counted as
+    # certified and the command exited 0 with nothing on stderr. The deadline runs out inside the step
+    # here by construction (the step raises as Deadline.check does), not by racing the clock; the
+    # budgeted worker is forked, so it sees the patched step.
+    def out_of_time(*_):
+        raise DeadlineExceeded(f"time budget of 60 s ran out during {step}")
+
+    monkeypatch.setattr(derivation, step, out_of_time)
+    d = derivation.derive("hard", "exponential", segments=10, alpha=1, beta=1, use_cache=False)
+    assert d.status == "timeout" and d.certificate.checks and not d.certified
+    status, out, err = run(capsys, "derive", "--paradigm", "hard", "--loss", "exponential", "--segments", "10", "--no-cache")
+    assert status == 1 and err.count("\n") == 1 and "not certified" in err and "time budget ran out" in err
+
+
 @pytest.mark.parametrize(
     "argv, words",
     [
