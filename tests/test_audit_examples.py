@@ -477,7 +477,7 @@ COVERED_ELSEWHERE = {
     "--force claims nothing lasting": "tests/test_files_safety.py::test_a_forced_figures_run_does_not_make_the_directory_ours_for_reproduce",
     "stale .part files removed": "tests/test_files_safety.py::test_temporaries_of_a_killed_run_are_removed_by_the_next_run",
     "unwritable --out": "tests/test_files_safety.py::test_unusable_output_paths_give_one_line_errors",
-    "Ctrl-C: one line, 130": "tests/test_cli.py::test_ctrl_c_is_one_line_with_status_130_and_leaves_no_temporary_files",
+    "Ctrl-C: one line, 130": "tests/test_processes.py::test_no_process_outlives_an_ended_command",
     "negative numbers without '='": "tests/test_cli.py::test_negative_numbers_need_no_equals_sign",
     "--points 99999999999999999999999": "tests/test_cli.py::test_oversized_requests_are_refused_up_front",
     "--alpha 1e-400 says it underflows": "tests/test_api_inputs.py::test_the_command_line_names_the_real_problem",
