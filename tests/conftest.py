@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import mpmath
 import pytest
 import sympy as sp
 
+from analytic import cache
 from analytic.special import MPMATH_FUNCTIONS, numpy_functions
+
+_own_cache: list[str] = []
+
+
+def pytest_configure(config):
+    """Each test process (the controller and every ``pytest -n`` worker) derives into a cache directory of its own.
+
+    Runs before collection, so no derivation reads the user's ``~/.cache`` or another worker's files
+    (its subprocesses inherit the variable); ``ATTENTION_DYNAMICS_CACHE=off`` is kept as it is.
+    """
+    if os.environ.get(cache.ENVIRONMENT, "").lower() in ("off", "0", "no"):
+        return
+    _own_cache.append(tempfile.mkdtemp(prefix="attention-dynamics-cache-"))
+    os.environ[cache.ENVIRONMENT] = _own_cache[-1]
+
+
+def pytest_unconfigure(config):
+    for directory in _own_cache:
+        shutil.rmtree(directory, ignore_errors=True)
 
 #: The settings every parametrised test runs over: (loss name, classes).
 LOSSES = [("cross-entropy", 2), ("square", 2), ("exponential", 2), ("cross-entropy", 1000)]
