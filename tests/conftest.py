@@ -53,6 +53,31 @@ def mp_digits():
         yield
 
 
+@pytest.fixture(scope="session")
+def small_paper(tmp_path_factory):
+    """The paper of the small preset, with its figures and milestone table: built once per test session.
+
+    Every test that reads the paper shares it (with ``pytest -n`` they run in one worker: see
+    :func:`pytest_collection_modifyitems`), so the suite builds it once, not once per test module.
+    """
+    from trajectories.presets import Study
+    from validation.paper import float_table, write_paper
+    from validation.paradigms import milestone_report
+
+    study = Study.from_preset("small")
+    report = milestone_report(study.setting, study.u0, study.v0, (0.3, 0.5, 0.9, 0.99), study.horizon)
+    table = float_table(report.latex(), "Milestones.", "tab:milestones")
+    return write_paper(tmp_path_factory.mktemp("paper") / "out", study, horizon=study.horizon, milestones_table=table,
+                       milestones=report.to_dict())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests sharing a session-wide build (:func:`small_paper`) run in one ``pytest -n`` worker (``--dist loadgroup``)."""
+    for item in items:
+        if "small_paper" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("paper"))
+
+
 def loss_id(value):
     return f"{value[0]}-c{value[1]}" if isinstance(value, tuple) else str(value)
 
