@@ -72,10 +72,12 @@ def small_paper(tmp_path_factory):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests sharing a session-wide build (:func:`small_paper`) run in one ``pytest -n`` worker (``--dist loadgroup``)."""
+    """Tests sharing a session-wide build (:func:`small_paper`) run in one ``pytest -n`` worker (``--dist loadgroup``),
+    and are ``slow`` (the build takes about a minute)."""
     for item in items:
         if "small_paper" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("paper"))
+            item.add_marker(pytest.mark.slow)
 
 
 def loss_id(value):

@@ -352,6 +352,7 @@ def test_none_settings_are_named(keyword):
 
 
 # --- the log-time fallback over the extremes grid -------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("paradigm", ["soft", "hard", "lvml"])
 def test_log_time_fallback_agrees_with_both_references_on_the_extremes_grid(paradigm):
     from tests.test_sweep_extremes import CLASSES, RATIOS, SEGMENTS, STARTS, log_time_events
@@ -424,6 +425,7 @@ def log_time_reference(paradigm, alpha, beta, u0, v0, targets, evaluations=REFER
 
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(paradigm=st.sampled_from(["soft", "hard", "lvml"]), log_ratio=st.floats(-30, 30), u0=st.floats(-5, 5), v0=st.floats(-3, 3))
 def test_random_rate_ratios_and_starts_give_right_or_flagged_milestones(paradigm, log_ratio, u0, v0):

@@ -46,6 +46,7 @@ def reference(paradigm, alpha, beta, u0, v0, times):
     return solution.y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("paradigm", ["soft", "hard", "lvml"])
 def test_closed_forms_at_extreme_ratios_are_right_or_refused(paradigm):
     alpha = 1 / CLASSES

@@ -48,6 +48,7 @@ def log_time_events(paradigm, alpha, beta, u0, v0):
     return [0.0 if u0 >= level else (math.expm1(float(hits[0])) if hits.size else None) for level, hits in zip(levels, solution.t_events)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("paradigm", ["soft", "hard", "lvml"])
 def test_extreme_rate_ratios_and_starts_are_right_or_refused(paradigm):
     alpha = 1 / CLASSES
