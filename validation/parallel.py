@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from multiprocessing import get_context
 
 from analytic.budget import die_with_parent
