@@ -100,9 +100,24 @@ def wait_for(condition, what: str, polls: int = MAX_POLLS):
 def start(command: str, tmp_path: Path) -> subprocess.Popen:
     argv, environment = COMMANDS[command]
     argv = [part.replace("{out}", str(tmp_path / "run")) for part in argv]
-    with open(tmp_path / "stderr", "w") as err:  # a file, not a pipe: a worker left holding it cannot block the test
-        return subprocess.Popen([sys.executable, "-m", "validation", *argv], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=err, start_new_session=True, cwd=ROOT, env={**os.environ, **environment})
+    # as a shell starts a foreground job: Ctrl-C not ignored, whatever this test process inherited (an ignored SIGINT
+    # survives exec, and Python then installs no KeyboardInterrupt handler: the command would run on to its end)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open(tmp_path / "stderr", "w") as err:  # a file, not a pipe: a worker left holding it cannot block the test
+            return subprocess.Popen([sys.executable, "-m", "validation", *argv], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, cwd=ROOT,
+                                    env={**os.environ, **environment})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ignores_ctrl_c(pid: int) -> bool:
+    """Whether process ``pid`` ignores SIGINT (``SigIgn`` in ``/proc/PID/status``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) >> (signal.SIGINT - 1) & 1)
+    return False
 
 
 def end_when_working(process: subprocess.Popen, command: str, ending: str) -> dict[int, tuple[str, int]]:
@@ -116,6 +131,7 @@ def end_when_working(process: subprocess.Popen, command: str, ending: str) -> di
 
     listed = wait_for(working, what)
     if ending == "ctrl-c":
+        assert not ignores_ctrl_c(process.pid), "the command was started with Ctrl-C ignored"
         os.killpg(process.pid, signal.SIGINT)
     else:
         process.send_signal(getattr(signal, ending))
