@@ -8,7 +8,11 @@ SymPy's general routines go through here.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -89,7 +93,27 @@ def _raise_described(what: str, module: str, name: str, text: str, lineage: tupl
     raise WorkerError(what, name, text, module)
 
 
-def _child(conn, function, args):
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent dies (Linux)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked worker: be killed (SIGKILL) when ``parent`` ends, however it ends.
+
+    A worker must never outlive its command: Ctrl-C, SIGTERM or SIGKILL of the parent leaves no
+    process behind, even one blocked in SymPy or reading a pipe. Linux only (``prctl``); elsewhere
+    nothing. A parent that is already gone (it died before the call) ends the worker at once.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the parent's own clean-up must do
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _child(conn, parent, function, args):
+    die_with_parent(parent)
     try:
         conn.send(("ok", function(*args)))
     except BaseException as error:  # reported to the parent, never raised here
@@ -124,7 +148,7 @@ def call_with_budget(function: Callable[..., Any], *args: Any, seconds: float, w
             _raise_described(what, *_describe(error))
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, function, args))
+    process = context.Process(target=_child, args=(send, os.getpid(), function, args))
     process.start()
     send.close()
     try:

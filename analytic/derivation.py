@@ -101,7 +101,9 @@ class Derivation:
 
     @property
     def certified(self) -> bool:
-        return self.certificate.certified
+        """Every check passed and the derivation finished: one whose budget ran out is never certified,
+        even when the checks made before it stopped all passed."""
+        return self.status != STATUS_TIMEOUT and self.certificate.certified
 
     @property
     def label(self) -> str:

@@ -3,7 +3,7 @@
 The reference integrates the hand-written flow (tests/reference.py) in log time,
 tau = log(1 + t), dy/dtau = e^tau f(y), with LSODA at rtol 1e-11; where the reference
 itself cannot be evaluated (its naive formulas overflow at |u0| or |v0| = 1e6) or does
-not finish in its budget, there is nothing to compare and the case is not counted.
+not finish within its evaluations, there is nothing to compare and the case is not counted.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from scipy.integrate import solve_ivp
 from trajectories.closed import closed_trajectory
 from trajectories.model import Setting, reduced_model
 from trajectories.result import Status
-from tests.reference import reference_flow, time_budget
+from tests.reference import EvaluationsExhausted, bounded, reference_flow
 
 RATIOS = [1e-20, 1e-6, 1.0, 1e6, 1e20]  # alpha / beta
 STARTS = [(0.0, 0.0), (-5.0, 2.0), (3.0, -3.0), (-1e6, 0.0), (1e6, 0.0), (0.0, -1e6), (0.0, 1e6)]
 CLASSES, SEGMENTS = 10, 30
-REFERENCE_SECONDS = 2.0
+# per reference integration, a bound on its work, the same under any load: the cases LSODA follows here take
+# < 3700 evaluations; the others (13 of 105) still go on at 200000
+REFERENCE_EVALUATIONS = 20_000
 TOLERANCE = 1e-6  # relative to 1 + |reference|, at every compared time
 
 
@@ -33,17 +35,18 @@ def reference(paradigm, alpha, beta, u0, v0, times):
         return [math.exp(tau) * du, math.exp(tau) * dv]
 
     try:
-        with time_budget(REFERENCE_SECONDS), warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            solution = solve_ivp(rhs, (0.0, math.log1p(times[-1])), [u0, v0], method="LSODA", rtol=1e-11, atol=1e-12,
-                                 t_eval=np.log1p(times))
-    except TimeoutError:
+            solution = solve_ivp(bounded(rhs, REFERENCE_EVALUATIONS), (0.0, math.log1p(times[-1])), [u0, v0], method="LSODA",
+                                 rtol=1e-11, atol=1e-12, t_eval=np.log1p(times))
+    except EvaluationsExhausted:
         return None
     if solution.status != 0 or not np.all(np.isfinite(solution.y)):
         return None
     return solution.y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("paradigm", ["soft", "hard", "lvml"])
 def test_closed_forms_at_extreme_ratios_are_right_or_refused(paradigm):
     alpha = 1 / CLASSES

@@ -151,3 +151,14 @@ def test_example_notebook_is_a_download(site):
     link = copies[0].relative_to(site).as_posix()
     for page in ("tutorial.html", "custom_models.html"):
         assert f'href="{link}"' in (site / page).read_text(), page
+
+
+def test_ci_runs_exactly_the_readmes_test_command_in_parallel():
+    root = DOCS.parent
+    commands = [line for line in (root / "README.md").read_text().splitlines() if "python3 -m pytest" in line]
+    # pytest-xdist on the two cores; tests sharing a session-wide build in one worker (tests/conftest.py)
+    assert len(commands) == 1 and " -n 2" in commands[0] and "--dist loadgroup" in commands[0], commands
+    ci = (root / ".ci" / "run").read_text()
+    assert ci.count(commands[0]) == 1  # the very command, once
+    assert '"$status" -eq 5' in ci  # pytest's "no tests collected" still fails CI
+    assert "pytest-xdist" in (root / "setup.cfg").read_text().split("test =")[1].split("[")[0]  # in the test extra

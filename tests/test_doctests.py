@@ -1,6 +1,6 @@
 """The examples in the docstrings of analytic/, trajectories/ and validation/ run and print what they show.
 
-Collected by the README's test command (``python3 -m pytest -q``), one test per module;
+Collected by the README's test command (``python3 -m pytest -q -n 2 --dist loadgroup``), one test per module;
 built-in derivations come from the disk cache, so the examples that derive are quick.
 """
 

@@ -1,4 +1,7 @@
-"""The generated paper reads like one: words, propositions, typeset numbers, captioned and referenced figures."""
+"""The generated paper reads like one: words, propositions, typeset numbers, captioned and referenced figures.
+
+The paper is the session's ``small_paper`` (tests/conftest.py), built once for every test that reads it.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,9 @@ import shutil
 
 import pytest
 
-from trajectories.presets import Study
 from validation.document import findings
 from validation.numbers import latex_number
-from validation.paper import OVERFULL_LIMIT, run_latex, write_paper
-from validation.paradigms import milestone_report
-
-
-@pytest.fixture(scope="module")
-def small_paper(tmp_path_factory):
-    study = Study.from_preset("small")
-    report = milestone_report(study.setting, study.u0, study.v0, (0.3, 0.5, 0.9, 0.99), study.horizon)
-    from validation.paper import float_table
-
-    table = float_table(report.latex(), "Milestones.", "tab:milestones")
-    return write_paper(tmp_path_factory.mktemp("paper") / "out", study, horizon=study.horizon, milestones_table=table,
-                       milestones=report.to_dict())
+from validation.paper import OVERFULL_LIMIT, run_latex
 
 
 def test_every_figure_is_captioned_labelled_and_referenced(small_paper):

@@ -126,7 +126,7 @@ def test_custom_derivation_never_hangs():
 
 
 # --- property-based -------------------------------------------------------------------
-PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)  # the same examples every run
 
 
 @PROPERTY
@@ -233,6 +233,7 @@ def test_the_budget_bounds_the_in_process_rules_too():
     started = time.perf_counter()
     d = derive_custom(v**1000, alpha=1, beta=1, budget=2.0, use_cache=False)  # once 171 s inside apart/ratint
     elapsed = time.perf_counter() - started
-    # the budget plus the worker's grace period, plus process start-up on a loaded machine
-    assert d.status == "timeout" and d.invariant is None and elapsed < 2.0 + 5.0 + 10.0
+    # stopped (the worker is killed at the budget plus its 5 s grace period): not the 171 s it once took; the bound is
+    # far above 7 s so that a loaded machine cannot fail it, far below 171 s so that the old behaviour would
+    assert d.status == "timeout" and d.invariant is None and elapsed < 60.0
     assert d.flow.dv == -1000 * v**999  # the loss and the flow are still there
