@@ -127,3 +127,16 @@ def test_the_fixed_focus_words_name_exactly_the_formulas_printed(paper_parts):
         suffixes = {r.suffix for r in piece.rows}
         for suffix, phrase in FIXED_FOCUS_WORDS.items():
             assert (phrase in words) == (suffix in suffixes), (piece.label, kind, suffix)
+
+
+def test_an_empty_full_model_column_is_left_out_and_explained():
+    """At the paper preset (c = 1000, T = 100) no full model runs: c^2 T = 10^8 numbers, over 5 x 10^6."""
+    from validation.paper import crosscheck_table
+
+    study = Study.from_preset("paper")
+    cells = [("soft", "1", "2", "3", "0.990", None), ("hard", "1", "2", "3", "0.990", None)]
+    table = crosscheck_table(study, 1e5, cells)
+    assert "full vs reduced" not in table and "---" not in table and r"\begin{tabular}{lrrrr}" in table
+    assert r"$c^2 T = 1.00 \times 10^{8}$" in table and "is not compared at this setting" in table
+    shown = crosscheck_table(study, 1e5, [cells[0], ("hard", "1", "2", "3", "0.990", "4")])
+    assert "full vs reduced" in shown and r"0.990 & --- \\" in shown and r"0.990 & 4 \\" in shown

@@ -21,6 +21,7 @@ from trajectories.choices import number_label
 from trajectories.presets import Study
 
 from .claims import DISPLAY
+from .paradigms import latex_row_name
 from .document_class import DEFAULT_CLASS, DOCUMENT_CLASSES, DocumentClass
 from .numbers import latex_number
 
@@ -269,8 +270,7 @@ def findings(milestones: dict) -> list[str]:
         beats = [n for n, t in (("soft", soft), ("hard", hard)) if t is None or mixed < t]
         words = "beats both, as the paper's narrative has it" if len(beats) == 2 else (
             f"beats only {beats[0]}" if beats else "beats neither") + ", unlike the paper's narrative"
-        shown = name.replace("_", r"\_")
-        sentences.append(rf"The hybrid \texttt{{{shown}}} reaches $p = {high:g}$ at $t = {latex_number(mixed, DIGITS, math_mode=False)}$: it {words}.")
+        sentences.append(rf"The hybrid {latex_row_name(name)} reaches $p = {high:g}$ at $t = {latex_number(mixed, DIGITS, math_mode=False)}$: it {words}.")
     return sentences
 
 
