@@ -140,3 +140,14 @@ def test_an_empty_full_model_column_is_left_out_and_explained():
     assert r"$c^2 T = 1.00 \times 10^{8}$" in table and "is not compared at this setting" in table
     shown = crosscheck_table(study, 1e5, [cells[0], ("hard", "1", "2", "3", "0.990", "4")])
     assert "full vs reduced" in shown and r"0.990 & --- \\" in shown and r"0.990 & 4 \\" in shown
+
+
+def test_a_time_after_the_horizon_is_explained_under_the_milestone_table():
+    """Small preset: soft attention reaches p = 0.99 only at t = 1.78e6, after the horizon 1e3; 1e7 leaves no such cell."""
+    from validation.paradigms import milestone_report
+
+    setting = Study.from_preset("small").setting
+    late = milestone_report(setting, 0.0, 0.0, (0.3, 0.99), 1e3)
+    assert any(m.time is None and m.reachable for m in late.rows["soft"])
+    assert "Two times in a cell" in late.latex()
+    assert "Two times in a cell" not in milestone_report(setting, 0.0, 0.0, (0.3, 0.99), 1e7).latex()

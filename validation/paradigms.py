@@ -167,6 +167,8 @@ class MilestoneReport:
         if self._by_ode():
             notes.append(rf"$^{{*}}$ by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL}).")
         notes += [f"-- {NOT_RESOLVED}: {note}." for note in self._unresolved_notes()]
+        if any(m.resolved and m.time is None and m.reachable for entries in self.rows.values() for m in entries):
+            notes.append("Two times in a cell: the level is not reached by the horizon (the first), but later, at the second.")
         width = len(self.targets) + 1
         note_rows = [rf"    \multicolumn{{{width}}}{{p{{{LATEX_NOTE_WIDTH}}}}}{{\footnotesize {_latex_text(note)}}} \\" for note in notes]
         return "\n".join(
