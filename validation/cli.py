@@ -882,7 +882,7 @@ def run_paper(args) -> int:
     horizon = study.horizon or 1e3
     report = milestone_report(study.setting, study.u0, study.v0, _targets(DEFAULT_TARGETS), horizon)
     target = DOCUMENT_CLASSES[args.document_class]
-    table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones", wide=target.two_column)
+    table = float_table(report.latex(), "Time at which attention first reaches $p$.", "tab:milestones", target)
     result = write_paper(args.out, study, horizon=horizon, pdf=args.pdf, force=args.force, milestones_table=table,
                          milestones=report.to_dict(), width=args.width, label_prefix=args.label_prefix or "",
                          document_class=target.name)

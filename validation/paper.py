@@ -8,7 +8,8 @@ r"""A paper-ready LaTeX document: snippets to ``\input``, tables, figures.
   fixed focus, growth laws), every equation labelled ``eq:<prefix><paradigm>-<loss>-<what>``,
   each file standalone (no macros: ``amsmath`` suffices, whatever the preamble defines);
 - ``crosscheck.tex`` and ``milestones.tex``: tables;
-- ``figures/``: the figures; ``paper.tex``: the document (:mod:`validation.document`).
+- ``figures/``: the figures; ``paper.tex``: the document (:mod:`validation.document`) in a
+  class of :mod:`validation.document_class` (article, or two-column IEEEtran or revtex4-2).
 
 Every printed right-hand side is read back (:mod:`validation.latex_read`) and
 compared with the expression it came from before the files are written; each
@@ -140,7 +141,8 @@ def crosscheck_row(study: Study, paradigm: str, horizon: float) -> tuple:
     return comparison_latex_cells(paradigm_title(paradigm).split(" (")[0], result)
 
 
-def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None, *, wide: bool = False) -> str:
+def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None,
+                     target: DocumentClass = DOCUMENT_CLASSES[DEFAULT_CLASS]) -> str:
     """closed vs ODE vs gradient descent for the three paradigms (setting's loss); ``rows_out``: cells already computed.
 
     The full model's column is shown where it ran for some paradigm (--- where not); where it ran for none
@@ -162,7 +164,7 @@ def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None,
         caption += r", and the full attention model against the reduced one (--- where the full model was not run)."
     else:
         caption += f". The full attention model is not compared at this setting: {no_full_model_reason(study.setting)}."
-    return float_table(tabular, caption, "tab:crosscheck", wide=wide)
+    return float_table(tabular, caption, "tab:crosscheck", target)
 
 
 def paper_jobs(study: Study, horizon: float, *, figures: bool = True, width: int = LINE_WIDTH, prefix: str = "") -> list:
@@ -179,11 +181,10 @@ def paper_jobs(study: Study, horizon: float, *, figures: bool = True, width: int
     return jobs
 
 
-def float_table(tabular: str, caption: str, label: str, *, wide: bool = False) -> str:
-    """A ``tabular`` in a centred, captioned and labelled ``table`` float (``wide``: ``table*``, across two columns)."""
-    environment, placement = ("table*", "tp") if wide else ("table", "ht")
-    return "\n".join([rf"\begin{{{environment}}}[{placement}]", r"\centering", r"\small", tabular, rf"\caption{{{caption}}}",
-                      rf"\label{{{label}}}", rf"\end{{{environment}}}", ""])
+def float_table(tabular: str, caption: str, label: str, target: DocumentClass = DOCUMENT_CLASSES[DEFAULT_CLASS]) -> str:
+    """A ``tabular`` in a centred, captioned and labelled table float for ``target`` (across both columns of a two-column class)."""
+    return "\n".join([rf"\begin{{{target.table}}}[{target.placement}]", r"\centering", r"\small", tabular, rf"\caption{{{caption}}}",
+                      rf"\label{{{label}}}", rf"\end{{{target.table}}}", ""])
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,9 @@ def write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, f
 
     ``milestones``: the milestone report as plain data, for the findings; ``parts``: results of
     :func:`paper_jobs` computed elsewhere (e.g. in parallel; the same ``width`` and ``label_prefix``);
-    what is missing is computed here.
+    what is missing is computed here. ``document_class``: a key of
+    :data:`validation.document_class.DOCUMENT_CLASSES`; ``width`` (characters per display line)
+    defaults to the class's.
     """
     from .figures import FIGURES, write_figures
 
@@ -315,7 +318,7 @@ def write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, f
                 written.append(write_text((general_dir if kind == GENERAL else snippets_dir) / f"{made.label}.tex", made.text))
     propositions = {paradigm: parts.get(("proposition", paradigm)) or certified_proposition(paradigm, study) for paradigm in PARADIGMS}
     computed_rows = [parts.get(("crosscheck-row", paradigm)) for paradigm in PARADIGMS]
-    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows, wide=target.two_column)))
+    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows, target)))
     if milestones_table is not None:
         written.append(write_text(root / "milestones.tex", milestones_table))
     names = []
