@@ -127,7 +127,12 @@ def _limit(expr: sp.Expr, point: sp.Expr, deadline: Deadline | None) -> sp.Expr 
     except (BudgetExceeded, NoClosedForm):
         value = sp.Limit(expr, v, point)
     if value.has(sp.Limit, sp.nan, sp.zoo, sp.AccumBounds) or not value.is_finite:
-        return _limit_in_exponential(expr, point) if point.is_infinite else None
+        if not point.is_infinite:
+            return None
+        try:
+            return run_step(_limit_in_exponential, expr, point, cap=LIMIT_SECONDS, deadline=deadline, what="limit in exp(-v)")
+        except (BudgetExceeded, NoClosedForm):
+            return None
     return value
 
 

@@ -176,7 +176,7 @@ def full_variant_for(setting: Setting) -> str | None:
 
 
 def no_full_model_reason(setting: Setting) -> str | None:
-    """Why no full model is compared at ``setting`` (``None`` when one is)."""
+    """Why no full model reduces to ``setting``, as LaTeX text (``None`` when one does)."""
     return _full_model(setting)[1]
 
 

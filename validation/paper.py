@@ -163,7 +163,8 @@ def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None,
     if with_full:
         caption += r", and the full attention model against the reduced one (--- where the full model was not run)."
     else:
-        caption += f". The full attention model is not compared at this setting: {no_full_model_reason(study.setting)}."
+        reason = no_full_model_reason(study.setting) or "its data would exceed the size it is run with"
+        caption += f". The full attention model is not compared at this setting: {reason}."
     return float_table(tabular, caption, "tab:crosscheck", target)
 
 
