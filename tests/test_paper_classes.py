@@ -76,6 +76,7 @@ def test_the_paper_compiles_in_a_two_column_class(tmp_path, document_class):
     text = (result.directory / "paper.tex").read_text()
     target = DOCUMENT_CLASSES[document_class]
     assert text.startswith(target.header[0])
+    assert r"\raggedbottom" in text  # a flush bottom spread the leftover height over display skips (seen on the page)
     assert r"\begin{figure}" not in text and text.count(r"\begin{figure*}") >= 5  # across both columns ...
     assert r"\includegraphics[scale=1]" in text  # ... at the size drawn (fonts 8-10 pt)
     assert r"\begin{table*}" in (result.directory / "crosscheck.tex").read_text()

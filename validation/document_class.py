@@ -48,10 +48,13 @@ class DocumentClass:
         return "scale=1" if self.two_column else r"width=\linewidth"
 
 
+#: columns end where their text does: a flush bottom spreads a column's leftover height over the few
+#: display skips of a page of formulas (gaps of several lines, seen on rendered IEEEtran pages)
+RAGGED = r"\raggedbottom"
 DOCUMENT_CLASSES = {
     "article": DocumentClass("article", (r"\documentclass[10pt]{article}", r"\usepackage[margin=2.5cm]{geometry}"), False),
-    "ieeetran": DocumentClass("ieeetran", (r"\documentclass[conference]{IEEEtran}",), True),
-    "revtex": DocumentClass("revtex", (r"\documentclass[twocolumn]{revtex4-2}",), True),
+    "ieeetran": DocumentClass("ieeetran", (r"\documentclass[conference]{IEEEtran}", RAGGED), True),
+    "revtex": DocumentClass("revtex", (r"\documentclass[twocolumn]{revtex4-2}", RAGGED), True),
 }
 DEFAULT_CLASS = "article"
 
