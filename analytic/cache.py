@@ -1,8 +1,9 @@
 r"""On-disk cache of certified derivations, stored as data and trusted only after checks.
 
 An entry is a JSON file (:mod:`analytic.serial`: no pickle, no code string) under a
-name that hashes its inputs (``srepr`` of every SymPy object), the toolkit's version
-and SymPy's version, so a change of either is a miss. The directory is
+name that hashes its inputs (``srepr`` of every SymPy object), the derivation rules (the
+source of :mod:`analytic`), the toolkit's version and SymPy's version, so a change of any
+is a miss. The directory is
 ``$ATTENTION_DYNAMICS_CACHE`` or ``~/.cache/attention-dynamics``; :func:`set_enabled`
 (the command line's ``--no-cache``) or ``ATTENTION_DYNAMICS_CACHE=off`` bypasses it.
 
@@ -25,6 +26,7 @@ atomic (temporary file, then rename) and verified by reading back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -80,11 +82,20 @@ def directory() -> Path:
     return Path.home() / ".cache" / "attention-dynamics"
 
 
+@functools.lru_cache(maxsize=1)
+def rules() -> str:
+    """A digest of the derivation rules: the source of every module of :mod:`analytic` (a change is a miss)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def key(*inputs) -> str:
-    """A stable hash of ``inputs`` (SymPy objects by ``srepr``), the version and SymPy's version."""
+    """A stable hash of ``inputs`` (SymPy objects by ``srepr``), the derivation rules, the version and SymPy's version."""
     from . import __version__
 
-    parts = [f"format {FORMAT}", f"toolkit {__version__}", f"sympy {sp.__version__}"]
+    parts = [f"format {FORMAT}", f"rules {rules()}", f"toolkit {__version__}", f"sympy {sp.__version__}"]
     parts += [sp.srepr(item) if isinstance(item, sp.Basic) else repr(item) for item in inputs]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

@@ -125,7 +125,27 @@ def _limit(expr: sp.Expr, point: sp.Expr, deadline: Deadline | None) -> sp.Expr 
     try:
         value = run_step(sp.limit, expr, v, point, direction, cap=LIMIT_SECONDS, deadline=deadline, what="limit")
     except (BudgetExceeded, NoClosedForm):
-        return None
+        value = sp.Limit(expr, v, point)
     if value.has(sp.Limit, sp.nan, sp.zoo, sp.AccumBounds) or not value.is_finite:
+        if not point.is_infinite:
+            return None
+        try:
+            return run_step(_limit_in_exponential, expr, point, cap=LIMIT_SECONDS, deadline=deadline, what="limit in exp(-v)")
+        except (BudgetExceeded, NoClosedForm):
+            return None
+    return value
+
+
+def _limit_in_exponential(expr: sp.Expr, point: sp.Expr) -> sp.Expr | None:
+    r"""The limit as :math:`v \to \pm\infty` where ``expr`` is a rational function of :math:`x = e^{\mp v}`:
+    written in :math:`x` and cancelled, its value at :math:`x = 0` when finite (a cancelled rational function
+    finite at 0 is continuous there). Where SymPy's ``limit`` gives up, e.g. LVML's incentive under the
+    cross-entropy loss with a symbolic number of classes, :math:`(c - 1)/(1 + (c - 1) p)`."""
+    x = sp.Dummy("x", positive=True)
+    moved = sp.cancel(sp.together(expr.subs(v, -sp.sign(point) * sp.log(x))))
+    if not moved.is_rational_function(x):
+        return None
+    value = sp.cancel(moved.subs(x, 0))
+    if value.has(x, sp.nan, sp.zoo, sp.oo, -sp.oo) or value.is_finite is False:
         return None
     return value

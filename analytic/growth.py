@@ -45,6 +45,9 @@ LOGARITHMIC = "logarithmic"
 DOUBLY_LOGARITHMIC = "doubly logarithmic"
 EXPONENTIAL_APPROACH = "exponential approach to a finite limit"
 FINITE_LIMIT = "finite limit"
+#: each kind as the predicate of a sentence ("u grows logarithmically")
+KIND_WORDS = {LOGARITHMIC: "grows logarithmically", DOUBLY_LOGARITHMIC: "grows doubly logarithmically",
+              EXPONENTIAL_APPROACH: "approaches a finite limit exponentially fast", FINITE_LIMIT: "tends to a finite limit"}
 
 
 @storable
@@ -199,4 +202,4 @@ def _growth_law(derivation: Derivation) -> GrowthLaw | None:
     return GrowthLaw(derivation.label, margin_kind, margin, margin_limit, rate, focus_kind, focus, sp.simplify(incentive))
 
 
-__all__ = ["GrowthLaw", "growth_law", "LOGARITHMIC", "DOUBLY_LOGARITHMIC", "EXPONENTIAL_APPROACH", "FINITE_LIMIT", "u"]
+__all__ = ["GrowthLaw", "growth_law", "KIND_WORDS", "LOGARITHMIC", "DOUBLY_LOGARITHMIC", "EXPONENTIAL_APPROACH", "FINITE_LIMIT", "u"]

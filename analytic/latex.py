@@ -192,16 +192,22 @@ def select(block_rows, only=None) -> list:
     return chosen
 
 
-def align_block(label: str, block_rows, *, numbered: bool = True, piece_breaks: bool = False) -> str:
+def align_block(label: str, block_rows, *, numbered: bool = True, piece_breaks: bool = False,
+                intertext: dict | None = None) -> str:
     """An ``align`` environment: one labelled equation per row, continuation lines unnumbered.
 
     A row with a ``definition`` shows ``lhs = definition`` on a line of its own
     and the right-hand side below it. ``piece_breaks``: a page or column may break
     after any equation (``\\displaybreak[0]``, local to the display), never inside a broken one.
+    ``intertext``: words (by piece, see :data:`PIECES`) set as ``\\intertext`` before each piece
+    but the first, so consecutive pieces share one display.
     """
     lines = [r"\begin{align}"]
     for index, r in enumerate(block_rows):
         last_row = index == len(block_rows) - 1
+        piece = piece_of(r.suffix)
+        if intertext and index and piece != piece_of(block_rows[index - 1].suffix) and piece in intertext:
+            lines.append(rf"  \intertext{{{intertext[piece]}}}")
         if r.lhs_alone and not r.inline:
             lines.append(f"  {r.lhs} &" + (f"= {r.definition}" if r.definition is not None else "") + r" \nonumber \\")
         for k, text in enumerate(r.lines):
@@ -227,20 +233,6 @@ def piece_of(suffix: str) -> str:
     return next(name for name, suffixes in PIECES.items() if suffix in suffixes)
 
 
-def piece_blocks(label: str, block_rows) -> list[tuple[str, str]]:
-    """``(piece, align block)`` per piece (loss, flow, first integral, ...): a page or column can break between them."""
-    blocks, current, name = [], [], None
-    for r in block_rows:
-        if current and piece_of(r.suffix) != name:
-            blocks.append((name, align_block(label, current)))
-            current = []
-        current.append(r)
-        name = piece_of(r.suffix)
-    if current:
-        blocks.append((name, align_block(label, current)))
-    return blocks
-
-
 def derivation_latex(derivation, *, width: int = LINE_WIDTH, label_prefix: str = "", only=None, growth=None) -> str:
     """The formulas as one ``align`` display (breakable between equations only), each equation labelled.
 
@@ -258,4 +250,4 @@ def invariant_latex(integral) -> str:
 
 
 __all__ = ["Row", "rows", "growth_rows", "select", "make_row", "break_lines", "align_block", "derivation_latex",
-           "expression_latex", "visible_width", "labelled", "piece_blocks", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]
+           "expression_latex", "visible_width", "labelled", "PIECES", "LINE_WIDTH", "TWO_COLUMN_WIDTH"]

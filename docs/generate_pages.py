@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analytic import derive
-from analytic.growth import growth_law
+from analytic.growth import KIND_WORDS, growth_law
 from analytic.display import equation_lines
 from analytic.latex import expression_latex, rows
 from analytic.paradigms import PARADIGMS
@@ -48,7 +48,7 @@ def page(paradigm: str) -> str:
                 lines.append(f"v(t) &\\sim {expression_latex(law.margin)}")
         parts.append(math_block(lines))
         if law is not None:
-            parts.append(f"Large time: :math:`u` grows {law.focus_kind.replace('finite limit', 'to a finite limit')}; :math:`v`: {law.margin_kind}.\n")
+            parts.append(f"Large time: :math:`u` {KIND_WORDS[law.focus_kind]}, :math:`v` {KIND_WORDS[law.margin_kind]}.\n")
     return "\n".join(parts)
 
 

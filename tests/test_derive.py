@@ -291,3 +291,21 @@ def test_custom_segment_loss_gets_the_full_treatment():
     assert _differs_by_constant(d.invariant.margin_part, expected, (v,), [(0.1,), (0.7,), (-1.2,), (1.5,)])
     # the hard incentive tends to l(0) - l(2) = 4
     assert d.fixed_focus.incentive_limit == 4
+
+
+@pytest.mark.parametrize("paradigm", PARADIGMS)
+def test_incentive_limit_with_symbolic_classes(paradigm):
+    r"""Cross-entropy with c a symbol: the limit of the fixed-focus incentive as v -> oo, by hand from the
+    general proposition with l(0) = log c and l* = 0 (soft: 0; hard: log c; LVML:
+    (e^{l(0)} - e^{l*}) / (p e^{l(0)} + (1 - p) e^{l*}) = (c - 1)/(1 + (c - 1) p)), and the incentive itself
+    at v = 400 (40-digit mpmath) against it."""
+    focus = derive(paradigm, "cross-entropy", classes=c, segments=T, alpha=alpha, beta=beta).fixed_focus
+    expected = {"soft": sp.Integer(0), "hard": sp.log(c), "lvml": (c - 1) / (1 + (c - 1) * p)}[paradigm]
+    assert focus.incentive_limit is not None
+    assert sp.simplify(focus.incentive_limit - expected) == 0
+    incentive = as_mpmath(focus.incentive, v, p, c)
+    with mpmath.workdps(40):
+        for p_value, c_value in ((sp.Rational(1, 5), 2), (sp.Rational(1, 2), 10), (sp.Rational(9, 10), 1000)):
+            near = incentive(mpmath.mpf(400), mpmath.mpf(p_value.p) / p_value.q, mpmath.mpf(c_value))
+            # the incentive approaches its limit like (c - 1) v e^{-p v} at worst (soft): below 1e-25 at v = 400, p >= 1/5
+            assert abs(near - sp.N(expected.subs({p: p_value, c: c_value}), 40)) < 1e-25

@@ -162,3 +162,29 @@ def test_ci_runs_exactly_the_readmes_test_command_in_parallel():
     assert ci.count(commands[0]) == 1  # the very command, once
     assert '"$status" -eq 5' in ci  # pytest's "no tests collected" still fails CI
     assert "pytest-xdist" in (root / "setup.cfg").read_text().split("test =")[1].split("[")[0]  # in the test extra
+
+
+CONSOLE_WIDTH = 79  # characters of a console line that fit the docs' column (alabaster, 1200 px page)
+
+
+def test_console_commands_fit_the_column():
+    """Every command in a console block is at most 79 characters a line (long ones continue after a backslash);
+    output lines wrap in the page (formulas.css), they are not cut off behind a scrollbar."""
+    too_wide = []
+    for path in sorted(DOCS.glob("*.rst")):
+        lines = path.read_text().splitlines()
+        for k, line in enumerate(lines):
+            if not line.strip().startswith(".. code-block:: console"):
+                continue
+            block = []
+            for text in lines[k + 1:]:
+                if text.strip() and not text.startswith(" "):
+                    break
+                block.append(text.strip())
+            continuing = False
+            for text in block:
+                if (text.startswith("$ ") or continuing) and len(text) > CONSOLE_WIDTH:
+                    too_wide.append(f"{path.name}: {text[:60]}")
+                continuing = (text.startswith("$ ") or continuing) and text.endswith("\\")
+    assert not too_wide, too_wide
+    assert "white-space: pre-wrap" in (DOCS / "_static" / "formulas.css").read_text()

@@ -155,11 +155,23 @@ class Setting:
         'hard / square'
         """
         if self.expr is not None:
+            return self.loss_text
+        paradigm = self.scheme.name if not self.scheme.is_custom else f"custom aggregate {self.scheme.text}"
+        return f"{paradigm} / {self.loss_text}"
+
+    @property
+    def loss_text(self) -> str:
+        """The model in one line without its paradigm (for a table of every paradigm at this setting).
+
+        Examples
+        --------
+        >>> Setting("hard", "square").loss_text
+        'square'
+        """
+        if self.expr is not None:
             text = f"custom L(u, v) = {self.expr}"
         else:
-            paradigm = self.scheme.name if not self.scheme.is_custom else f"custom aggregate {self.scheme.text}"
-            loss = self.loss if isinstance(self.loss, str) else f"custom l(v) = {self.segment_loss.expr}"
-            text = f"{paradigm} / {loss}"
+            text = self.loss if isinstance(self.loss, str) else f"custom l(v) = {self.segment_loss.expr}"
             if self.attention is not None:
                 text += f", p(u) = {self.attention}"
         if self.params:

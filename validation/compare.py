@@ -172,17 +172,30 @@ def full_variant_for(setting: Setting) -> str | None:
     beta = 1/(c - 1); the binary model any margin loss (logistic for
     cross-entropy, so c = 2) at alpha = |mu_f|^2, beta = |mu_c|^2.
     """
+    return _full_model(setting)[0]
+
+
+def no_full_model_reason(setting: Setting) -> str | None:
+    """Why no full model reduces to ``setting``, as LaTeX text (``None`` when one does)."""
+    return _full_model(setting)[1]
+
+
+def _full_model(setting: Setting) -> tuple[str | None, str | None]:
+    """``(variant, None)``, or ``(None, why not)`` (see :func:`full_variant_for`)."""
     if setting.expr is not None or setting.scheme.full is None or not isinstance(setting.loss, str) or setting.attention is not None:
-        return None  # custom models have only the reduced model
+        return None, "a custom model has only the reduced model"
     c = setting.classes
     alpha, beta = sp.nsimplify(setting.alpha), sp.nsimplify(setting.beta)
     symmetric_rates = alpha == sp.Rational(1, c) and beta == sp.Rational(1, c - 1)
-    too_large = c * c * float(setting.segments) > FULL_MAX_ELEMENTS
-    if setting.loss == "cross-entropy" and symmetric_rates and not too_large:
-        return "symmetric"
+    size = c * c * float(setting.segments)
+    if setting.loss == "cross-entropy" and symmetric_rates and size <= FULL_MAX_ELEMENTS:
+        return "symmetric", None
     if setting.loss != "cross-entropy" or c == 2:
-        return "binary"
-    return None
+        return "binary", None
+    if symmetric_rates:
+        return None, (f"its population tensor has $c^2 T = {latex_number(size, 3, math_mode=False)}$ numbers, "
+                      f"more than the ${latex_number(FULL_MAX_ELEMENTS, 1, math_mode=False)}$ it is run with")
+    return None, r"with $c > 2$ classes a full model reduces to this setting only at $\alpha = 1/c$, $\beta = 1/(c - 1)$"
 
 
 def _full_model_checks(setting, model, u0, v0, noise_samples):
@@ -271,19 +284,12 @@ def comparison_latex(comparison: Comparison) -> str:
     )
 
 
-def comparison_latex_rows(name: str, comparison: Comparison) -> str:
-    """One booktabs row: errors of the closed form, GD order, full model."""
+def comparison_latex_cells(name: str, comparison: Comparison) -> tuple:
+    """One table row's cells: errors of the closed form, GD order, full model (``None``: not run)."""
     d = comparison.to_dict()
-    full = "---" if d["full_zero_noise_max_abs"] is None else _latex_number(d["full_zero_noise_max_abs"])
-    cells = [
-        name,
-        _latex_number(d["max_abs_u_closed_vs_ode"]),
-        _latex_number(d["max_abs_v_closed_vs_ode"]),
-        _latex_number(d["invariant_drift_ode"]),
-        f"{d['gd_order']:.3f}",
-        full,
-    ]
-    return " & ".join(cells) + r" \\"
+    full = None if d["full_zero_noise_max_abs"] is None else _latex_number(d["full_zero_noise_max_abs"])
+    return (name, _latex_number(d["max_abs_u_closed_vs_ode"]), _latex_number(d["max_abs_v_closed_vs_ode"]),
+            _latex_number(d["invariant_drift_ode"]), f"{d['gd_order']:.3f}", full)
 
 
 def _latex_number(value: float | None) -> str:

@@ -14,13 +14,15 @@ import sympy as sp
 
 from analytic import __version__
 from analytic import symbols as sym
-from analytic.latex import expression_latex, labelled
+from analytic.latex import LINE_WIDTH, align_block, expression_latex, labelled, piece_of, visible_width
 from analytic.paradigms import PARADIGMS as REGISTRY
 from analytic.propositions import EllPrime, GeneralResults
 from trajectories.choices import number_label
 from trajectories.presets import Study
 
 from .claims import DISPLAY
+from .paradigms import latex_row_name
+from .document_class import DEFAULT_CLASS, DOCUMENT_CLASSES, DocumentClass
 from .numbers import latex_number
 
 PARADIGM_TITLES = {"soft": "Soft attention", "hard": "Hard attention", "lvml": "Latent-variable marginal likelihood (LVML)"}
@@ -52,7 +54,7 @@ def _show(value) -> str:
     return expression_latex(sp.nsimplify(value) if isinstance(value, float) else sp.sympify(value))
 
 
-def setting_section(study: Study) -> list[str]:
+def setting_section(study: Study, width: int = LINE_WIDTH) -> list[str]:
     """The setting in words, with the values every instance below uses."""
     s = study.setting
     custom = not isinstance(s.loss, str)
@@ -69,10 +71,10 @@ def setting_section(study: Study) -> list[str]:
         r"(the toolkit's documentation of the setting, \texttt{docs/setting.rst}): the focus logit $u$ of the foreground "
         r"and the classifier's margin $v$ on it. The foreground attention is $p = e^u/(e^u + T - 1)$, a segment with "
         r"margin $x$ costs $\ell(x)$, and the reduced losses are",
-        r"\begin{equation*}",
-        rf"{loss_name('soft')} = \ell(p v), \qquad {loss_name('hard')} = p\,\ell(v) + (1 - p)\,\ell(0), \qquad "
-        rf"{loss_name('lvml')} = -\log\bigl(p e^{{-\ell(v)}} + (1 - p) e^{{-\ell(0)}}\bigr),",
-        r"\end{equation*}",
+        r"\begin{gather*}",
+        r" \\ ".join(packed_lines([rf"{loss_name('soft')} = \ell(p v)", rf"{loss_name('hard')} = p\,\ell(v) + (1 - p)\,\ell(0)",
+                                    rf"{loss_name('lvml')} = -\log\bigl(p e^{{-\ell(v)}} + (1 - p) e^{{-\ell(0)}}\bigr),"], width)),
+        r"\end{gather*}",
         r"trained by gradient flow $\dot u = -\alpha\,\partial_u L$, $\dot v = -\beta\,\partial_v L$ with rates "
         r"$\alpha, \beta > 0$ (the class-symmetric full model has $\alpha = 1/c$, $\beta = 1/(c - 1)$). "
         r"The segment losses are the cross-entropy loss with $c$ classes, $" + LOSS_FORMULAS["cross-entropy"] + r"$, "
@@ -92,36 +94,62 @@ def setting_section(study: Study) -> list[str]:
     ]
 
 
-def proposition(results: GeneralResults, label: str) -> list[str]:
-    """The paradigm's general results as a proposition (equations labelled ``eq:<label>-...``)."""
+LIST = (r", \qquad ", ",")  # equations side by side: (between them, at the end of a broken line)
+ARROW = (r" \;", "")
+
+
+def packed_lines(parts, width: int, joiner=LIST) -> list[str]:
+    """``parts`` joined by ``joiner`` on as few lines as fit ``width`` visible characters (a part is never cut)."""
+    between, line_end = joiner
+    lines, current = [], parts[0]
+    for part in parts[1:]:
+        if visible_width(current + between + part) <= width:
+            current += between + part
+        else:
+            lines.append(current + line_end)
+            current = part
+    return lines + [current]
+
+
+def gather_display(groups, width: int) -> list[str]:
+    r"""A numbered ``gather``: per group ``(label, parts, joiner)`` its parts packed into lines (:func:`packed_lines`),
+    the label and number on the group's last line."""
+    lines = [r"\begin{gather}"]
+    for index, (label, parts, joiner) in enumerate(groups):
+        packed = packed_lines(parts, width, joiner)
+        lines += [f"  {text} \\nonumber \\\\" for text in packed[:-1]]
+        lines.append(f"  {packed[-1]} \\label{{{label}}}" + ("" if index == len(groups) - 1 else r" \\"))
+    return lines + [r"\end{gather}"]
+
+
+def proposition(results: GeneralResults, label: str, width: int = LINE_WIDTH) -> list[str]:
+    """The paradigm's general results as a proposition (equations labelled ``eq:<label>-...``), displays broken to ``width``."""
     name = loss_name(results.paradigm)
     show = expression_latex
     if results.margin_part is not None:
         integral = [
             rf"The flow conserves $I(u, v) = A(u) - B(v)$, with, along every trajectory,",
-            r"\begin{align}",
-            rf"  A(u) &= {show(results.focus_part)}, \qquad B(v) = {_margin_part(results)}, \label{{eq:{label}-invariant}} \\",
-            rf"  u &= {show(results.trajectory)}, \qquad S = A(u_0) + B(v) - B(v_0), \label{{eq:{label}-trajectory}}",
-            r"\end{align}",
+            *gather_display([
+                (f"eq:{label}-invariant", [f"A(u) = {show(results.focus_part)}", f"B(v) = {_margin_part(results)},"], LIST),
+                (f"eq:{label}-trajectory", [f"u = {show(results.trajectory)}", "S = A(u_0) + B(v) - B(v_0),"], LIST),
+            ], width),
             r"so $p = \omega/(1 + \omega)$ with $\omega = \omega(S - \log(T - 1))$, and the time to reach a margin $v$ is "
             r"the one-dimensional integral $t(v) = \int_{v_0}^{v} ds / \dot v(u(s), s)$.",
         ]
     else:
         integral = [r"Its flow does not separate in $u$ and $v$: no first integral of the form $A(u) - B(v)$."]
-    limit = show(results.incentive_limit)
+    incentive = [rf"-\frac{{\partial {name}}}{{\partial p}} = {show(results.incentive)}", rf"\longrightarrow {show(results.incentive_limit)}"]
     return [
         rf"\begin{{proposition}}[{paradigm_title(results.paradigm)}, any segment loss]\label{{prop:{label}}}",
         rf"For a differentiable segment loss $\ell$ with infimum $\ell_*$, the reduced loss and its gradient flow are",
-        r"\begin{align}",
-        rf"  {name} &= {show(results.loss)}, \label{{eq:{label}-loss}} \\",
-        rf"  \dot u &= {show(results.du)}, \qquad \dot v = {show(results.dv)}. \label{{eq:{label}-flow}}",
-        r"\end{align}",
+        *gather_display([
+            (f"eq:{label}-loss", [f"{name} = {show(results.loss)},"], LIST),
+            (f"eq:{label}-flow", [rf"\dot u = {show(results.du)}", rf"\dot v = {show(results.dv)}."], LIST),
+        ], width),
         *integral,
         rf"With the focus frozen at $p$, the margin follows $t(v) = \int_{{v_0}}^{{v}} ds / \bigl({show(results.fixed_rate.subs(sym.v, sp.Symbol('s')))}\bigr)$ "
         rf"and the incentive to improve the focus is",
-        r"\begin{equation}",
-        rf"  -\frac{{\partial {name}}}{{\partial p}} = {show(results.incentive)} \;\longrightarrow\; {limit} \label{{eq:{label}-incentive}}",
-        r"\end{equation}",
+        *gather_display([(f"eq:{label}-incentive", incentive, ARROW)], width),
         _limit_condition(results),
         r"\end{proposition}",
         "",
@@ -143,10 +171,26 @@ PIECE_WORDS = {
     "flow": "The gradient flow:",
     "invariant": r"The first integral, constant along every trajectory:",
     "trajectory": r"The trajectory, with the level $S$ fixed by the start $(u_0, v_0)$:",
-    "fixed-focus": r"With the focus frozen at attention $p$: the time to reach a margin $v$, the margin over time, "
-                   r"and the incentive to improve the focus:",
     "growth": r"Growth laws as $t \to \infty$:",
 }
+
+
+#: the fixed-focus formulas in words, by row suffix (announced only where printed)
+FIXED_FOCUS_WORDS = {
+    "fixed-time": "the time to reach a margin $v$",
+    "fixed-margin": "the margin over time",
+    "fixed-incentive": "the incentive to improve the focus",
+    "fixed-incentive-limit": r"its limit as $t \to \infty$",
+}
+
+
+def piece_words(block_rows) -> dict:
+    """The words before each piece of ``block_rows``: the fixed focus names exactly the formulas printed."""
+    shown = [FIXED_FOCUS_WORDS[r.suffix] for r in block_rows if r.suffix in FIXED_FOCUS_WORDS]
+    if not shown:
+        return dict(PIECE_WORDS)
+    listing = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + (", and " if len(shown) > 2 else " and ") + shown[-1]
+    return PIECE_WORDS | {"fixed-focus": rf"With the focus frozen at attention $p$: {listing}:"}
 
 
 def _file_name(path: str) -> str:
@@ -163,24 +207,24 @@ def _margin_part(results: GeneralResults) -> str:
     return text
 
 
-def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: dict, study: Study, prefix: str) -> list[str]:
+def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: dict, study: Study, prefix: str,
+                     width: int = LINE_WIDTH) -> list[str]:
     """A paradigm's proposition, then per loss its symbolic formulas (with words between the pieces) and their instance.
 
     ``snippets[(kind, loss)]``: the :class:`validation.paper.Snippet` of the ``"general"`` or ``"instance"`` derivation.
     """
     label = labelled(f"{paradigm}-general", prefix)
-    lines = [rf"\section{{{paradigm_title(paradigm)}}}", *proposition(results, label)]
+    lines = [rf"\section{{{paradigm_title(paradigm)}}}", *proposition(results, label, width)]
     for loss in losses:
         formula = LOSS_FORMULAS.get(loss, rf"\ell(v) = {expression_latex(getattr(loss, 'expr', sp.S.Zero))}")
         lines += [rf"\subsection{{{loss_title(loss)}}}"]
         general = snippets.get(("general", loss))
         if general is not None:
-            lines.append(rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$:")
-            for piece, block in general.pieces:
-                words = PIECE_WORDS[piece]
-                if piece == "fixed-focus" and "-fixed-incentive-limit}" in block:
-                    words = words[:-1] + " and its limit as $t \\to \\infty$:"  # announced only where it is printed
-                lines += [words, block]
+            words = piece_words(general.rows)
+            first = piece_of(general.rows[0].suffix)
+            lines += [rf"With ${formula}$, Proposition~\ref{{prop:{label}}} gives, for any $T$, $c$, $\alpha$ and $\beta$: "
+                      + words[first][0].lower() + words[first][1:],
+                      align_block(general.prefixed, general.rows, piece_breaks=True, intertext=words)]
         instance = snippets[("instance", loss)]
         lines += [r"In the studied setting these read:",
                   rf"\input{{snippets/{instance.label}}}", ""]
@@ -226,8 +270,7 @@ def findings(milestones: dict) -> list[str]:
         beats = [n for n, t in (("soft", soft), ("hard", hard)) if t is None or mixed < t]
         words = "beats both, as the paper's narrative has it" if len(beats) == 2 else (
             f"beats only {beats[0]}" if beats else "beats neither") + ", unlike the paper's narrative"
-        shown = name.replace("_", r"\_")
-        sentences.append(rf"The hybrid \texttt{{{shown}}} reaches $p = {high:g}$ at $t = {latex_number(mixed, DIGITS, math_mode=False)}$: it {words}.")
+        sentences.append(rf"The hybrid {latex_row_name(name)} reaches $p = {high:g}$ at $t = {latex_number(mixed, DIGITS, math_mode=False)}$: it {words}.")
     return sentences
 
 
@@ -235,22 +278,23 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def figure_block(name: str, caption: str) -> list[str]:
-    return [r"\begin{figure}[ht]", r"\centering", rf"\includegraphics[width=\linewidth]{{figures/{name}.pdf}}",
-            rf"\caption{{{caption}}}", rf"\label{{fig:{name}}}", r"\end{figure}"]
+def figure_block(name: str, caption: str, target: DocumentClass = DOCUMENT_CLASSES[DEFAULT_CLASS]) -> list[str]:
+    """A figure float for ``target`` (across both columns of a two-column class, at its drawn size)."""
+    return [rf"\begin{{{target.figure}}}[{target.placement}]", r"\centering", rf"\includegraphics[{target.graphics_size}]{{figures/{name}.pdf}}",
+            rf"\caption{{{caption}}}", rf"\label{{fig:{name}}}", rf"\end{{{target.figure}}}"]
 
 
-def preamble(title: str) -> list[str]:
+def preamble(title: str, target: DocumentClass = DOCUMENT_CLASSES[DEFAULT_CLASS]) -> list[str]:
+    """The class's first lines, the shared packages, the title block."""
     return [
-        r"\documentclass[10pt]{article}",
-        r"\usepackage[margin=2.5cm]{geometry}",
+        *target.header,
         r"\usepackage{amsmath,amssymb,amsthm}",
         r"\usepackage{graphicx}",
         r"\newtheorem{proposition}{Proposition}",
+        r"\begin{document}",  # revtex reads the title and author only inside the document
         rf"\title{{{title}}}",
         rf"\author{{Generated by \texttt{{attention-dynamics}} {__version__}}}",
         r"\date{}",
-        r"\begin{document}",
         r"\maketitle",
     ]
 

@@ -262,7 +262,7 @@ def attention_curves(study: Study, horizon: float):
     whole.set_title("the whole run")
     late.set_title(f"the late race (from $p = {LATE_FROM:g}$)")
     late.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks of a short log axis collide
-    whole.legend(loc="lower right", frameon=False)
+    whole.legend(loc="upper left", frameon=False)  # before the rise: no curve there (seen on the rendered page)
     figure.suptitle(f"Attention over time (dots: milestones $p = 0.3, 0.5, 0.9, 0.99$)\n{setting_label(study)}")
     return figure
 

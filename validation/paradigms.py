@@ -114,7 +114,7 @@ class MilestoneReport:
         w = max([16] + [len(h) + 2 for h in headers])  # a cell: the time in w - 1 characters and the ODE mark
         name_width = max([22] + [len(name) + 1 for name in self.rows])
         lines = [
-            f"attention milestones: {s.model_text} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
+            f"attention milestones of {', '.join(self.rows)}: {s.loss_text} (c = {s.classes}), T = {s.segments}, alpha = {s.alpha}, beta = {s.beta},"
             f" start ({self.u0:g}, {self.v0:g}), horizon t <= {self.horizon:g}",
             f"{'':>{name_width}}" + "".join(f"{h:>{w}}" for h in headers),
         ]
@@ -161,12 +161,14 @@ class MilestoneReport:
         body = []
         for name, entries in self.rows.items():
             cells = [_latex_time(m) for m in entries]
-            body.append("    " + " & ".join([_latex_name(name)] + cells) + r" \\")
+            body.append("    " + " & ".join([latex_row_name(name)] + cells) + r" \\")
         columns = "l" + "r" * len(self.targets)
         notes = []
         if self._by_ode():
             notes.append(rf"$^{{*}}$ by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL}).")
         notes += [f"-- {NOT_RESOLVED}: {note}." for note in self._unresolved_notes()]
+        if any(m.resolved and m.time is None and m.reachable for entries in self.rows.values() for m in entries):
+            notes.append("Two times in a cell: the level is not reached by the horizon (the first), but later, at the second.")
         width = len(self.targets) + 1
         note_rows = [rf"    \multicolumn{{{width}}}{{p{{{LATEX_NOTE_WIDTH}}}}}{{\footnotesize {_latex_text(note)}}} \\" for note in notes]
         return "\n".join(
@@ -206,8 +208,12 @@ def _latex_text(text: str) -> str:
     return head + found + "".join(LATEX_SPECIAL.get(ch, ch) for ch in tail)
 
 
-def _latex_name(name: str) -> str:
-    return name.replace("lvml", "LVML").replace("@", " at ").replace("_", r"\_")
+def latex_row_name(name: str) -> str:
+    r"""A row's name in LaTeX: a paradigm's display name, anything else (a hybrid) in typewriter type exactly as
+    the command line spells it (``\texttt{soft:hard@p=0.5}``): one spelling in tables and text."""
+    if name in PARADIGMS:
+        return PARADIGMS[name].display
+    return r"\texttt{" + _latex_text(name) + "}"
 
 
 def _not_resolved_row(targets, horizon: float, reason: str) -> list[Milestone]:

@@ -110,7 +110,8 @@ class SweepReport:
                 row["notes"] = notes
             rows.append(row)
         return {
-            "model": self.request.template.model_text,
+            "model": self.request.template.loss_text,
+            "columns": list(self.results),  # the paradigms and hybrids tabulated
             "rates_follow_classes": list(self.request.rates_follow_classes),
             "targets": list(self.request.targets),
             "horizon": None if math.isinf(self.request.horizon) else self.request.horizon,
