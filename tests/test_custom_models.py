@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -85,7 +86,10 @@ def test_cached_and_uncached_derivations_are_identical(tmp_path, monkeypatch, pa
     assert list(tmp_path.glob("*.json"))
     monkeypatch.setattr(derivation_module, "_remembered", {})
     loaded = derive(paradigm, loss)  # read back from disk
-    assert fresh == stored == loaded
+    # loaded is stored, read back; fresh is another derivation, whose certificate records may differ on a
+    # loaded machine (a budgeted simplification running out), never its formulas
+    assert stored == loaded
+    assert dataclasses.replace(fresh, certificate=None) == dataclasses.replace(loaded, certificate=None)
     assert sp.srepr(fresh.invariant.margin_part) == sp.srepr(loaded.invariant.margin_part)
     assert fresh.to_latex() == loaded.to_latex()
 
