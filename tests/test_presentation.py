@@ -14,6 +14,8 @@ from analytic import derive
 from analytic import symbols as sym
 from analytic.growth import growth_law
 from analytic.latex import rows
+from analytic.losses import LOSS_NAMES
+from analytic.paradigms import PARADIGMS
 from analytic.presentation import present
 from analytic.special import WrightOmega
 
@@ -81,11 +83,19 @@ def test_a_rewrite_that_is_not_equal_is_refused(monkeypatch):
     assert presentation.present(expr) == expr
 
 
-@pytest.mark.parametrize("paradigm", ["soft", "hard", "lvml"])
-@pytest.mark.parametrize("loss", ["cross-entropy", "square", "exponential"])
-def test_no_printed_fraction_has_a_common_symbolic_factor(paradigm, loss):
+PRINTED_SETTINGS = {  # as the paper prints them: symbolic, and the paper preset's instance
+    "symbolic": lambda loss: dict(classes=sym.c if loss == "cross-entropy" else 2, segments=sym.T, alpha=a, beta=b),
+    "paper": lambda loss: dict(classes=1000 if loss == "cross-entropy" else 2, segments=100,
+                               alpha=sp.Rational(1, 1000), beta=sp.Rational(1, 999)),
+}
+
+
+@pytest.mark.parametrize("setting", list(PRINTED_SETTINGS))
+@pytest.mark.parametrize("paradigm", list(PARADIGMS))
+@pytest.mark.parametrize("loss", list(LOSS_NAMES))
+def test_no_printed_fraction_has_a_common_symbolic_factor(paradigm, loss, setting):
     """Every fraction in every row: gcd(numerator, denominator) is a number."""
-    for row in rows(symbolic(paradigm, loss, sym.c if loss == "cross-entropy" else 2)):
+    for row in rows(derive(paradigm, loss, **PRINTED_SETTINGS[setting](loss))):
         if row.expr is None:
             continue
         for node in sp.preorder_traversal(row.expr):
