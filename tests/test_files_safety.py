@@ -357,6 +357,7 @@ SWEEP = ["sweep", "--segments", "3:30:3", "--classes", "2:5:2", "--targets", "0.
 #: and waits for a signal (signal.pause: no sleep, no race); the test sends SIGINT then
 PAUSING = """
 import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a shell, even where the test runner ignores SIGINT
 import validation.figures as figures
 real = figures.write_rendered
 def pausing(path, name, rendered):
@@ -376,16 +377,21 @@ def interrupted_sweep(figures: Path, extra=()):
     """``sweep --figures`` sent SIGINT while it writes the diagrams; returns (status, stdout, stderr, where it was writing)."""
     process = subprocess.Popen([sys.executable, "-c", PAUSING, *SWEEP, *extra, "--figures", str(figures)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-    for line in process.stderr:  # wait for the report that writing has started
-        lines.append(line)
-        if line.startswith("READY "):
-            break
-    assert lines and lines[-1].startswith("READY "), lines
-    writing = Path(lines[-1].split(" ", 1)[1].strip())
-    assert any(writing.iterdir())  # a diagram is already written there
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=300)
+    try:
+        lines = []
+        for line in process.stderr:  # wait for the report that writing has started
+            lines.append(line)
+            if line.startswith("READY "):
+                break
+        assert lines and lines[-1].startswith("READY "), lines
+        writing = Path(lines[-1].split(" ", 1)[1].strip())
+        assert any(writing.iterdir())  # a diagram is already written there
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=300)  # a bound for a broken run, not a time budget
+    finally:
+        if process.poll() is None:  # never leave the command behind, whatever failed
+            process.kill()
+            process.wait()
     return process.returncode, out, "".join(lines[:-1]) + err, writing
 
 
