@@ -354,7 +354,7 @@ def test_the_summary_table_shows_nulls():
 # --- a directory complete or not at all: sweep --figures interrupted --------------------------
 SWEEP = ["sweep", "--segments", "3:30:3", "--classes", "2:5:2", "--targets", "0.3,0.9", "--workers", "1"]
 #: runs the command line with one change: after the first phase diagram is written, it says READY on stderr
-#: and waits for a signal (signal.pause: no sleep, no race); the test sends SIGINT then
+#: and waits for a signal (blocked, then sigwait: no sleep, no race); the test sends SIGINT then
 PAUSING = """
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a shell, even where the test runner ignores SIGINT
@@ -364,8 +364,13 @@ def pausing(path, name, rendered):
     written = real(path, name, rendered)
     if not getattr(pausing, "done", False):
         pausing.done = True
+        # SIGINT blocked before READY: the test's signal, however early it comes, waits pending for sigwait
+        # (signal.pause() would miss one that arrives before it is called), then is delivered to the handler
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         print("READY " + str(path), file=sys.stderr, flush=True)
-        signal.pause()  # returns once a signal was handled
+        signal.sigwait({signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.raise_signal(signal.SIGINT)
     return written
 figures.write_rendered = pausing
 from validation.cli import main
