@@ -22,15 +22,15 @@ from validation.files import MARKER, prepare_directory, read_manifest, write_jso
 
 
 def run(directory, force=False, names=("a.txt",), nested=()):
-    """A toolkit run in miniature: prepare, write files, prepare nested directories with force=True (as the paper does)."""
+    """A toolkit run in miniature: prepare, write files, prepare nested directories within the run (as the paper does)."""
     root = prepare_directory(directory, force=force)
     for name in names:
-        write_text(root / name, f"written by the toolkit: {name}\n")
+        write_text(root, name, f"written by the toolkit: {name}\n")
     for sub, files in nested:
-        inner = prepare_directory(root / sub, force=True)
+        inner = prepare_directory(root.path / sub, within=root)
         for name in files:
-            write_text(inner / name, f"written by the toolkit: {sub}/{name}\n")
-    return root
+            write_text(inner, name, f"written by the toolkit: {sub}/{name}\n")
+    return root.path
 
 
 def one_line_error(capsys, argv) -> str:
@@ -109,7 +109,7 @@ def test_nested_directories_take_the_force_of_the_enclosing_run(tmp_path):
     out = tmp_path / "out"
     run(out, nested=[("snippets", ["s.tex"])])
     (out / "snippets" / "user.tex").write_text("% mine\n")
-    # the nested prepare says force=True (as validation.paper does), but the run has no force
+    # the nested directory is prepared within the run (as validation.paper does), and the run has no force
     with pytest.raises(ValueError, match="user.tex"):
         run(out, nested=[("snippets", ["s.tex", "user.tex"])])
     assert (out / "snippets" / "user.tex").read_text() == "% mine\n"
@@ -163,11 +163,11 @@ def test_the_written_files_and_the_manifest_agree(tmp_path):
 
 # --- temporaries of a killed run ----------------------------------------------------------
 KILLED = {
-    "a file being written": ("temporary = atomic_path(root / 'summary.json')\ntemporary.write_text('half a file')\n", ".summary.json."),
+    "a file being written": ("temporary = atomic_path(root, 'summary.json')\ntemporary.write_text('half a file')\n", ".summary.json."),
     "a LaTeX scratch directory": ("with scratch_directory(root) as scratch:\n    (scratch / 'paper.log').write_text('log')\n"
                                   "    os.kill(os.getpid(), signal.SIGKILL)\n", ".latex-"),
-    "a directory being built": ("with staged_directory(root / 'figures') as place:\n    inner = prepare_directory(place)\n"
-                                "    write_text(inner / 'a.txt', 'half the figures')\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    "a directory being built": ("with staged_directory(root.path / 'figures') as place:\n    inner = prepare_directory(place, within=root)\n"
+                                "    write_text(inner, 'a.txt', 'half the figures')\n    os.kill(os.getpid(), signal.SIGKILL)\n",
                                 ".figures."),
 }
 #: names of the toolkit's temporary patterns that the user made: never removed (the manifest does not list them)
@@ -266,12 +266,13 @@ def test_an_existing_directory_of_the_users_still_needs_force(tmp_path, capsys):
 
 # --- strict JSON ----------------------------------------------------------------------------
 def test_write_json_refuses_nan_and_infinity(tmp_path):
-    out = prepare_directory(tmp_path / "out")
+    root = prepare_directory(tmp_path / "out")
+    out = root.path
     for bad in (float("nan"), float("inf"), [1.0, -math.inf], {"x": np.float64("nan")}):
         with pytest.raises(ValueError, match="strict JSON"):
-            write_json(out / "bad.json", {"value": bad})
+            write_json(root, "bad.json", {"value": bad})
     assert not (out / "bad.json").exists()
-    write_json(out / "good.json", strict_json({"value": float("nan"), "list": [1.0, math.inf], "n": np.int64(3)}))
+    write_json(root, "good.json", strict_json({"value": float("nan"), "list": [1.0, math.inf], "n": np.int64(3)}))
     data = json.loads((out / "good.json").read_text())
     assert data["value"] is None and data["value_reason"].startswith("not a number")
     assert data["list"] == [1.0, None] and "[1] infinite" in data["list_reason"]
@@ -360,14 +361,14 @@ import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a shell, even where the test runner ignores SIGINT
 import validation.figures as figures
 real = figures.write_rendered
-def pausing(path, name, rendered):
-    written = real(path, name, rendered)
+def pausing(out, name, rendered):
+    written = real(out, name, rendered)
     if not getattr(pausing, "done", False):
         pausing.done = True
         # SIGINT blocked before READY: the test's signal, however early it comes, waits pending for sigwait
         # (signal.pause() would miss one that arrives before it is called), then is delivered to the handler
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        print("READY " + str(path), file=sys.stderr, flush=True)
+        print("READY " + str(out.path), file=sys.stderr, flush=True)
         signal.sigwait({signal.SIGINT})
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         signal.raise_signal(signal.SIGINT)

@@ -23,11 +23,11 @@ def test_an_interrupted_paper_leaves_no_directory(tmp_path, monkeypatch):
     calls = []
     original = paper_module.write_text
 
-    def write_then_interrupt(final, text):
-        calls.append(final)
+    def write_then_interrupt(out, name, text):
+        calls.append(out.file(name))
         if len(calls) == 3:  # two snippets are written by now
             raise KeyboardInterrupt
-        return original(final, text)
+        return original(out, name, text)
 
     monkeypatch.setattr(paper_module, "write_text", write_then_interrupt)
     study = Study.from_preset("small")

@@ -42,7 +42,7 @@ from trajectories.model import reduced_model  # noqa: E402
 from trajectories.ode import DEFAULT_RTOL, ode_trajectory, stable_max_step  # noqa: E402
 from trajectories.presets import Study  # noqa: E402
 
-from .files import interrupts_held, prepare_directory, staged_directory, write_bytes  # noqa: E402
+from .files import OutputDirectory, interrupts_held, open_output, write_bytes  # noqa: E402
 from .incentive_curves import SETTLED_FRACTION, incentive_to_limit, window  # noqa: E402
 from .numbers import latex_number  # noqa: E402
 from .setting_label import setting_label  # noqa: E402
@@ -111,29 +111,29 @@ def warm_text_cache() -> None:
         render(figure)
 
 
-def write_rendered(directory: Path, name: str, rendered: dict) -> list[Path]:
-    """Write :func:`render`'s bytes as ``name.pdf`` and ``name.png``, each atomically."""
-    return [write_bytes(Path(directory) / f"{name}.{extension}", data) for extension, data in rendered.items()]
+def write_rendered(out: OutputDirectory, name: str, rendered: dict) -> list[Path]:
+    """Write :func:`render`'s bytes as ``name.pdf`` and ``name.png`` into ``out``, each atomically."""
+    return [write_bytes(out, f"{name}.{extension}", data) for extension, data in rendered.items()]
 
 
-def write_all_rendered(directory, names, rendered_of, *, force: bool) -> list[Path]:
+def write_all_rendered(directory, names, rendered_of, *, force: bool = False, within: OutputDirectory | None = None) -> list[Path]:
     """Render each of ``names`` (``rendered_of(name)``), then write them all into ``directory``; returns the files.
 
-    A new directory appears complete or not at all (built in a hidden sibling,
-    :func:`validation.files.staged_directory`); in an existing one the writes run with
-    Ctrl-C held, so an interrupt leaves every file old or every file new.
+    ``force`` as :func:`validation.files.prepare_directory`; ``within``: the run (a paper's) that
+    ``directory`` is part of, whose ``force`` it takes. A new directory appears complete or not
+    at all (built in a hidden sibling, :func:`validation.files.open_output`); in an existing one
+    the writes run with Ctrl-C held, so an interrupt leaves every file old or every file new.
     """
-    with staged_directory(directory) as place:
-        path = prepare_directory(place, force=force)
+    with open_output(directory, force=force, within=within) as out:
         images = {name: rendered_of(name) for name in names}
         with interrupts_held():
-            written = [file for name in names for file in write_rendered(path, name, images[name])]
+            written = [file for name in names for file in write_rendered(out, name, images[name])]
     return [Path(directory) / file.name for file in written]
 
 
-def save(figure, directory: Path, name: str) -> list[Path]:
-    """Save ``figure`` as PDF and PNG, each written to a temporary file and renamed."""
-    return write_rendered(directory, name, render(figure))
+def save(figure, out: OutputDirectory, name: str) -> list[Path]:
+    """Save ``figure`` into ``out`` as PDF and PNG, each written to a temporary file and renamed."""
+    return write_rendered(out, name, render(figure))
 
 
 def _log_times(horizon: float, first: float | None = None) -> np.ndarray:
@@ -521,10 +521,13 @@ def check_study(study: Study) -> None:
         raise ValueError("`study` must use a registered paradigm: the figures compare the registered paradigms")
 
 
-def write_figures(directory, study: Study, *, force: bool = False, horizon: float | None = None, rendered: dict | None = None) -> list[Path]:
-    """Write all figures for ``study`` into ``directory`` (``rendered``: already rendered ones by name); returns the files."""
+def write_figures(directory, study: Study, *, force: bool = False, within: OutputDirectory | None = None, horizon: float | None = None,
+                  rendered: dict | None = None) -> list[Path]:
+    """Write all figures for ``study`` into ``directory`` (``rendered``: already rendered ones by name); returns the files.
+
+    ``force``, ``within``: as :func:`write_all_rendered`."""
     check_study(study)
     horizon = horizon or study.horizon or DEFAULT_HORIZON
     rendered = rendered or {}
     return write_all_rendered(directory, FIGURES, lambda name: rendered[name] if name in rendered else rendered_figure(name, study, horizon),
-                              force=force)
+                              force=force, within=within)

@@ -21,13 +21,18 @@ was killed (SIGKILL: no ``finally`` runs) are removed by the next run that
 prepares the directory -- those listed, and nothing else: a user's file that
 merely looks like a temporary is never touched.
 
-``force`` lifts both refusals for one run only: it is a property of the call
-that prepared the directory (``prepare_directory(..., force=True)``), held while
-that call is executing, and never stored on disk. Directories prepared inside a
-run (a paper's ``snippets/`` and ``figures/``) belong to the enclosing run and
-take its ``force``. A later run without ``force`` therefore still refuses to
-overwrite files the user created or edited, even in a directory an earlier
-forced run wrote into.
+A run holds what it may do in an :class:`OutputDirectory`, returned by
+:func:`prepare_directory` (or yielded by :func:`open_output`) and passed to every
+writer (:func:`write_text`, :func:`write_bytes`, :func:`write_json`,
+:func:`commit`, :func:`check_writable`, :func:`scratch_directory`): whether a file
+may be replaced is decided from the object the caller holds. ``force`` lifts both
+refusals for that object only, and is never stored on disk. Directories prepared
+inside a run (a paper's ``snippets/`` and ``figures/``: ``within=`` the enclosing
+object) belong to the enclosing run and take its ``force``. A later run without
+``force`` therefore still refuses to overwrite files the user created or edited,
+even in a directory an earlier forced run wrote into. A file written through
+:meth:`OutputDirectory.unmanaged` (outside any run: a user's own ``.tex``
+compiled) replaces what is there and is listed only where a manifest exists.
 
 Paths that cannot be output directories (an empty string, a regular file, a
 path through a regular file, a dangling symbolic link, a read-only directory,
@@ -47,7 +52,6 @@ import secrets
 import shutil
 import signal
 import stat
-import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -80,45 +84,38 @@ def _reason(error: OSError) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-# --- runs: which directories the executing calls prepared, and with which ``force`` -------
+# --- runs: the directory a run writes into, and whether it may overwrite -----------------
 @dataclass(frozen=True)
-class _Run:
-    directory: Path  # resolved
-    force: bool
-    frame: object  # the frame of the call that prepared ``directory``; the run lasts while it executes
+class OutputDirectory:
+    """A directory a run writes into (``path``), and whether that run may overwrite what it did not write.
 
-
-_state = threading.local()
-
-
-def _live_runs() -> list[_Run]:
-    """The runs whose preparing call is still executing in this thread (finished ones are dropped).
-
-    Each run holds its frame, so no other object can share the frame's ``id``
-    while the run is listed: an ``id`` on the current stack is that very call.
+    Made by :func:`prepare_directory` (a run) or :meth:`unmanaged` (no run: nothing is
+    refused but a directory, and a manifest is written only where one exists).
+    ``path`` is where the files go now: a staging sibling while a new directory is
+    built (:func:`open_output`).
     """
-    runs = getattr(_state, "runs", [])
-    if not runs:
-        return []
-    on_stack = set()
-    frame = sys._getframe(1)
-    while frame is not None:
-        on_stack.add(id(frame))
-        frame = frame.f_back
-    live = [run for run in runs if id(run.frame) in on_stack]
-    _state.runs = live
-    return live
+
+    path: Path
+    force: bool = False
+    managed: bool = True  # a run's directory: refuses files it did not write (unless force) and keeps a manifest
+
+    @classmethod
+    def unmanaged(cls, directory) -> "OutputDirectory":
+        """``directory`` written outside any run (e.g. a LaTeX file the user compiles)."""
+        return cls(Path(directory), force=False, managed=False)
+
+    def file(self, name) -> Path:
+        """The path of ``name`` (a file name, or a relative path below this directory)."""
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts or relative.parts in ((), (".",)):
+            raise RuntimeError(f"{shown_path(name)} is not a path inside {shown_path(self.path)}")  # a bug in the caller
+        return self.path / relative
 
 
-def _enclosing_run(directory: Path, runs) -> _Run | None:
-    """The innermost live run whose directory is ``directory`` or one of its ancestors."""
-    best = None
-    for run in runs:
-        if (directory == run.directory or directory.is_relative_to(run.directory)) and (
-            best is None or len(run.directory.parts) >= len(best.directory.parts)
-        ):
-            best = run
-    return best
+def _within(out: OutputDirectory) -> OutputDirectory:
+    if not isinstance(out, OutputDirectory):
+        raise TypeError(f"expected the OutputDirectory of a run (from prepare_directory), got {type(out).__name__}")
+    return out
 
 
 def _resolved(path: Path) -> Path:
@@ -277,25 +274,23 @@ def why_not_ours(final) -> str | None:
     return None
 
 
-def _guard(final: Path, runs=None) -> _Run | None:
-    """Refuse to replace ``final`` unless the run that owns its directory may; returns that run."""
-    run = _enclosing_run(_resolved(final.parent), _live_runs() if runs is None else runs)
+def _guard(out: OutputDirectory, final: Path) -> None:
+    """Refuse to replace ``final`` (in ``out``) unless ``out``'s run may."""
     if final.is_dir() and not final.is_symlink():
         raise ValueError(f"cannot write {shown_path(final)}: it is a directory")
-    if run is not None and not run.force:
+    if out.managed and not out.force:
         why = why_not_ours(final)
         if why is not None:
             raise ValueError(f"{shown_path(final)} {why}: refusing to overwrite it ({FORCE_HINT})")
-    return run
 
 
-def check_writable(*finals, directories=()) -> None:
-    """Raise the error :func:`commit` would raise for any of ``finals``, and the error
-    :func:`prepare_directory` would raise for any of ``directories`` -- before a long run starts."""
-    runs = _live_runs()
-    for directory in map(Path, directories):
-        run = _enclosing_run(_resolved(directory), runs)
-        if run is None or run.force or not directory.is_dir() or is_ours(directory):
+def check_writable(out: OutputDirectory, *names, directories=()) -> None:
+    """Raise the error :func:`commit` would raise for any of ``names``, and the error
+    :func:`prepare_directory` would raise for any of ``directories`` (paths relative to
+    ``out``; checked with ``out``'s ``force``) -- before a long run starts."""
+    out = _within(out)
+    for directory in map(out.file, directories):
+        if not out.managed or out.force or not directory.is_dir() or is_ours(directory):
             continue
         names = sorted(os.listdir(directory))
         if names:
@@ -303,8 +298,8 @@ def check_writable(*finals, directories=()) -> None:
                 f"`out` {shown_path(directory)} exists and holds files this toolkit did not write (such as "
                 f"{shown_path(directory / names[0])}): use --force to write there anyway"
             )
-    for final in finals:
-        _guard(Path(final), runs)
+    for name in names:
+        _guard(out, out.file(name))
 
 
 # --- directories -------------------------------------------------------------------------
@@ -391,21 +386,36 @@ def remove_stale_temporaries(directory) -> list[Path]:
     return removed
 
 
-def prepare_directory(directory, *, force: bool = False) -> Path:
-    """Create ``directory`` (or check it) for the calling run, and return it.
+def prepare_directory(directory, *, force: bool = False, within: OutputDirectory | None = None) -> OutputDirectory:
+    """Create ``directory`` (or check it) for a run, and return the run's :class:`OutputDirectory`.
 
     Refuses (one-line ``ValueError``) a path that cannot be a writable directory,
     and an existing non-empty directory without this toolkit's manifest unless
-    ``force``. Removes temporaries a killed run left there. ``force`` holds while
-    the calling function executes (see the module docstring).
+    ``force``. Removes temporaries a killed run left there. ``within``: the run this
+    directory is part of (it lies inside ``within.path``); the directory then takes
+    that run's ``force`` (see the module docstring).
     """
     path = _as_path(directory)
+    if within is not None:
+        _within(within)
+        if force:
+            raise TypeError("a directory prepared `within` a run takes that run's force: give one of `force` and `within`")
+        if not within.managed or not _resolved(path).is_relative_to(_resolved(within.path)):
+            raise RuntimeError(f"{shown_path(path)} is not inside the run's directory {shown_path(within.path)}")  # a bug
+        force = within.force
     try:
-        forced = _prepare(path, force)
+        _prepare(path, force)
     except OSError as error:  # e.g. a parent that cannot be searched
         raise ValueError(f"`out` {shown_path(path)} cannot be used: {_reason(error)}") from None
-    _state.runs = _live_runs() + [_Run(_resolved(path), forced, sys._getframe(1))]
-    return path
+    return OutputDirectory(path, bool(force))
+
+
+@contextmanager
+def open_output(directory, *, force: bool = False, within: OutputDirectory | None = None):
+    """:func:`staged_directory` and :func:`prepare_directory` in one: the :class:`OutputDirectory` to write
+    ``directory``'s files into (a new directory appears complete or not at all)."""
+    with staged_directory(directory) as place:
+        yield prepare_directory(place, force=force, within=within)
 
 
 def check_directory(directory, *, force: bool = False) -> None:
@@ -438,16 +448,13 @@ def _probe(path: Path) -> None:
         raise ValueError(f"`out` {shown_path(path)} cannot be created in {shown_path(place)}: {reason}") from None
 
 
-def _prepare(path: Path, force: bool) -> bool:
-    """Check or create ``path`` and write its manifest; returns the run's effective ``force``."""
+def _prepare(path: Path, forced: bool) -> None:
+    """Check or create ``path`` and write its manifest (``forced``: the run's ``force``)."""
     _check_place(path)
     shown = shown_path(path)
     existed = path.is_dir()
     if not existed:
         _create(path)
-    # a directory prepared inside a run (a paper's snippets/) takes that run's force
-    enclosing = _enclosing_run(_resolved(path), _live_runs())
-    forced = bool(force and (enclosing.force if enclosing is not None else True))
     if existed:
         has_manifest = is_ours(path)
         if has_manifest:
@@ -470,89 +477,87 @@ def _prepare(path: Path, force: bool) -> bool:
         if error.errno == errno.ENOENT:  # the directory exists: its file system takes no new files (/proc)
             reason = f"its file system accepts no new files ({reason})"
         raise ValueError(f"`out` {shown} is not writable: {reason}") from None
-    return forced
 
 
 # --- files -------------------------------------------------------------------------------
-def atomic_path(final: Path):
-    """A temporary path beside ``final`` (listed in the manifest, if any, before it is created);
+def atomic_path(out: OutputDirectory, name) -> Path:
+    """A temporary path beside ``out``'s file ``name`` (listed in the manifest, if any, before it is created);
     call :func:`commit` to move it into place."""
-    final = Path(final)
+    final = _within(out).file(name)
     for _ in range(100):
-        name = _temporary_name(final.name, "part")
-        listed = _list_temporary(final.parent, name, True)
+        temporary = _temporary_name(final.name, "part")
+        listed = _list_temporary(final.parent, temporary, True)
         try:
-            os.close(os.open(final.parent / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            return final.parent / name
+            os.close(os.open(final.parent / temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return final.parent / temporary
         except FileExistsError:
             if listed:
-                _unlist_temporary(final.parent, name)
+                _unlist_temporary(final.parent, temporary)
         except OSError as error:
             if listed:
-                _unlist_temporary(final.parent, name)
+                _unlist_temporary(final.parent, temporary)
             raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
     raise ValueError(f"cannot write {shown_path(final)}: no free temporary name")  # pragma: no cover
 
 
-def commit(temporary: Path, final: Path) -> Path:
-    """Move ``temporary`` to ``final`` and list it in the manifest (and ``temporary`` no longer).
+def commit(out: OutputDirectory, temporary, name) -> Path:
+    """Move ``temporary`` to ``out``'s file ``name`` and list it in the manifest (and ``temporary`` no longer).
 
-    Inside a run (a directory prepared by a call that is still executing) a file
-    the toolkit did not write, or that changed since, is not replaced unless the
-    run has ``force``.
+    In a run's directory a file the toolkit did not write, or that changed since, is
+    not replaced unless the run has ``force``.
     """
-    final, temporary = Path(final), Path(temporary)
-    run = _guard(final)
+    final, temporary = _within(out).file(name), Path(temporary)
+    _guard(out, final)
     content = digest(temporary)
     try:
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, final)
     except OSError as error:
         raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
-    _record(final, content, create=run is not None, temporary=temporary.name if temporary.parent == final.parent else None)
+    _record(final, content, create=out.managed, temporary=temporary.name if temporary.parent == final.parent else None)
     return final
 
 
-def _write(final, write) -> Path:
-    """Write ``final`` atomically: ``write(temporary)`` fills a temporary file beside it, then it is renamed."""
-    final = Path(final)
-    temporary = atomic_path(final)
+def _write(out: OutputDirectory, name, write) -> Path:
+    """Write ``out``'s file ``name`` atomically: ``write(temporary)`` fills a temporary file beside it, then it is renamed."""
+    final = _within(out).file(name)
+    temporary = atomic_path(out, name)
     try:
         try:
             write(temporary)
         except OSError as error:
             raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
-        return commit(temporary, final)
+        return commit(out, temporary, name)
     finally:
         if os.path.lexists(temporary):
             temporary.unlink()
             _unlist_temporary(final.parent, temporary.name)
 
 
-def write_text(final, text: str) -> Path:
-    """Write ``text`` to ``final`` atomically."""
-    return _write(final, lambda path: path.write_text(text))
+def write_text(out: OutputDirectory, name, text: str) -> Path:
+    """Write ``text`` to ``out``'s file ``name`` atomically; returns its path."""
+    return _write(out, name, lambda path: path.write_text(text))
 
 
-def write_bytes(final, data: bytes) -> Path:
-    """Write ``data`` to ``final`` atomically."""
-    return _write(final, lambda path: path.write_bytes(data))
+def write_bytes(out: OutputDirectory, name, data: bytes) -> Path:
+    """Write ``data`` to ``out``'s file ``name`` atomically; returns its path."""
+    return _write(out, name, lambda path: path.write_bytes(data))
 
 
-def write_json(final, data) -> Path:
+def write_json(out: OutputDirectory, name, data) -> Path:
     """Write ``data`` as strict JSON (no NaN or Infinity: they raise ``ValueError``)."""
     try:
         text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False)
     except ValueError as error:
-        raise ValueError(f"cannot write {shown_path(final)} as strict JSON: {error}") from None
-    return write_text(final, text + "\n")
+        raise ValueError(f"cannot write {shown_path(_within(out).file(name))} as strict JSON: {error}") from None
+    return write_text(out, name, text + "\n")
 
 
 # --- whole directories -------------------------------------------------------------------
 @contextmanager
-def scratch_directory(parent):
-    """A scratch directory in ``parent`` (``.latex-<8 hex digits>``), listed in its manifest while it exists."""
-    parent = Path(parent)
+def scratch_directory(out: OutputDirectory):
+    """A scratch directory in ``out`` (``.latex-<8 hex digits>``), listed in its manifest while it exists."""
+    parent = _within(out).path
     name = f".latex-{secrets.token_hex(4)}"
     listed = _list_temporary(parent, name, True)
     try:
@@ -575,11 +580,12 @@ def staged_directory(directory):
     is the toolkit's), renamed into place when the block ends normally and removed
     if it raises (Ctrl-C included). An existing directory is written in place (each
     file atomically; hold Ctrl-C with :func:`interrupts_held` around a batch of writes).
-    The caller prepares the place it is given (:func:`prepare_directory`)::
+    The caller prepares the place it is given (:func:`prepare_directory`; both in one:
+    :func:`open_output`)::
 
-        with staged_directory(out) as place:
-            path = prepare_directory(place, force=force)
-            ...
+        with staged_directory(directory) as place:
+            out = prepare_directory(place, force=force)
+            write_text(out, "summary.json", ...)
     """
     path = _as_path(directory)
     _check_place(path)

@@ -38,7 +38,7 @@ from analytic.propositions import certify, check_against, general_results
 from trajectories.presets import Study
 
 from .compare import DEFAULT_LRS, compare, comparison_latex_cells, no_full_model_reason
-from .files import commit, prepare_directory, scratch_directory, staged_directory, write_text
+from .files import OutputDirectory, commit, prepare_directory, scratch_directory, staged_directory, write_text
 from .document_class import DEFAULT_CLASS, DOCUMENT_CLASSES, DocumentClass, document_class as document_class_entry
 from .document import figure_block, findings, loss_title, paradigm_section, paradigm_title, preamble, setting_section
 from .latex_read import read_latex
@@ -306,14 +306,15 @@ def _moved(result: PaperResult, place: Path, final: Path) -> PaperResult:
 
 
 def _write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, force: bool = False,
-                figures: bool = True, milestones_table: str | None = None, milestones: dict | None = None,
+                within: OutputDirectory | None = None, figures: bool = True, milestones_table: str | None = None, milestones: dict | None = None,
                 parts: dict | None = None, sweep: SweepSection | None = None, width: int | None = None,
                 label_prefix: str = "", document_class: str = DEFAULT_CLASS) -> PaperResult:
     """Write the document and its parts into ``directory`` (see the module docstring).
 
     ``milestones``: the milestone report as plain data, for the findings; ``parts``: results of
     :func:`paper_jobs` computed elsewhere (e.g. in parallel; the same ``width`` and ``label_prefix``);
-    what is missing is computed here. ``document_class``: a key of
+    what is missing is computed here. ``force``: overwrite files this toolkit did not write;
+    ``within``: the run the paper is part of (it takes that run's ``force``). ``document_class``: a key of
     :data:`validation.document_class.DOCUMENT_CLASSES`; ``width`` (characters per display line)
     defaults to the class's.
     """
@@ -324,9 +325,9 @@ def _write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, 
     target = document_class_entry(document_class)
     width, prefix = check_width(target.display_width if width is None else width), check_label_prefix(label_prefix)
     parts = parts or {}
-    root = prepare_directory(directory, force=force)
-    snippets_dir = prepare_directory(root / "snippets", force=True)
-    general_dir = prepare_directory(snippets_dir / GENERAL, force=True)
+    root = prepare_directory(directory, force=force, within=within)
+    snippets_dir = prepare_directory(root.path / "snippets", within=root)
+    general_dir = prepare_directory(snippets_dir.path / GENERAL, within=root)
     written, snippets, formulas, statements = [], {}, 0, 0
     for kind in ("instance", GENERAL):
         for paradigm in PARADIGMS:
@@ -336,27 +337,27 @@ def _write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, 
                 snippets[key] = made
                 formulas += made.check.checked
                 statements += made.check.statements
-                written.append(write_text((general_dir if kind == GENERAL else snippets_dir) / f"{made.label}.tex", made.text))
+                written.append(write_text(general_dir if kind == GENERAL else snippets_dir, f"{made.label}.tex", made.text))
     propositions = {paradigm: parts.get(("proposition", paradigm)) or certified_proposition(paradigm, study) for paradigm in PARADIGMS}
     computed_rows = [parts.get(("crosscheck-row", paradigm)) for paradigm in PARADIGMS]
-    written.append(write_text(root / "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows, target)))
+    written.append(write_text(root, "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows, target)))
     if milestones_table is not None:
-        written.append(write_text(root / "milestones.tex", milestones_table))
+        written.append(write_text(root, "milestones.tex", milestones_table))
     names = []
     if figures:
         rendered = {key[1]: value for key, value in parts.items() if key[0] == "figure"}
-        written += write_figures(root / "figures", study, force=True, horizon=horizon, rendered=rendered)
+        written += write_figures(root.path / "figures", study, within=root, horizon=horizon, rendered=rendered)
         names = list(FIGURES)
     if sweep is not None:
         from .phase_diagrams import write_phase_diagrams
 
-        written += write_phase_diagrams(root / "figures", sweep.report, force=True, rendered=sweep.rendered)
+        written += write_phase_diagrams(root.path / "figures", sweep.report, within=root, rendered=sweep.rendered)
     text = document(study, snippets, propositions, names, milestones, milestones_table is not None, sweep, prefix, target, width)
-    written.append(write_text(root / "paper.tex", text))
+    written.append(write_text(root, "paper.tex", text))
     result_pdf, message = None, "LaTeX written"
     if pdf:
-        result_pdf, message = compile_pdf(root / "paper.tex")
-    return PaperResult(root, tuple(written), formulas, statements, result_pdf, message)
+        result_pdf, message = compile_pdf(root.path / "paper.tex", root)
+    return PaperResult(root.path, tuple(written), formulas, statements, result_pdf, message)
 
 
 def tex_engine() -> str | None:
@@ -372,24 +373,30 @@ class CompileReport:
     log: str
 
 
-def compile_pdf(tex: Path) -> tuple[Path | None, str]:
-    """Compile ``tex``; returns the PDF and a message (which says when no engine is installed)."""
+def compile_pdf(tex: Path, out: OutputDirectory | None = None) -> tuple[Path | None, str]:
+    """Compile ``tex`` (in ``out``, as :func:`run_latex`); returns the PDF and a message (which says when no engine is installed)."""
     if tex_engine() is None:
         return None, "no TeX engine found (pdflatex; on Debian install texlive-latex-recommended); LaTeX sources written"
-    report = run_latex(tex)
+    report = run_latex(tex, out)
     if not report.ok:
         return None, f"LaTeX failed: {'; '.join(report.errors[:3])}"
     return tex.with_suffix(".pdf"), "compiled with pdflatex"
 
 
-def run_latex(tex: Path) -> CompileReport:
+def run_latex(tex: Path, out: OutputDirectory | None = None) -> CompileReport:
     """Run pdflatex twice (for references) in a scratch directory beside ``tex``.
 
     The PDF is moved into place only when the run succeeded, so an interrupted
     or failed compilation never leaves a partial ``.pdf`` under its final name.
+    ``out``: the run's directory that holds ``tex`` (its ``force`` decides what may be
+    replaced); none: a file outside any run (:meth:`OutputDirectory.unmanaged`).
     """
     tex = Path(tex).resolve()
-    with scratch_directory(tex.parent) as scratch:
+    if out is None:
+        out = OutputDirectory.unmanaged(tex.parent)
+    elif Path(os.path.realpath(out.path)) != tex.parent:
+        raise RuntimeError(f"{tex} is not in the run's directory {out.path}")  # a bug in the caller
+    with scratch_directory(out) as scratch:
         # relative to the working directory: TeX may refuse to write to absolute paths
         command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={Path(scratch).name}", tex.name]
         for _ in range(2):
@@ -404,7 +411,7 @@ def run_latex(tex: Path) -> CompileReport:
             for suffix in (".pdf", ".aux", ".log"):
                 produced = Path(scratch) / tex.with_suffix(suffix).name
                 if produced.exists():
-                    commit(produced, tex.with_suffix(suffix))
+                    commit(out, produced, tex.with_suffix(suffix).name)
     return CompileReport(ok, errors, overfull, log)
 
 

@@ -152,12 +152,12 @@ def diagram_names(report: SweepReport) -> list[str]:
     return [name for name in DIAGRAMS if name != "sweep_claims" or all(k in report.results for k in ("soft", "hard", "lvml"))]
 
 
-def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False, rendered: dict | None = None) -> list[Path]:
+def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False, within=None, rendered: dict | None = None) -> list[Path]:
     """Write the phase diagrams of ``report`` into ``directory`` (``rendered``: already rendered ones); returns the files.
 
-    Complete or not at all (:func:`validation.figures.write_all_rendered`).
+    Complete or not at all; ``force``, ``within`` (the enclosing run): as :func:`validation.figures.write_all_rendered`.
     """
     names = diagram_names(report)  # refuse before creating anything
     rendered = rendered or {}
     return write_all_rendered(directory, names, lambda name: rendered[name] if name in rendered else rendered_diagram(name, report),
-                              force=force)
+                              force=force, within=within)

@@ -27,7 +27,7 @@ from trajectories.model import reduced_model
 from .claims import claim_maps, claims_paragraph
 from .compare import compare
 from .figures import warm_text_cache
-from .files import check_writable, prepare_directory, staged_directory, write_json, write_text
+from .files import OutputDirectory, check_writable, open_output, write_json, write_text
 from .grids import grid
 from .growth import growth_table
 from .paper import LOSSES, PARADIGMS, SweepSection, float_table, paper_jobs, write_paper
@@ -82,22 +82,21 @@ def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda n
     """Run the main job into ``directory``; ``step(name)`` is called before each stage (progress).
 
     A new directory appears complete or not at all (built in a hidden sibling and renamed into
-    place: :func:`validation.files.staged_directory`); an existing one is written file by file.
+    place: :func:`validation.files.open_output`); an existing one is written file by file.
     """
-    with staged_directory(directory) as place:
-        return _reproduce(place, force=force, pdf=pdf, step=step, workers=workers)
+    with open_output(directory, force=force) as root:
+        return _reproduce(root, pdf=pdf, step=step, workers=workers)
 
 
-def _reproduce(directory, *, force: bool, pdf: bool, step, workers: int | None) -> dict:
-    """The main job into ``directory`` (a staging place of :func:`reproduce`).
+def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None) -> dict:
+    """The main job into ``root`` (the run's directory, a staging place while a new one is built: :func:`reproduce`).
 
     The independent computations (cross-checks, milestones, growth laws, the sweep, the
     document's snippets, table rows and figures) run as jobs on every core
     (:func:`validation.parallel.run_jobs`); the files are written afterwards, here.
     """
     started = time.perf_counter()
-    root = prepare_directory(directory, force=force)
-    check_writable(*(root / name for name in KNOWN_FILES), directories=[root / name for name in KNOWN_DIRECTORIES])
+    check_writable(root, *KNOWN_FILES, directories=KNOWN_DIRECTORIES)
     summary: dict = {"presets": {}}
 
     step("derivations")
@@ -131,13 +130,13 @@ def _reproduce(directory, *, force: bool, pdf: bool, step, workers: int | None) 
     for name in ("paper", "small"):
         found = results["milestones", name]
         summary["presets"][name] = {"milestones": found["milestones"], "best_switch": found["best_switch"], "growth": results["growth", name]}
-        write_text(root / f"milestones_{name}.txt", found["text"] + "\n")
+        write_text(root, f"milestones_{name}.txt", found["text"] + "\n")
 
     step("sweep report")
     claims = claim_maps(sweep)
     preset_point = {"segments": float(paper_study.setting.segments), "classes": float(paper_study.setting.classes)}
     findings = claims_paragraph(sweep, claims, point=preset_point)
-    write_text(root / "sweep.csv", sweep.to_csv())
+    write_text(root, "sweep.csv", sweep.to_csv())
     diagrams = {key[1]: value for key, value in results.items() if key[0] == "diagram"}
     summary["sweep"] = {"settings": request.size, "targets": list(request.targets), "hybrid": SWEEP_SWITCH_LABEL,
                         "claims": {name: dict(zip(("holds", "decided"), claims.share(name))) for name in claims.maps},
@@ -146,14 +145,14 @@ def _reproduce(directory, *, force: bool, pdf: bool, step, workers: int | None) 
     step("paper")
     table = float_table(results["milestones", "paper"]["latex"], "Time at which attention first reaches $p$ (paper preset).", "tab:milestones")
     parts = {key: value for key, value in results.items() if key[0] in ("instance", "general", "proposition", "crosscheck-row", "figure")}
-    paper = write_paper(root / "paper", paper_study, horizon=paper_study.horizon, pdf=pdf, force=force, milestones_table=table,
+    paper = write_paper(root.path / "paper", paper_study, horizon=paper_study.horizon, pdf=pdf, within=root, milestones_table=table,
                         milestones=results["milestones", "paper"]["milestones"], parts=parts,
                         sweep=SweepSection(sweep, tuple(findings), diagrams))
     summary["paper"] = {"tex": str(Path("paper") / "paper.tex"), "pdf": None if paper.pdf is None else str(Path("paper") / "paper.pdf"),
                         "formulas_read_back": paper.formulas, "message": paper.message}
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary = strict_json(summary)
-    write_json(root / "summary.json", summary)
+    write_json(root, "summary.json", summary)
     return summary
 
 
