@@ -18,7 +18,7 @@ import pytest
 
 from analytic.report import finite_or_none, json_number, strict_json
 from validation.cli import main
-from validation.files import MARKER, prepare_directory, read_manifest, write_json, write_text
+from validation.files import MARKER, OutputDirectory, prepare_directory, read_manifest, write_json, write_text
 
 
 def run(directory, force=False, names=("a.txt",), nested=()):
@@ -115,6 +115,38 @@ def test_nested_directories_take_the_force_of_the_enclosing_run(tmp_path):
     assert (out / "snippets" / "user.tex").read_text() == "% mine\n"
     run(out, force=True, nested=[("snippets", ["s.tex", "user.tex"])])
     assert (out / "snippets" / "user.tex").read_text().startswith("written by the toolkit")
+
+
+def test_force_is_decided_by_the_object_the_writer_is_given(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("user\n")
+    forced = prepare_directory(out, force=True)
+    plain = OutputDirectory(out, force=False)  # the same directory, held without force (as by another run)
+    with pytest.raises(ValueError, match="mine.txt was not written by this toolkit.*--force"):
+        write_text(plain, "mine.txt", "toolkit\n")  # the forced object, still alive, lends it nothing
+    assert (out / "mine.txt").read_text() == "user\n"
+    write_text(forced, "mine.txt", "toolkit\n")
+    assert (out / "mine.txt").read_text() == "toolkit\n" and set(read_manifest(out)) == {"mine.txt"}
+    inner = prepare_directory(out / "sub", within=plain)  # takes the enclosing object's force (none)
+    (out / "sub" / "user.tex").write_text("% mine\n")
+    assert not inner.force
+    with pytest.raises(ValueError, match="user.tex was not written by this toolkit"):
+        write_text(inner, "user.tex", "toolkit\n")
+    assert prepare_directory(out / "sub", within=forced).force
+
+
+def test_writers_need_an_output_directory_and_a_name_inside_it(tmp_path):
+    root = prepare_directory(tmp_path / "out")
+    with pytest.raises(TypeError, match="OutputDirectory"):
+        write_text(tmp_path / "out", "a.txt", "x")  # a bare path carries no decision about overwriting
+    for name in ("../escape.txt", str(tmp_path / "absolute.txt")):
+        with pytest.raises(RuntimeError, match="not a path inside"):
+            write_text(root, name, "x")
+    with pytest.raises(RuntimeError, match="not inside"):
+        prepare_directory(tmp_path / "elsewhere", within=root)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in root.path.iterdir()) == [MARKER]
 
 
 MARKERS_NOT_OURS = {
