@@ -36,6 +36,16 @@ def test_failure_types_are_distinct_and_carry_their_status():
 def test_a_bad_input_exits_2_in_one_line():
     import subprocess
     import sys
-    run = subprocess.run([sys.executable, "-m", "validation", "trajectory", "--paradigm", "hard", "--loss", "square",
+    run = subprocess.run([sys.executable, "-m", "validation", "trajectory", "--t-end", "1", "--paradigm", "hard", "--loss", "square",
                           "--param", "tau=3"], capture_output=True, text=True)
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("command", [["derive"], ["trajectory", "--t-end", "1"]])
+def test_an_unused_parameter_is_refused_alike_by_derive_and_trajectory(command):
+    import subprocess
+    import sys
+    run = subprocess.run([sys.executable, "-m", "validation", *command, "--paradigm", "hard", "--loss", "square",
+                          "--param", "tau=3"], capture_output=True, text=True)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].endswith("argument --param: tau is not a parameter of this model")
