@@ -36,6 +36,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from analytic.status import Status
 from scipy.special import wrightomega
 
 from analytic.setting import shown
@@ -78,12 +80,8 @@ class Outcome(enum.IntEnum):
     NOT_FINITE = 4  # dt/ds overflowed or lost its sign before the target
 
 
-REASONS = {
-    Outcome.UNREACHABLE: "unreachable: the attention's limit stays below the target",
-    Outcome.BEYOND_HORIZON: "reached after the horizon",
-    Outcome.UNRESOLVED: "not resolved in float64 (rounding of the first integral moves u by more than 1e-8, or the time's error estimate exceeds 1e-7)",
-    Outcome.NOT_FINITE: "not computed: dt/ds overflows or loses its sign before the target (the time leaves float64)",
-}
+#: the reason each outcome other than REACHED is said with (the text lives in the shared status vocabulary)
+REASONS = {outcome: Status[outcome.name].reason for outcome in Outcome if outcome is not Outcome.REACHED}
 
 
 @dataclass(frozen=True)

@@ -615,6 +615,14 @@ def run_derive(args) -> int:
         options["budget"] = float(args.budget)
     parts = custom_parts(args)
     given = {sym.parameter(name): value for name, value in parts["params"].items()}
+    # spec-status (issue 17 item 3): an unused --param is refused as by `trajectory` (same one-line text)
+    used = {s.name for key, get in (("expr", lambda x: x), ("aggregate", lambda x: x.aggregation),
+                                    ("segment_loss", lambda x: x.expr), ("attention", lambda x: x))
+            if parts[key] is not None for s in sym.parameters_of(get(parts[key]))}
+    for symbol in given:
+        if symbol.name not in used:
+            raise UsageError(f"argument --param: {symbol.name} is not a parameter of this model")
+    # end spec-status
     if parts["expr"] is not None:
         expr = _with_values(parts["expr"], given, "--expr")
         expr = expr.subs({s: values[key] for key, s in (("classes", sym.c), ("segments", sym.T)) if values.get(key) is not None})
