@@ -19,8 +19,8 @@ if typing.TYPE_CHECKING:  # for type checkers and IDEs; at run time the names be
     from .derivation import Derivation, derive, derive_custom
     from .laws import ConservationLaws, conservation_laws
     from .states import StateModel, state_flow, state_model
-    from .losses import LOSS_NAMES, SegmentLoss, cross_entropy, custom, exponential, square
-    from .paradigms import PARADIGMS, reduced_loss
+    from .losses import LOSS_NAMES, LOSSES, SegmentLoss, cross_entropy, custom, exponential, register_loss, square
+    from .paradigms import PARADIGMS, reduced_loss, register_paradigm
     from .parsing import parse_expression, parse_number
 
 # The public names and the submodule each is imported from, on first use (PEP 562): importing
@@ -29,8 +29,8 @@ if typing.TYPE_CHECKING:  # for type checkers and IDEs; at run time the names be
 _LAZY = {
     "Derivation": "derivation", "derive": "derivation", "derive_custom": "derivation",
     "LOSS_NAMES": "losses", "SegmentLoss": "losses", "cross_entropy": "losses", "custom": "losses",
-    "exponential": "losses", "square": "losses",
-    "PARADIGMS": "paradigms", "reduced_loss": "paradigms",
+    "exponential": "losses", "square": "losses", "LOSSES": "losses", "register_loss": "losses",
+    "PARADIGMS": "paradigms", "reduced_loss": "paradigms", "register_paradigm": "paradigms",
     "parse_expression": "parsing", "parse_number": "parsing",
     "ConservationLaws": "laws", "conservation_laws": "laws",
     "StateModel": "states", "state_flow": "states", "state_model": "states",
@@ -54,7 +54,10 @@ __all__ = [
     "derive",
     "derive_custom",
     "LOSS_NAMES",
+    "LOSSES",
     "PARADIGMS",
+    "register_loss",
+    "register_paradigm",
     "SegmentLoss",
     "cross_entropy",
     "custom",

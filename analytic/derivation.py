@@ -43,7 +43,7 @@ class Derivation:
 
     Attributes
     ----------
-    paradigm : the paradigm's name: ``"soft"``, ``"hard"``, ``"lvml"`` or ``"custom"``.
+    paradigm : the paradigm's name: a name in :data:`~analytic.paradigms.PARADIGMS` or ``"custom"``.
     loss : the per-segment loss (``None`` for a custom two-parameter loss).
     segments, alpha, beta : :math:`T`, :math:`\alpha`, :math:`\beta` (numbers or symbols).
     loss_expr : :math:`L(u, v)`.
@@ -113,7 +113,7 @@ class Derivation:
         name = self.loss.label
         if self.paradigm == "custom" and name == "custom":
             return "custom"
-        if self.loss.name == "cross-entropy" and self.loss.classes not in (2, symbols.c):
+        if self.loss.classes is not None and self.loss.classes not in (2, symbols.c):
             name += str(self.loss.classes)
         return f"{self.paradigm}-{name}"
 
@@ -172,9 +172,9 @@ def derive(
 
     Parameters
     ----------
-    paradigm : {"soft", "hard", "lvml"} or Paradigm
+    paradigm : a name in :data:`~analytic.paradigms.PARADIGMS` or Paradigm
         A :class:`~analytic.paradigms.Paradigm` for a custom aggregation.
-    loss : {"cross-entropy", "square", "exponential", "logistic"} or SegmentLoss
+    loss : a name in :data:`~analytic.losses.LOSSES` (or an alias, ``logistic``) or SegmentLoss
         A :class:`~analytic.losses.SegmentLoss` for a custom :math:`\ell(v)`.
     classes : int or the symbol ``c``
         Classes of the cross-entropy loss (2: the logistic loss).

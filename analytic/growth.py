@@ -173,7 +173,7 @@ def _growth_law(derivation: Derivation) -> GrowthLaw | None:
         return None
     time_of_margin = primitive.result
     margin, rate = None, None
-    if derivation.paradigm == "soft" and margin_limit.is_finite:
+    if derivation.scheme is not None and derivation.scheme.stalls and margin_limit.is_finite:
         # soft attention stalls: p v -> v* at p_inf < 1, a finite limit of both (see module doc)
         return GrowthLaw(derivation.label, FINITE_LIMIT, None, margin_limit / P_INFINITY, None, FINITE_LIMIT, None, sp.Integer(0))
     if margin_limit.is_infinite:

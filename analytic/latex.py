@@ -19,7 +19,6 @@ import sympy as sp
 
 from . import symbols
 from .linebreak import break_lines, expression_latex, visible_width
-from .paradigms import LATEX_NAMES
 from .presentation import present
 
 LINE_WIDTH = 62  # visible characters of one display line: a one-column 10pt article (2.5 cm margins)
@@ -105,9 +104,10 @@ def make_row(suffix: str, lhs: str, expr: sp.Expr, *, width: int = LINE_WIDTH, r
 
 
 def _loss_name(derivation) -> str:
-    if derivation.paradigm == "custom":
+    scheme = derivation.scheme
+    if scheme is None or scheme.is_custom:
         return "L"
-    return r"L_{%s}" % LATEX_NAMES[derivation.paradigm]
+    return r"L_{%s}" % scheme.latex
 
 
 def rows(derivation, *, width: int = LINE_WIDTH, growth=None) -> list[Row]:

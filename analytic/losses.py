@@ -11,10 +11,15 @@ The built-in losses (docs/setting.rst section 2):
 and a custom expression in :math:`v`. Each loss also records where gradient
 descent on it from :math:`v = 0` goes (``minimiser``, possibly :math:`+\infty`),
 which the fixed-focus analysis needs for its :math:`t \to \infty` limits.
+
+Every fact about a named loss lives in its :class:`LossEntry` of :data:`LOSSES`
+(expression, minimiser, label, title, LaTeX, the full model's margin loss);
+another is one call of :func:`register_loss`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numbers
@@ -28,9 +33,6 @@ from .symbols import canonical_symbols, check_real_expression
 from .symbols import c as c_symbol
 from .symbols import v
 
-LOSS_NAMES = ("cross-entropy", "square", "exponential")
-#: Other names accepted for built-in losses: the logistic loss is cross-entropy with c = 2.
-LOSS_ALIASES = {"logistic": ("cross-entropy", 2)}
 SOLVE_SECONDS = 5.0  # budget for locating a custom loss's stationary points
 DOMAIN_SECONDS = 2.0  # budget for describing where a refused loss is defined
 PIECEWISE_FUNCTIONS = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign)
@@ -44,7 +46,7 @@ class SegmentLoss:
     Attributes
     ----------
     name : str
-        ``"cross-entropy"``, ``"square"``, ``"exponential"`` or ``"custom"``.
+        a name in :data:`LOSSES` or ``"custom"``.
     expr : sympy.Expr
         :math:`\\ell(v)`, an expression in the symbol ``v`` (and possibly ``c``).
     minimiser : sympy.Expr or None
@@ -62,8 +64,101 @@ class SegmentLoss:
 
     @property
     def label(self) -> str:
-        """Short name used in file names and LaTeX labels (``ce``, ``sq``, ...)."""
-        return {"cross-entropy": "ce", "square": "sq", "exponential": "exp"}.get(self.name, "custom")
+        """Short name used in file names and LaTeX labels (``ce``, ``sq``, ...): the registry entry's label."""
+        entry = LOSSES.get(self.name)
+        return entry.label if entry is not None else "custom"
+
+    @property
+    def entry(self) -> LossEntry | None:
+        """The registry entry of a named loss (``None`` for a custom one)."""
+        return LOSSES.get(self.name)
+
+
+@dataclass(frozen=True)
+class LossEntry:
+    r"""A named segment loss: every fact consumers need.
+
+    Attributes
+    ----------
+    name : the command line's word (``"cross-entropy"``).
+    build : ``classes -> ℓ(v)``, the expression in ``v`` (and ``c``) and its parameters.
+    minimiser : where :math:`\dot v = -\ell'(v)` from 0 goes (``None``: found numerically).
+    label : short name in file names and LaTeX labels (``ce``).
+    title : heading (``"Cross-entropy loss"``); prose uses it in lower case.
+    latex : :math:`\ell(v) = \dots` in LaTeX.
+    margin : the full model's margin loss, ``m -> (ℓ(m), ℓ'(m))`` on NumPy arrays, stably
+        (``None``: only the reduced model can be run with it).
+    classes : whether the expression uses the number of classes ``c``.
+    """
+
+    name: str
+    build: Callable
+    minimiser: sp.Expr | None
+    label: str
+    title: str
+    latex: str
+    margin: Callable | None = None
+    classes: bool = False
+
+    def loss(self, classes: int | sp.Expr = 2) -> SegmentLoss:
+        """The :class:`SegmentLoss` (with ``classes`` classes if it uses them)."""
+        if self.classes:
+            classes = _check_classes(classes)
+            return SegmentLoss(self.name, self.build(classes), self.minimiser, classes)
+        return SegmentLoss(self.name, self.build(classes), self.minimiser)
+
+    @property
+    def noun(self) -> str:
+        """How prose names it: the title in lower case (``"square loss"``)."""
+        return self.title[:1].lower() + self.title[1:]
+
+
+def _ce_margin(margin):
+    import numpy as np
+    from scipy.special import expit
+
+    return np.logaddexp(0.0, -margin), -expit(-margin)
+
+
+def _square_margin(margin):
+    return (1 - margin) ** 2 / 2, margin - 1
+
+
+def _exp_margin(margin):
+    import numpy as np
+
+    value = np.exp(-margin)
+    return value, -value
+
+
+#: The named losses. A new built-in is one entry here (and is tested by the tests parametrised over it).
+LOSSES: dict[str, LossEntry] = {
+    "cross-entropy": LossEntry("cross-entropy", lambda c: sp.log(1 + (c - 1) * sp.exp(-v)), sp.oo, "ce", "Cross-entropy loss",
+                               r"\ell(v) = \log\bigl(1 + (c - 1) e^{-v}\bigr)", _ce_margin, classes=True),
+    "square": LossEntry("square", lambda c: (1 - v) ** 2 / 2, sp.Integer(1), "sq", "Square loss", r"\ell(v) = (1 - v)^2/2", _square_margin),
+    "exponential": LossEntry("exponential", lambda c: sp.exp(-v), sp.oo, "exp", "Exponential loss", r"\ell(v) = e^{-v}", _exp_margin),
+}
+#: The built-in losses' names (the paper's three).
+LOSS_NAMES = tuple(LOSSES)
+#: The loss whose number of classes the symmetric full model and the class-symmetric setting use.
+CLASS_LOSS = LOSS_NAMES[0]
+#: Other names accepted for named losses: ``name -> (entry, classes)``; the logistic loss is cross-entropy with c = 2.
+LOSS_ALIASES = {"logistic": (CLASS_LOSS, 2)}
+
+
+def loss_names(aliases: bool = False) -> tuple[str, ...]:
+    """Every registered loss's name (entry-point plugins loaded first), and the aliases with ``aliases``."""
+    from .paradigms import load_plugins
+
+    load_plugins()
+    return tuple(LOSSES) + (tuple(LOSS_ALIASES) if aliases else ())
+
+
+def uses_classes(name) -> bool:
+    """Whether the named loss (or a :class:`SegmentLoss`) uses the number of classes ``c``."""
+    name = name.name if isinstance(name, SegmentLoss) else name
+    entry = LOSSES.get(LOSS_ALIASES.get(name, (name,))[0])
+    return entry is not None and entry.classes
 
 
 def cross_entropy(classes: int | sp.Expr = 2) -> SegmentLoss:
@@ -74,18 +169,17 @@ def cross_entropy(classes: int | sp.Expr = 2) -> SegmentLoss:
     >>> cross_entropy(2).expr
     log(1 + exp(-v))
     """
-    classes = _check_classes(classes)
-    return SegmentLoss("cross-entropy", sp.log(1 + (classes - 1) * sp.exp(-v)), sp.oo, classes)
+    return LOSSES[CLASS_LOSS].loss(classes)
 
 
 def square() -> SegmentLoss:
     r"""Square loss :math:`\tfrac12 (1 - v)^2`."""
-    return SegmentLoss("square", (1 - v) ** 2 / 2, sp.Integer(1))
+    return LOSSES[LOSS_NAMES[1]].loss()
 
 
 def exponential() -> SegmentLoss:
     r"""Exponential loss :math:`e^{-v}`."""
-    return SegmentLoss("exponential", sp.exp(-v), sp.oo)
+    return LOSSES[LOSS_NAMES[2]].loss()
 
 
 def custom(expr: sp.Expr, minimiser: sp.Expr | None = None) -> SegmentLoss:
@@ -113,16 +207,53 @@ def custom(expr: sp.Expr, minimiser: sp.Expr | None = None) -> SegmentLoss:
 
 
 def by_name(name: str, classes: int | sp.Expr = 2) -> SegmentLoss:
-    """The built-in loss called ``name`` (one of :data:`LOSS_NAMES`, or ``logistic``)."""
+    """The registered loss called ``name`` (one of :func:`loss_names`, or an alias such as ``logistic``)."""
     if name in LOSS_ALIASES:
         name, classes = LOSS_ALIASES[name]
-    if name == "cross-entropy":
-        return cross_entropy(classes)
-    if name == "square":
-        return square()
-    if name == "exponential":
-        return exponential()
-    raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES + tuple(LOSS_ALIASES))}, got {name!r}")
+    names = loss_names()
+    if not isinstance(name, str) or name not in LOSSES:
+        raise ValueError(f"`loss` must be one of {', '.join(names + tuple(LOSS_ALIASES))}, got {name!r}")
+    return LOSSES[name].loss(classes)
+
+
+def register_loss(name: str, expr, *, title: str | None = None, latex: str | None = None) -> LossEntry:
+    r"""Register a segment loss: every command then offers ``--loss name``.
+
+    ``expr`` is text in ``v``, ``c`` and parameters (parsed by the whitelisting parser, never
+    evaluated) or a SymPy expression; ``latex`` is :math:`\ell(v) = \dots` (default: SymPy's printing).
+    The full model is not available for it (only the reduced model).
+
+    Examples
+    --------
+    >>> entry = register_loss("logistic-doc", "log(1 + exp(-v/2))")
+    >>> by_name("logistic-doc").expr
+    log(1 + exp(-v/2))
+    >>> unregister_loss("logistic-doc")
+    """
+    from .paradigms import check_new_name, load_plugins
+
+    load_plugins()
+    check_new_name(name, "loss", tuple(LOSSES) + tuple(LOSS_ALIASES))
+    if isinstance(expr, str):
+        from .parsing import parse_expression
+        from .symbols import alpha, beta, T
+
+        expr = parse_expression(expr, {s.name: s for s in (v, c_symbol, T, alpha, beta)}, label="loss", parameters=True)
+    for label, value in (("title", title), ("latex", latex)):
+        if value is not None and (not isinstance(value, str) or not value.strip() or "\n" in value):
+            raise ValueError(f"`{label}` of loss {name!r} must be a one-line string, got {value!r}")
+    made = custom(expr)
+    entry = LossEntry(name, lambda c, e=made.expr: e.subs(c_symbol, c) if e.has(c_symbol) else e, made.minimiser, name,
+                      title or f"{name} loss".capitalize(), latex or rf"\ell(v) = {sp.latex(made.expr)}", None, made.expr.has(c_symbol))
+    LOSSES[name] = entry
+    return entry
+
+
+def unregister_loss(name: str) -> None:
+    """Remove a registered loss (the built-ins cannot be removed)."""
+    if name in LOSS_NAMES or name not in LOSSES:
+        raise ValueError(f"`name` must be a registered loss other than {', '.join(LOSS_NAMES)}, got {name!r}")
+    del LOSSES[name]
 
 
 def _check_classes(classes: int | sp.Expr) -> sp.Expr:

@@ -1,4 +1,4 @@
-"""What a milestone question asks for: target attention levels and soft-to-hard switches.
+"""What a milestone question asks for: target attention levels and switches from the first stage (soft attention).
 
 Plain checks with no NumPy or SciPy, so the command line can validate its
 arguments before importing the numeric layer.
@@ -10,12 +10,12 @@ import math
 import re
 from dataclasses import dataclass
 
+from analytic.paradigms import FIRST_STAGE, switch_targets
 from analytic.setting import shown
 
 from .checks import finite
 
-AFTER = ("hard", "lvml")
-_SPELLING = re.compile(r"^soft:(hard|lvml)@(p|t)=([0-9.eE+-]+)$")
+_SPELLING = re.compile(r"^([a-z][a-z0-9_-]*):([a-z][a-z0-9_-]*)@(p|t)=([0-9.eE+-]+)$")
 
 
 def number_label(value: float) -> str:
@@ -87,14 +87,15 @@ class Switch:
     def label(self) -> str:
         """``soft:hard@p=0.5``: the level or time exactly (:func:`number_label`), so two switches never share one."""
         if self.attention is not None:
-            return f"soft:{self.after}@p={number_label(self.attention)}"
-        return f"soft:{self.after}@t={number_label(self.time)}"
+            return f"{FIRST_STAGE}:{self.after}@p={number_label(self.attention)}"
+        return f"{FIRST_STAGE}:{self.after}@t={number_label(self.time)}"
 
 
 def check_after(after) -> str:
-    """The paradigm a hybrid switches to: one of :data:`AFTER`."""
-    if not isinstance(after, str) or after not in AFTER:
-        raise ValueError(f"`after` must be {' or '.join(AFTER)}, got {shown(after)}")
+    """The paradigm a hybrid switches to: a registered one other than the first stage (:func:`analytic.paradigms.switch_targets`)."""
+    targets = switch_targets()
+    if not isinstance(after, str) or after not in targets:
+        raise ValueError(f"`after` must be {' or '.join(targets)}, got {shown(after)}")
     return after
 
 
@@ -103,9 +104,11 @@ def parse_switch(text: str) -> Switch:
     if not isinstance(text, str):
         raise TypeError(f"`hybrid` must be a string like soft:hard@p=0.5, got {shown(text)}")
     match = _SPELLING.match(text.strip())
-    if match is None:
-        raise ValueError(f"`hybrid` must be spelled like soft:hard@p=0.5 or soft:lvml@t=100, got {text!r}")
-    after, kind, number = match.groups()
+    targets = switch_targets()
+    if match is None or match.group(1) != FIRST_STAGE or match.group(2) not in targets:
+        raise ValueError(f"`hybrid` must be spelled like {FIRST_STAGE}:{targets[0]}@p=0.5 or {FIRST_STAGE}:{targets[-1]}@t=100 "
+                         f"(after {FIRST_STAGE}: {', '.join(targets)}), got {text!r}")
+    first, after, kind, number = match.groups()
     try:
         value = float(number) + 0.0  # -0 is 0
     except ValueError:

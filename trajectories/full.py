@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-from analytic.losses import LOSS_NAMES
+from analytic.losses import CLASS_LOSS, LOSSES, loss_names
 from analytic.paradigms import check_paradigm
 from analytic.setting import shown
 
@@ -111,15 +111,16 @@ def _check_samples(sigma, samples) -> None:
 
 # --- per-segment margin losses for the binary model -----------------------------------
 def _margin_loss(name: str, margin):
-    """:math:`\\ell(m)` and :math:`\\ell'(m)`, stably."""
-    if name == "cross-entropy":
-        return np.logaddexp(0.0, -margin), -expit(-margin)
-    if name == "square":
-        return (1 - margin) ** 2 / 2, margin - 1
-    if name == "exponential":
-        value = np.exp(-margin)
-        return value, -value
-    raise ValueError(f"`loss` must be cross-entropy, square or exponential, got {name!r}")
+    """:math:`\\ell(m)` and :math:`\\ell'(m)`, stably: the loss registry entry's ``margin``."""
+    entry = LOSSES.get(name)
+    if entry is None or entry.margin is None:
+        raise ValueError(f"`loss` must be one of {', '.join(full_losses())}, got {name!r}")
+    return entry.margin(margin)
+
+
+def full_losses() -> tuple[str, ...]:
+    """The registered losses the full model can be trained with (those with a margin loss)."""
+    return tuple(name for name in loss_names() if LOSSES[name].margin is not None)
 
 
 def _attention_backward(attention, grad_attention):
@@ -210,7 +211,7 @@ def full_trajectory(
     paradigm: str,
     *,
     variant: str = "symmetric",
-    loss: str = "cross-entropy",
+    loss: str = CLASS_LOSS,
     classes: int = 3,
     segments: int = 4,
     alpha: float = 1.0,
@@ -236,8 +237,8 @@ def full_trajectory(
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     classes, segments, sigma, samples, seed = _check_data(variant, classes if variant == "symmetric" else None, segments, sigma, samples, seed)
     if variant == "symmetric":
-        if not isinstance(loss, str) or loss != "cross-entropy":
-            raise ValueError(f"`loss` must be cross-entropy for the symmetric model, got {shown(loss)}")
+        if not isinstance(loss, str) or loss != CLASS_LOSS:
+            raise ValueError(f"`loss` must be {CLASS_LOSS} for the symmetric model, got {shown(loss)}")
         data = symmetric_data(classes, segments, sigma, samples, seed)
         first, second = u0 * np.ones(classes), v0 * np.eye(classes)
 
@@ -247,8 +248,8 @@ def full_trajectory(
         reduce = _symmetric_coordinates
     else:
         alpha, beta = positive(alpha, "alpha"), positive(beta, "beta")
-        if not isinstance(loss, str) or loss not in LOSS_NAMES:
-            raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES)}, got {shown(loss)}")
+        if not isinstance(loss, str) or loss not in full_losses():
+            raise ValueError(f"`loss` must be one of {', '.join(full_losses())}, got {shown(loss)}")
         data = binary_data(alpha, beta, segments, sigma, samples, seed)
         mu_f, mu_c = data_directions(alpha, beta)
         first, second = (u0 / alpha) * mu_f, (v0 / beta) * mu_c

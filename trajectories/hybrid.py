@@ -21,9 +21,11 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
+from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, PAPER_PARADIGMS, check_paradigm
+
 from .checks import MAX_POINTS, count, finite, horizon, nonnegative, positive
 from .closed import closed_trajectory
-from .choices import AFTER, Switch, check_after, check_targets, number_label, parse_switch  # noqa: F401 (re-exported)
+from .choices import Switch, check_after, check_targets, number_label, parse_switch  # noqa: F401 (re-exported)
 from .milestones import CLOSED_FORM, Milestone, milestones
 from .model import Setting, check_setting, reduced_model, setting_derivation
 from .result import Status, Trajectory
@@ -33,7 +35,7 @@ SWITCH_XATOL = 1e-6
 
 
 def _phase_models(setting: Setting, after: str):
-    return reduced_model(dataclasses.replace(setting, paradigm="soft")), reduced_model(dataclasses.replace(setting, paradigm=after))
+    return reduced_model(dataclasses.replace(setting, paradigm=FIRST_STAGE)), reduced_model(dataclasses.replace(setting, paradigm=after))
 
 
 def switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
@@ -104,7 +106,7 @@ class BestSwitch:
     lvml_time: float | None
 
 
-def best_switch(setting: Setting, target: float, after: str = "hard", u0: float = 0.0, v0: float = 0.0) -> BestSwitch:
+def best_switch(setting: Setting, target: float, after: str = PAPER_AFTER, u0: float = 0.0, v0: float = 0.0) -> BestSwitch:
     """Minimise the hybrid's time to ``target`` over the switch level p_s in [p(u0), target].
 
     p_s = p(u0) means switching at once (pure ``after``); p_s = target, pure soft.
@@ -140,7 +142,7 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
     if not np.isfinite(time):
         raise ValueError(f"`target` {number_label(target)} is never reached from `u0` = {u0:g}, `v0` = {v0:g} at any switch level: "
                          "the attention's limit stays below it")
-    return BestSwitch(target, after, level, time, pure("soft"), pure("hard"), pure("lvml"))
+    return BestSwitch(target, after, level, time, *(pure(name) for name in PAPER_PARADIGMS))
 
 
 def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: float, u0: float, v0: float):
@@ -156,13 +158,13 @@ def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: fl
 
     numbers = (setting.segments, setting.classes, setting.alpha, setting.beta)
     try:
-        soft = BatchModel(dataclasses.replace(setting, paradigm="soft"), *([float(x)] for x in numbers))
+        soft = BatchModel(dataclasses.replace(setting, paradigm=FIRST_STAGE), *([float(x)] for x in numbers))
         second = BatchModel(dataclasses.replace(setting, paradigm=after), *([float(x)] * len(levels) for x in numbers))
     except ValueError:
         return None
     inner = levels[1:-1]  # p(u0) is the start itself and the target is pure soft: both handled below
     first = sweep_milestones(soft, u0, v0, [*inner, target])
-    _refuse_unresolved(first.outcome[0], [*inner, target], "soft", target, u0, v0, REASONS, Outcome)
+    _refuse_unresolved(first.outcome[0], [*inner, target], FIRST_STAGE, target, u0, v0, REASONS, Outcome)
     reached = first.outcome[0, :-1] == Outcome.REACHED
     totals = np.full(len(levels), np.inf)
     starts_u = np.concatenate([[u0], np.where(reached, first.u[0, :-1], u0)])
@@ -181,7 +183,7 @@ def _refuse_unresolved(outcomes, levels, paradigm: str, target: float, u0: float
     for level, found in zip(levels, outcomes):
         if found in (outcome.UNRESOLVED, outcome.NOT_FINITE):
             raise ValueError(f"`target` {number_label(target)}: the best switch cannot be found from `u0` = {u0:g}, `v0` = {v0:g}: "
-                             f"{paradigm} attention's time to p = {number_label(level) if level == target else f'{level:.4g}'} is {reasons[outcome(found)]}")
+                             f"{check_paradigm(paradigm).spoken}'s time to p = {number_label(level) if level == target else f'{level:.4g}'} is {reasons[outcome(found)]}")
 
 
 # --- mixtures -----------------------------------------------------------------------
@@ -204,8 +206,8 @@ def mixture_trajectory(
     schedule, setting = _schedule(weight), check_setting(setting)
     u0, v0, t_end = finite(u0, "u0"), finite(v0, "v0"), positive(t_end, "t_end")
     points = count(points, "points", maximum=MAX_POINTS)
-    soft = reduced_model(dataclasses.replace(setting, paradigm="soft"))
-    hard = reduced_model(dataclasses.replace(setting, paradigm="hard"))
+    soft = reduced_model(dataclasses.replace(setting, paradigm=FIRST_STAGE))
+    hard = reduced_model(dataclasses.replace(setting, paradigm=PAPER_AFTER))
 
     def rhs(t, y):
         lam = schedule(t)
@@ -235,7 +237,7 @@ def mixture_first_integral(setting: Setting, weight: float):
     from analytic import derive_custom
 
     lam = sp.nsimplify(_schedule(weight)(0.0))
-    soft = setting_derivation(setting.with_paradigm("soft"))
-    hard = setting_derivation(setting.with_paradigm("hard"))
+    soft = setting_derivation(setting.with_paradigm(FIRST_STAGE))
+    hard = setting_derivation(setting.with_paradigm(PAPER_AFTER))
     mixed = lam * soft.loss_expr + (1 - lam) * hard.loss_expr
     return derive_custom(mixed, alpha=soft.alpha, beta=soft.beta, budget=20.0)

@@ -32,7 +32,7 @@ from analytic import derive, derive_custom
 from analytic.budget import OutOfTime
 from analytic.derivation import STATUS_TIMEOUT, check_attention
 from analytic import symbols as sym
-from analytic.losses import LOSS_ALIASES, LOSS_NAMES, SegmentLoss, by_name, check_defined_at_zero, custom
+from analytic.losses import CLASS_LOSS, LOSS_ALIASES, SegmentLoss, by_name, check_defined_at_zero, custom, loss_names
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
 from analytic.setting import shown
 
@@ -51,7 +51,7 @@ class Setting:
     ----------
     paradigm : a name in :data:`analytic.paradigms.PARADIGMS`, a custom
         :class:`~analytic.paradigms.Paradigm`, or ``None`` with ``expr``.
-    loss : a built-in loss name (``"logistic"`` = cross-entropy with c = 2) or a
+    loss : a registered loss name (the alias ``logistic`` = cross-entropy with c = 2) or a
         :class:`~analytic.losses.SegmentLoss` (``None`` with ``expr``).
     classes : int, classes of the cross-entropy loss
     segments : T >= 2
@@ -68,7 +68,7 @@ class Setting:
     """
 
     paradigm: str | Paradigm | None
-    loss: str | SegmentLoss | None = "cross-entropy"
+    loss: str | SegmentLoss | None = CLASS_LOSS
     classes: int = 2
     segments: float = 10
     alpha: float = 1
@@ -80,7 +80,7 @@ class Setting:
     def __post_init__(self):
         set_field = functools.partial(object.__setattr__, self)
         if self.expr is not None:
-            if self.paradigm not in (None, "custom") or self.loss not in (None, "cross-entropy"):
+            if self.paradigm not in (None, "custom") or self.loss not in (None, CLASS_LOSS):
                 raise ValueError("`expr` (a whole loss L(u, v)) cannot be combined with `paradigm` or `loss`")
             if not isinstance(self.expr, sp.Expr):
                 raise TypeError(f"`expr` must be a SymPy expression, got {type(self.expr).__name__}")
@@ -99,8 +99,8 @@ class Setting:
                 name, classes = LOSS_ALIASES[self.loss]
                 set_field("loss", name)
                 set_field("classes", classes)
-            elif not isinstance(self.loss, str) or self.loss not in LOSS_NAMES:
-                raise ValueError(f"`loss` must be one of {', '.join(LOSS_NAMES + tuple(LOSS_ALIASES))} or a SegmentLoss, got {shown(self.loss)}")
+            elif not isinstance(self.loss, str) or self.loss not in loss_names():
+                raise ValueError(f"`loss` must be one of {', '.join(loss_names(aliases=True))} or a SegmentLoss, got {shown(self.loss)}")
         if isinstance(self.classes, (np.integer,)):
             set_field("classes", int(self.classes))
         if isinstance(self.classes, bool) or not isinstance(self.classes, (int, sp.Integer)) or self.classes < 2:
@@ -122,7 +122,7 @@ class Setting:
 
     @property
     def paradigm_name(self) -> str:
-        """``soft``, ``hard``, ``lvml`` or ``custom``."""
+        """The registry name of the paradigm, or ``custom``."""
         return "custom" if self.scheme is None else self.scheme.name
 
     @property

@@ -40,6 +40,7 @@ import numpy as np
 from analytic.status import Status
 from scipy.special import wrightomega
 
+from analytic.paradigms import FIRST_STAGE
 from analytic.setting import shown
 
 from .checks import finite, finite_array
@@ -579,7 +580,7 @@ def sweep_hybrid(soft: BatchModel, after: BatchModel, switch, u0, v0, targets, h
     a setting whose soft phase never reaches :math:`p_s` stays soft throughout. At a time
     :math:`\\tau`: the targets soft reaches by :math:`\\tau`, then ``after`` from the state at :math:`\\tau`.
     """
-    soft, after = _check_batch(soft, "soft"), _check_batch(after, "after")
+    soft, after = _check_batch(soft, FIRST_STAGE), _check_batch(after, "after")
     if isinstance(switch, Switch):
         if switch.time is not None:
             return _hybrid_at_time(soft, after, switch.time, u0, v0, targets, horizon)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, PAPER_PARADIGMS, PARADIGMS
 from trajectories.choices import number_label
 from trajectories.sweep import Outcome
 
@@ -69,15 +70,11 @@ def claim_maps(report: SweepReport, low: float | None = None, high: float | None
     for label, value in (("low", low), ("high", high)):
         if value not in targets:
             raise ValueError(f"`{label}` target {value!r} is not among the sweep's targets {list(targets)}")
-    for name in ("soft", "hard", "lvml"):
+    for name in PAPER_PARADIGMS:
         if name not in report.results:
-            raise ValueError(f"the claims compare soft, hard and LVML: the sweep has no {name} column")
-    soft_l, d1 = _times(report, "soft", low)
-    hard_l, d2 = _times(report, "hard", low)
-    lvml_l, d3 = _times(report, "lvml", low)
-    soft_h, d4 = _times(report, "soft", high)
-    hard_h, d5 = _times(report, "hard", high)
-    lvml_h, d6 = _times(report, "lvml", high)
+            raise ValueError(f"the claims compare {', '.join(PAPER_PARADIGMS)}: the sweep has no {name} column")
+    (soft_l, d1), (hard_l, d2), (lvml_l, d3) = (_times(report, name, low) for name in PAPER_PARADIGMS)
+    (soft_h, d4), (hard_h, d5), (lvml_h, d6) = (_times(report, name, high) for name in PAPER_PARADIGMS)
     # a target reached at the start by every paradigm (time 0) decides nothing
     moving_l = np.maximum(np.maximum(soft_l, hard_l), lvml_l) > 0
     moving_h = np.maximum(np.maximum(soft_h, hard_h), lvml_h) > 0
@@ -89,7 +86,7 @@ def claim_maps(report: SweepReport, low: float | None = None, high: float | None
             "lvml_between": _verdict(_between(lvml_l, soft_l, hard_l) & _between(lvml_h, soft_h, hard_h),
                                      d1 & d2 & d3 & d4 & d5 & d6 & np.isfinite(lvml_h)),
         }
-    hybrids = [name for name in report.results if name.startswith("soft:hard@")]
+    hybrids = [name for name in report.results if name.startswith(f"{FIRST_STAGE}:{PAPER_AFTER}@")]
     hybrid = hybrids[0] if hybrids else None
     if hybrid is not None:
         mixed, d7 = _times(report, hybrid, high)
@@ -108,14 +105,11 @@ def _span(values: np.ndarray) -> str:
 
 def _winner(report: SweepReport, target: float, rows: np.ndarray) -> tuple[str, float]:
     """The paradigm most often first to ``target`` among ``rows``, and its share of them."""
-    names = [name for name in ("soft", "hard", "lvml") if name in report.results]
+    names = [name for name in PAPER_PARADIGMS if name in report.results]
     times = np.stack([_times(report, name, target)[0][rows] for name in names], axis=1)
     first = np.argmin(times, axis=1)
     counts = np.bincount(first, minlength=len(names))
     return names[int(np.argmax(counts))], float(np.max(counts) / max(1, rows.size))
-
-
-DISPLAY = {"soft": "soft attention", "hard": "hard attention", "lvml": "LVML"}
 
 
 def claims_paragraph(report: SweepReport, claims: ClaimMaps | None = None, *, point: dict | None = None) -> list[str]:
@@ -145,7 +139,7 @@ def claims_paragraph(report: SweepReport, claims: ClaimMaps | None = None, *, po
             if name in ("soft_first_low", "hard_first_high"):
                 target = claims.low if name == "soft_first_low" else claims.high
                 winner, share = _winner(report, target, failing)
-                text += f", where {DISPLAY[winner]} is first to p = {number_label(target)} at {100 * share:.0f}% of them"
+                text += f", where {PARADIGMS[winner].spoken} is first to p = {number_label(target)} at {100 * share:.0f}% of them"
         if at is not None:
             verdict = {1: "holds", 0: "fails", -1: "is undecided"}[int(verdicts[at])]
             text += f". At {', '.join(f'{k} = {v:g}' for k, v in point.items())} it {verdict}"

@@ -27,7 +27,8 @@ import sympy as sp
 from analytic import cache
 from analytic.budget import OutOfTime
 from analytic import symbols as sym
-from analytic.losses import LOSS_ALIASES, LOSS_NAMES, by_name, custom
+from analytic.losses import CLASS_LOSS, LOSS_ALIASES, LOSS_NAMES, by_name, custom, loss_names, uses_classes  # issue 17 registry
+from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, switch_targets  # issue 17 registry
 from analytic.parsing import parse_expression, parse_integer, parse_number
 from trajectories.limits import MAX_POINTS, MAX_STEPS  # the Python API's limits too (a module free of NumPy)
 from validation.launch import PROGRAM, interrupted
@@ -391,7 +392,7 @@ def _parsed(text: str, names: dict, label: str, applied=None) -> sp.Expr:
         raise UsageError(f"argument {error}") from None
 
 
-SYMBOLIC_DEFAULTS = {"loss": "cross-entropy", "classes": 2, "segments": sym.T, "alpha": sym.alpha, "beta": sym.beta,
+SYMBOLIC_DEFAULTS = {"loss": CLASS_LOSS, "classes": 2, "segments": sym.T, "alpha": sym.alpha, "beta": sym.beta,
                      "u0": 0.0, "v0": 0.0, "horizon": None}
 
 
@@ -419,7 +420,7 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
 
     ``custom_allowed`` names the custom parts the command can run (others are refused in one line).
     """
-    from analytic.paradigms import PARADIGMS, Paradigm
+    from analytic.paradigms import Paradigm, paradigm_names
 
     parts = custom_parts(args)
     for key, option in CUSTOM_OPTIONS.items():
@@ -433,10 +434,10 @@ def numeric_setting(args, paradigm: str | None, values: dict, *, custom_allowed=
     if parts["expr"] is None:
         scheme = parts["aggregate"] if parts["aggregate"] is not None else paradigm
         if not isinstance(scheme, Paradigm):
-            _choices(scheme, PARADIGMS, "paradigm", allow_all=False)
+            _choices(scheme, paradigm_names(), "paradigm", allow_all=False)  # issue 17 registry
         loss = parts["segment_loss"]
         if loss is None:
-            _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss", allow_all=False)
+            _choices(values["loss"], loss_names(aliases=True), "loss", allow_all=False)  # issue 17 registry
     # the command line's own checks are done: only now NumPy and SciPy (start-up, see the module docstring)
     from trajectories.model import Setting, UnusableSetting, compiled_parameters
     from trajectories.presets import setting_from
@@ -548,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     switch_parser = commands.add_parser("best-switch", help="the soft-to-hard switch level that reaches a target fastest")
     switch_parser.add_argument("--target", type=_number("target", 0, False), required=True, help="attention to reach, in (0, 1)")
-    switch_parser.add_argument("--after", choices=("hard", "lvml"), default="hard")
+    switch_parser.add_argument("--after", choices=switch_targets(), default=PAPER_AFTER)  # issue 17 registry: from the registry
     add_setting_options(switch_parser)
     switch_parser.add_argument("--format", choices=("text", "json"), default="text")
     switch_parser.set_defaults(handler=run_best_switch)
@@ -600,8 +601,8 @@ def run_derive(args) -> int:
         from validation.state_commands import run_state_derive
 
         return run_state_derive(args)
-    from analytic import PARADIGMS, derive, derive_custom
-    from analytic.paradigms import custom_paradigm
+    from analytic import derive, derive_custom
+    from analytic.paradigms import custom_paradigm, paradigm_names
     from analytic.report import derivation_text
 
     latex_only = [name for name, value in (("--only", args.only), ("--width", args.width), ("--label-prefix", args.label_prefix))
@@ -632,13 +633,13 @@ def run_derive(args) -> int:
             scheme = parts["aggregate"]
             paradigms = [custom_paradigm(_with_values(scheme.aggregation, given, "--aggregate"), scheme.text)]
         else:
-            paradigms = _choices(args.paradigm, PARADIGMS, "paradigm")
+            paradigms = _choices(args.paradigm, paradigm_names(), "paradigm")  # issue 17 registry
         if parts["segment_loss"] is not None:
             ell = parts["segment_loss"].expr.subs(sym.c, values["classes"])
             losses = [custom(_with_values(ell, given, "--segment-loss"))]
         else:
-            names = _choices(values["loss"], LOSS_NAMES + tuple(LOSS_ALIASES), "loss")
-            losses = [by_name(name, values["classes"]) for name in names if name in LOSS_NAMES or len(names) == 1]
+            names = _choices(values["loss"], loss_names(aliases=True), "loss")  # issue 17 registry
+            losses = [by_name(name, values["classes"]) for name in names if name not in LOSS_ALIASES or len(names) == 1]
         if parts["attention"] is not None:
             options["attention"] = _with_values(parts["attention"], given, "--attention", strict=False)
         derivations = [
@@ -841,7 +842,7 @@ def run_laws(args) -> int:
 
 def run_milestones(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values)
+    setting = numeric_setting(args, FIRST_STAGE, values)
     from validation.paradigms import milestone_report
 
     hybrids = _hybrids(args.hybrid)
@@ -864,11 +865,11 @@ def run_sweep(args) -> int:
     axes = {name: getattr(args, name) for name in ("segments", "classes", "alpha", "beta", "u0", "v0") if getattr(args, name) is not None}
     first = {name: values[0] for name, values in axes.items()}
     classes = int(first.get("classes", 2))
-    values = {"loss": args.loss or "cross-entropy", "classes": classes, "segments": first.get("segments", 10),
+    values = {"loss": args.loss or CLASS_LOSS, "classes": classes, "segments": first.get("segments", 10),
               "alpha": first.get("alpha", 1 / classes), "beta": first.get("beta", 1 / (classes - 1)), "u0": 0.0, "v0": 0.0}
-    if values["loss"] != "cross-entropy" and "classes" in axes and len(axes["classes"]) > 1 and {"alpha", "beta"} <= set(axes):
+    if not uses_classes(values["loss"]) and "classes" in axes and len(axes["classes"]) > 1 and {"alpha", "beta"} <= set(axes):
         raise UsageError(f"argument --classes: the {values['loss']} loss has no classes, and the rates are given: the axis changes nothing")
-    template = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "aggregate", "attention"))
+    template = numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss", "aggregate", "attention"))
     if args.figures is not None:
         from validation.files import check_directory
 
@@ -908,7 +909,7 @@ def run_best_switch(args) -> int:
     if not target < 1:
         raise UsageError(f"argument --target: must lie in (0, 1), got {args.target}")
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention"))
+    setting = numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss", "attention"))
     from trajectories.choices import number_label
     from trajectories.hybrid import best_switch
 
@@ -933,7 +934,7 @@ def _time_text(value) -> str:
 
 def run_growth(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
+    setting = numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss",))
     from validation.growth import growth_table
 
     checks = growth_table(setting, values["u0"], values["v0"])
@@ -970,7 +971,7 @@ def _ratio_text(value: float) -> str:
 
 def run_signature(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, "soft", values, custom_allowed=("segment_loss",))
+    setting = numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss",))
     from validation.signature import signature
 
     loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
@@ -981,7 +982,7 @@ def run_signature(args) -> int:
 
 def run_paper(args) -> int:
     values = resolve(args, "paper")
-    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss",)))
+    study = study_of(args, values, numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss",)))
     from validation.paper import float_table, write_paper
     from validation.paradigms import milestone_report
 
@@ -1029,7 +1030,7 @@ def run_reproduce(args) -> int:
 def run_figures(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
     # validated before any directory is created
-    study = study_of(args, values, numeric_setting(args, "soft", values, custom_allowed=("segment_loss", "attention")))
+    study = study_of(args, values, numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss", "attention")))
     from validation.figures import write_figures  # matplotlib
 
     try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from analytic.losses import CLASS_LOSS, LOSSES, uses_classes
 from analytic.report import json_number
 from trajectories.closed import closed_trajectory
 from trajectories.full import BINARY_DIMENSION, MAX_ELEMENTS, full_trajectory
@@ -182,15 +183,16 @@ def no_full_model_reason(setting: Setting) -> str | None:
 
 def _full_model(setting: Setting) -> tuple[str | None, str | None]:
     """``(variant, None)``, or ``(None, why not)`` (see :func:`full_variant_for`)."""
-    if setting.expr is not None or setting.scheme.full is None or not isinstance(setting.loss, str) or setting.attention is not None:
+    if (setting.expr is not None or setting.scheme.full is None or not isinstance(setting.loss, str) or setting.attention is not None
+            or LOSSES[setting.loss].margin is None):
         return None, "a custom model has only the reduced model"
     c = setting.classes
     alpha, beta = sp.nsimplify(setting.alpha), sp.nsimplify(setting.beta)
     symmetric_rates = alpha == sp.Rational(1, c) and beta == sp.Rational(1, c - 1)
     size = c * c * float(setting.segments)
-    if setting.loss == "cross-entropy" and symmetric_rates and size <= FULL_MAX_ELEMENTS:
+    if setting.loss == CLASS_LOSS and symmetric_rates and size <= FULL_MAX_ELEMENTS:
         return "symmetric", None
-    if setting.loss != "cross-entropy" or c == 2:
+    if setting.loss != CLASS_LOSS or c == 2:
         return "binary", None
     if symmetric_rates:
         return None, (f"its population tensor has $c^2 T = {latex_number(size, 3, math_mode=False)}$ numbers, "
@@ -234,7 +236,7 @@ def _full_check_ran(reduced, full, common: dict) -> None:
 def comparison_text(comparison: Comparison) -> str:
     """A readable report."""
     d = comparison.to_dict()
-    classes = f"c = {d['classes']}, " if d["loss"] == "cross-entropy" else ""
+    classes = f"c = {d['classes']}, " if uses_classes(d["loss"]) else ""
     lines = [
         f"{d['model']} ({classes}T = {d['segments']}, alpha = {d['alpha']}, beta = {d['beta']}),"
         f" start ({d['u0']}, {d['v0']}), t in [0, {d['t_end']:g}]",

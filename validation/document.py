@@ -15,34 +15,64 @@ import sympy as sp
 from analytic import __version__
 from analytic import symbols as sym
 from analytic.latex import LINE_WIDTH, align_block, expression_latex, labelled, piece_of, visible_width
+from analytic.losses import LOSSES, loss_names
+from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, PAPER_PARADIGMS, paradigm_names
 from analytic.paradigms import PARADIGMS as REGISTRY
 from analytic.propositions import EllPrime, GeneralResults
 from trajectories.choices import number_label
 from trajectories.presets import Study
 
-from .claims import DISPLAY
 from .paradigms import latex_row_name
 from .document_class import DEFAULT_CLASS, DOCUMENT_CLASSES, DocumentClass
 from .numbers import latex_number
 
-PARADIGM_TITLES = {"soft": "Soft attention", "hard": "Hard attention", "lvml": "Latent-variable marginal likelihood (LVML)"}
-LOSS_TITLES = {"cross-entropy": "Cross-entropy loss", "square": "Square loss", "exponential": "Exponential loss"}
-LOSS_FORMULAS = {
-    "cross-entropy": r"\ell(v) = \log\bigl(1 + (c - 1) e^{-v}\bigr)",
-    "square": r"\ell(v) = (1 - v)^2/2",
-    "exponential": r"\ell(v) = e^{-v}",
-}
+NUMBER_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
 DIGITS = 4  # significant digits of the times quoted in the findings
 
 
 def paradigm_title(paradigm: str) -> str:
-    return PARADIGM_TITLES.get(paradigm, REGISTRY[paradigm].display)
+    return REGISTRY[paradigm].heading
 
 
 def loss_title(loss) -> str:
     if isinstance(loss, str):
-        return LOSS_TITLES[loss]
+        return LOSSES[loss].title
     return f"Custom loss $\\ell(v) = {expression_latex(loss.expr)}$"
+
+
+def loss_formula(loss) -> str:
+    r"""``\ell(v) = ...`` of a registered loss (its entry's LaTeX) or a custom one."""
+    if isinstance(loss, str):
+        return LOSSES[loss].latex
+    return rf"\ell(v) = {expression_latex(getattr(loss, 'expr', sp.S.Zero))}"
+
+
+def _counted(count: int) -> str:
+    return NUMBER_WORDS[count] if count < len(NUMBER_WORDS) else str(count)
+
+
+def _listed(items: list[str]) -> str:
+    """``a, b and c`` (``a`` alone; ``a and b``)."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _paradigm_words(name: str) -> str:
+    r"""``\emph{soft attention} classifies ...`` (``(LVML)`` kept outside the emphasis)."""
+    entry = REGISTRY[name]
+    title = entry.heading
+    words = title[:1].lower() + title[1:] if title[1:2].islower() else title
+    head, _, abbreviation = words.partition(" (")
+    text = rf"\emph{{{head}}}" + (f" ({abbreviation}" if abbreviation else "")
+    return text + (f" {entry.description}" if entry.description else rf" aggregates them as ${loss_name(name)} = {entry.formula_latex()}$")
+
+
+def loss_words(study: Study) -> str:
+    """The studied setting's loss in words: its name (and classes), or a custom loss's formula with the values in place."""
+    s = study.setting
+    if not isinstance(s.loss, str):
+        return rf"the custom segment loss $\ell(v) = {expression_latex(s.segment_loss.expr.subs(s.values))}$"
+    entry = LOSSES[s.loss]
+    return f"the {entry.noun}" + (rf" with $c = {s.classes}$ classes" if entry.classes else "")
 
 
 def loss_name(paradigm: str) -> str:
@@ -57,32 +87,30 @@ def _show(value) -> str:
 def setting_section(study: Study, width: int = LINE_WIDTH) -> list[str]:
     """The setting in words, with the values every instance below uses."""
     s = study.setting
-    custom = not isinstance(s.loss, str)
-    loss_words = (rf"the custom segment loss $\ell(v) = {expression_latex(s.segment_loss.expr.subs(s.values))}$" if custom
-                  else rf"the cross-entropy loss with $c = {s.classes}$ classes")
+    names = paradigm_names()
+    described = [_paradigm_words(name) for name in names]
+    losses = [f"the {LOSSES[name].noun}" + (" with $c$ classes," if LOSSES[name].classes else "") + f" ${LOSSES[name].latex}$"
+              for name in loss_names()]
     return [
         r"\section{Setting}",
         r"An input has $T$ segments, one of which (the foreground) carries the label; the other $T - 1$ are background. "
         r"A focus model scores the segments and attends to them with a softmax; a classification model labels them. "
-        r"Three training paradigms aggregate the segments differently: \emph{soft attention} classifies the "
-        r"attention-weighted average of the segments, \emph{hard attention} takes the expected loss of a segment drawn "
-        r"from the attention, and the \emph{latent-variable marginal likelihood} (LVML) maximises the attention-weighted "
-        r"likelihood of the label. From a symmetric start gradient flow keeps two coordinates "
+        + _counted(len(names)) + r" training paradigms aggregate the segments differently: " + ", ".join(described[:-1])
+        + (", and " if len(described) > 1 else "") + described[-1] + r". From a symmetric start gradient flow keeps two coordinates "
         r"(the toolkit's documentation of the setting, \texttt{docs/setting.rst}): the focus logit $u$ of the foreground "
         r"and the classifier's margin $v$ on it. The foreground attention is $p = e^u/(e^u + T - 1)$, a segment with "
         r"margin $x$ costs $\ell(x)$, and the reduced losses are",
         r"\begin{gather*}",
-        r" \\ ".join(packed_lines([rf"{loss_name('soft')} = \ell(p v)", rf"{loss_name('hard')} = p\,\ell(v) + (1 - p)\,\ell(0)",
-                                    rf"{loss_name('lvml')} = -\log\bigl(p e^{{-\ell(v)}} + (1 - p) e^{{-\ell(0)}}\bigr),"], width)),
+        r" \\ ".join(packed_lines([f"{loss_name(name)} = {REGISTRY[name].formula_latex()}" + ("," if k == len(names) - 1 else "")
+                                    for k, name in enumerate(names)], width)),
         r"\end{gather*}",
         r"trained by gradient flow $\dot u = -\alpha\,\partial_u L$, $\dot v = -\beta\,\partial_v L$ with rates "
         r"$\alpha, \beta > 0$ (the class-symmetric full model has $\alpha = 1/c$, $\beta = 1/(c - 1)$). "
-        r"The segment losses are the cross-entropy loss with $c$ classes, $" + LOSS_FORMULAS["cross-entropy"] + r"$, "
-        r"the square loss $" + LOSS_FORMULAS["square"] + r"$ and the exponential loss $" + LOSS_FORMULAS["exponential"] + r"$.",
+        r"The segment losses are " + _listed(losses) + ".",
         "",
         rf"Each paradigm's section states its general results for any segment loss, then the formulas for each loss "
         rf"symbolic in $T, c, \alpha, \beta$, then their instance in the setting this document studies: "
-        rf"$T = {_show(s.segments)}$, {loss_words}, $\alpha = {_show(s.alpha)}$, $\beta = {_show(s.beta)}$, "
+        rf"$T = {_show(s.segments)}$, {loss_words(study)}, $\alpha = {_show(s.alpha)}$, $\beta = {_show(s.beta)}$, "
         rf"start $(u_0, v_0) = ({_show(study.u0)}, {_show(study.v0)})$. "
         r"Every formula was derived with SymPy and certified by symbolic differentiation and a 40-digit numeric "
         r"check; every printed right-hand side of the instances was read back from this \LaTeX{} and compared with "
@@ -216,7 +244,7 @@ def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: d
     label = labelled(f"{paradigm}-general", prefix)
     lines = [rf"\section{{{paradigm_title(paradigm)}}}", *proposition(results, label, width)]
     for loss in losses:
-        formula = LOSS_FORMULAS.get(loss, rf"\ell(v) = {expression_latex(getattr(loss, 'expr', sp.S.Zero))}")
+        formula = loss_formula(loss)
         lines += [rf"\subsection{{{loss_title(loss)}}}"]
         general = snippets.get(("general", loss))
         if general is not None:
@@ -240,7 +268,7 @@ def findings(milestones: dict) -> list[str]:
     beats both.
     """
     times, targets = milestones["times"], milestones["targets"]
-    names = [name for name in ("soft", "hard", "lvml") if name in times]
+    names = [name for name in PAPER_PARADIGMS if name in times]
     if len(names) < 2 or len(targets) < 2:
         return []
     low, high = targets[0], targets[-1]
@@ -249,10 +277,10 @@ def findings(milestones: dict) -> list[str]:
         return times[name].get(number_label(target))
 
     def shown(name):
-        return DISPLAY.get(name, REGISTRY[name].display)
+        return REGISTRY[name].spoken
 
     sentences = []
-    for target, claimed in ((low, "soft"), (high, "hard")):
+    for target, claimed in ((low, FIRST_STAGE), (high, PAPER_AFTER)):
         reached = {name: time(name, target) for name in names if time(name, target) is not None}
         if not reached:
             sentences.append(rf"No paradigm reaches $p = {target:g}$ by $t = {latex_number(milestones['t_max'], 3, math_mode=False)}$.")
@@ -263,11 +291,11 @@ def findings(milestones: dict) -> list[str]:
         verdict = ("as the paper's narrative has it" if first == claimed
                    else rf"whereas the paper's narrative has {shown(claimed)} first")
         sentences.append(rf"{_capital(shown(first))} reaches $p = {target:g}$ first ({listing}), {verdict}.")
-    for name in (n for n in times if n.startswith("soft:")):
-        mixed, soft, hard = time(name, high), time("soft", high), time("hard", high)
+    for name in (n for n in times if n.startswith(f"{FIRST_STAGE}:")):
+        mixed, soft, hard = time(name, high), time(FIRST_STAGE, high), time(PAPER_AFTER, high)
         if mixed is None:
             continue
-        beats = [n for n, t in (("soft", soft), ("hard", hard)) if t is None or mixed < t]
+        beats = [n for n, t in ((FIRST_STAGE, soft), (PAPER_AFTER, hard)) if t is None or mixed < t]
         words = "beats both, as the paper's narrative has it" if len(beats) == 2 else (
             f"beats only {beats[0]}" if beats else "beats neither") + ", unlike the paper's narrative"
         sentences.append(rf"The hybrid {latex_row_name(name)} reaches $p = {high:g}$ at $t = {latex_number(mixed, DIGITS, math_mode=False)}$: it {words}.")

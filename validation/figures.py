@@ -18,7 +18,8 @@ names the loss and the setting plotted (:func:`validation.setting_label.setting_
 
 from __future__ import annotations
 
-from analytic.losses import custom
+from analytic.losses import custom, uses_classes
+from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, colour_of
 from analytic.paradigms import PARADIGMS as REGISTRY
 
 import dataclasses
@@ -49,8 +50,6 @@ from .setting_label import setting_label  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS  # noqa: E402
 
 FORMATS = ("pdf", "png")
-COLOURS = {"soft": "#1f77b4", "hard": "#d62728", "lvml": "#2ca02c", "hybrid": "#9467bd"}
-NAMES = {"soft": "soft", "hard": "hard", "lvml": "LVML"}
 TARGETS = (0.3, 0.5, 0.9, 0.99)
 CURVE_POINTS = 200
 DEFAULT_HORIZON = 1e3  # the horizon of a study without one
@@ -174,9 +173,9 @@ def phase_portrait(study: Study, horizon: float):
         axis.set_ylim(*v_window)
         _level_sets(axis, model, u_window, v_window)
         u, v = dense_path(model, study, run.u, run.v, (np.ptp(u_window), np.ptp(v_window)))
-        axis.plot(u, v, color=COLOURS[paradigm], linewidth=1.6, label=NAMES[paradigm])
+        axis.plot(u, v, color=colour_of(paradigm), linewidth=1.6, label=REGISTRY[paradigm].display)
         axis.plot([study.u0], [study.v0], "ko", markersize=3)
-        axis.set_title(NAMES[paradigm])
+        axis.set_title(REGISTRY[paradigm].display)
         axis.set_xlabel("focus logit $u$")
     axes[0].set_ylabel("margin $v$")
     figure.suptitle(f"Level sets of I(u, v) and the closed-form trajectory to t = {horizon:g}\n{setting_label(study)}")
@@ -230,19 +229,19 @@ def attention_curves(study: Study, horizon: float):
     curves = {}
     for paradigm, model in models.items():
         run = closed_trajectory(model, study.u0, study.v0, horizon, times=times)
-        curves[paradigm] = (run.t[1:], run.p[1:], dict(color=COLOURS[paradigm], label=NAMES[paradigm]))
-    best = best_switch(study.for_paradigm("soft"), TARGETS[-1], "hard", study.u0, study.v0)
-    hybrid_t, hybrid_p = _hybrid_curve(study, Switch("hard", attention=best.attention), times, horizon)
-    curves["hybrid"] = (hybrid_t, hybrid_p, dict(color=COLOURS["hybrid"], linestyle="--",
-                                                 label=f"soft then hard at $p_s = {best.attention:.2f}$"))
+        curves[paradigm] = (run.t[1:], run.p[1:], dict(color=colour_of(paradigm), label=REGISTRY[paradigm].display))
+    best = best_switch(study.for_paradigm(FIRST_STAGE), TARGETS[-1], PAPER_AFTER, study.u0, study.v0)
+    hybrid_t, hybrid_p = _hybrid_curve(study, Switch(PAPER_AFTER, attention=best.attention), times, horizon)
+    curves["hybrid"] = (hybrid_t, hybrid_p, dict(color=colour_of("hybrid"), linestyle="--",
+                                                 label=f"{REGISTRY[FIRST_STAGE].display} then {REGISTRY[PAPER_AFTER].display} at $p_s = {best.attention:.2f}$"))
     for t, p, style in curves.values():
         whole.plot(t, p, **style)
         late.plot(t, 1 - p, **style)
     for paradigm in models:
         for m in reached[paradigm]:
             if m.time is not None and m.time > 0:
-                whole.plot([m.time], [m.target], "o", color=COLOURS[paradigm], markersize=3)
-                late.plot([m.time], [1 - m.target], "o", color=COLOURS[paradigm], markersize=3)
+                whole.plot([m.time], [m.target], "o", color=colour_of(paradigm), markersize=3)
+                late.plot([m.time], [1 - m.target], "o", color=colour_of(paradigm), markersize=3)
     whole.set_ylim(0, 1)
     whole.set_ylabel("foreground attention $p$")
     for level in TARGETS:
@@ -268,7 +267,7 @@ def attention_curves(study: Study, horizon: float):
 
 
 def _hybrid_curve(study: Study, switch: Switch, times: np.ndarray, horizon: float):
-    setting = study.for_paradigm("soft")
+    setting = study.for_paradigm(FIRST_STAGE)
     state = switch_state(setting, switch, study.u0, study.v0)
     soft = reduced_model(setting)
     if state is None or state[0] >= horizon:
@@ -289,8 +288,8 @@ def uv_curves(study: Study, horizon: float):
     figure, (left, right) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.3), layout="constrained")
     for paradigm in tuple(REGISTRY):
         run = _closed(reduced_model(study.for_paradigm(paradigm)), study, horizon, points=UV_POINTS)
-        left.plot(run.t, run.u, color=COLOURS[paradigm], label=NAMES[paradigm])
-        right.plot(run.t, run.v, color=COLOURS[paradigm], label=NAMES[paradigm])
+        left.plot(run.t, run.u, color=colour_of(paradigm), label=REGISTRY[paradigm].display)
+        right.plot(run.t, run.v, color=colour_of(paradigm), label=REGISTRY[paradigm].display)
     for axis, name in ((left, "focus logit $u(t)$"), (right, "margin $v(t)$")):
         axis.set_xlabel("time $t$")
         axis.set_ylabel(name)
@@ -315,18 +314,18 @@ def incentive_figure(study: Study):
     shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
     for axis, (paradigm, row) in zip(axes, curves.items(), strict=True):
         for curve, shade in zip(row, shades, strict=True):
-            axis.plot(*_thinned(curve, low, high), color=COLOURS[paradigm], alpha=shade, label=f"p = {curve.attention:g}")
+            axis.plot(*_thinned(curve, low, high), color=colour_of(paradigm), alpha=shade, label=f"p = {curve.attention:g}")
         axis.set_xscale("log")
         axis.set_xlim(low, high)
         _limit_lines(axis, row, low, study)
-        axis.set_title(NAMES[paradigm])
+        axis.set_title(REGISTRY[paradigm].display)
         axis.set_xlabel("time $t$ (focus frozen)")
     axes[0].set_ylabel(r"incentive $-\partial L/\partial p$")
     handles = [Line2D([], [], color="0.2", alpha=shade) for shade in shades]
     handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.8))
     labels = [f"p = {attention:g}" for attention in DEFAULT_ATTENTIONS] + ["limit as t → ∞"]  # plain text: one mathtext parse fewer each
     axes[0].legend(handles, labels, frameon=False, loc="upper left")
-    unsettled = [f"{NAMES[c.paradigm]} at p = {c.attention:g}" for row in curves.values() for c in row if c.settled is None]
+    unsettled = [f"{REGISTRY[c.paradigm].display} at p = {c.attention:g}" for row in curves.values() for c in row if c.settled is None]
     note = f"; not within {SETTLED_FRACTION:.0%} of its limit in float64: {', '.join(unsettled)}" if unsettled else ""
     figure.suptitle(f"Fixed focus from v = 0: what better focus is still worth as the classifier trains{note}\n"
                     f"{setting_label(study, focus=False)}")
@@ -363,7 +362,7 @@ def _limit_lines(axis, row, low: float, study: Study) -> None:
 
 def _limit_text(limit: float, study: Study) -> str:
     setting = study.setting
-    if setting.loss == "cross-entropy" and abs(limit - math.log(setting.classes)) <= 1e-9 * max(1.0, limit):
+    if uses_classes(setting.loss) and abs(limit - math.log(setting.classes)) <= 1e-9 * max(1.0, limit):
         return f"limit log c = {limit:.3g}"  # plain text: a mathtext label costs a parse per format
     return f"limit {0 if limit == 0 else format(limit, '.3g')}"
 
@@ -397,7 +396,7 @@ def overlay(study: Study, horizon: float):
         ode_u, ode_v = ode.extras["dense"](times)
         top, bottom = axes[0, column], axes[1, column]
         marks = slice(None, None, max(1, gd.t.size // OVERLAY_MARKERS))
-        for name, values, ode_values, gd_values, colour in (("u", closed.u, ode_u, gd.u, COLOURS[paradigm]), ("v", closed.v, ode_v, gd.v, "0.35")):
+        for name, values, ode_values, gd_values, colour in (("u", closed.u, ode_u, gd.u, colour_of(paradigm)), ("v", closed.v, ode_v, gd.v, "0.35")):
             top.plot(times, values, color=colour, linewidth=1.8, label=f"{name} closed")
             top.plot(times, ode_values, color="k", linewidth=0.7, linestyle=(0, (3, 2)), label=f"{name} ODE")
             top.plot(gd.t[marks], gd_values[marks], "o", color=colour, markersize=3.5, markerfacecolor="none", markeredgewidth=0.8,
@@ -410,7 +409,7 @@ def overlay(study: Study, horizon: float):
         bottom.set_yscale("log")
         bottom.set_xlabel("time $t$")
         bottom.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
-        top.set_title(NAMES[paradigm])
+        top.set_title(REGISTRY[paradigm].display)
     axes[0, 0].set_ylabel("u(t) (colour), v(t) (grey)")
     axes[1, 0].set_ylabel("absolute difference")
     handles = [Line2D([], [], color="0.35", linewidth=1.8), Line2D([], [], color="k", linewidth=0.7, linestyle=(0, (3, 2))),
@@ -482,7 +481,7 @@ def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> 
                 rf"$p \in \{{{', '.join(f'{p:g}' for p in DEFAULT_ATTENTIONS)}\}}$ while the classifier trains from "
                 rf"$v = 0$; {setting_label(study, latex=True, focus=False)} ($T$ and $\alpha$ do not enter). Dashed: the "
                 rf"limits as $t \to \infty$, {reach}. {_incentive_reading(curves)}")
-    lr, steps = gd_schedule(reduced_model(study.for_paradigm("soft")), horizon)
+    lr, steps = gd_schedule(reduced_model(study.for_paradigm(FIRST_STAGE)), horizon)
     stopped = "" if steps * lr >= horizon * (1 - 1e-12) else f", run to $t = {_latex_number(steps * lr)}$"
     return (rf"Closed form (solid), \texttt{{solve\_ivp}} (DOP853, relative tolerance $10^{{{round(math.log10(DEFAULT_RTOL))}}}$; "
             rf"dashed) and gradient descent (circles, learning rate $\eta = {_latex_number(lr)}${stopped}) of $u(t)$ and "
@@ -498,7 +497,7 @@ def _incentive_reading(curves: dict) -> str:
         low, high = min(c.limit for c in row), max(c.limit for c in row)
         same = math.isclose(low, high, rel_tol=1e-9, abs_tol=1e-12)
         value = f"${_latex_number(low)}$" if same else f"${_latex_number(low)}$ to ${_latex_number(high)}$ (depending on $p$)"
-        words.append(f"to {value} under {NAMES[paradigm]} attention" if paradigm != "lvml" else f"to {value} under LVML")
+        words.append(f"to {value} under {REGISTRY[paradigm].spoken}")
     listed = ", ".join(words[:-1]) + " and " + words[-1]
     return f"The incentive tends {listed}: a positive limit means better focus is still rewarded once the classifier has converged."
 

@@ -19,7 +19,8 @@ paradigm's general proposition is certified (:mod:`analytic.propositions`).
 from __future__ import annotations
 
 from analytic.losses import custom
-from analytic.paradigms import PARADIGMS as REGISTRY
+from analytic.losses import loss_names, uses_classes
+from analytic.paradigms import paradigm_names
 
 import os
 import re
@@ -45,8 +46,6 @@ from .latex_read import read_latex
 from .numbers import latex_number
 from .paradigms import latex_row_name
 
-LOSSES = ("cross-entropy", "square", "exponential")
-PARADIGMS = tuple(REGISTRY)
 OVERFULL_LIMIT = 5.0  # pt
 GENERAL = "general"  # the label prefix and directory of the symbolic snippets
 
@@ -109,7 +108,7 @@ def snippet(paradigm: str, loss, study: Study, kind: str = "instance", width: in
 def _derivation(paradigm: str, loss, study: Study, kind: str):
     setting = study.setting
     if kind == GENERAL:
-        classes = sym.c if loss == "cross-entropy" else setting.classes
+        classes = sym.c if uses_classes(loss) else setting.classes
         return derive(paradigm, loss, classes=classes, segments=sym.T, alpha=sym.alpha, beta=sym.beta)
     if kind != "instance":
         raise ValueError(f"`kind` must be 'instance' or 'general', got {kind!r}")
@@ -130,7 +129,7 @@ def certified_proposition(paradigm: str, study: Study):
 def study_losses(study: Study) -> tuple:
     """The losses the document covers: the three built-ins, or the study's custom loss (values in place)."""
     if isinstance(study.setting.loss, str):
-        return LOSSES
+        return loss_names()
     return (custom(study.setting.segment_loss.expr.subs(study.setting.values)),)
 
 
@@ -150,7 +149,7 @@ def crosscheck_table(study: Study, horizon: float, rows_out: list | None = None,
     the column is left out and the caption says why.
     """
     if rows_out is None:
-        rows_out = [crosscheck_row(study, paradigm, horizon) for paradigm in PARADIGMS]
+        rows_out = [crosscheck_row(study, paradigm, horizon) for paradigm in paradigm_names()]
     with_full = any(cells[-1] is not None for cells in rows_out)
     names = [r"paradigm", r"$\max|\Delta u|$", r"$\max|\Delta v|$", r"$I$ drift", "GD order"] + (["full vs reduced"] if with_full else [])
     body = [" & ".join([*cells[:-1], *([cells[-1] or "---"] if with_full else [])]) + r" \\" for cells in rows_out]
@@ -175,9 +174,9 @@ def paper_jobs(study: Study, horizon: float, *, figures: bool = True, width: int
 
     losses = study_losses(study)
     jobs = [((kind, paradigm, loss), snippet, (paradigm, loss, study, kind, width, prefix))
-            for kind in ("instance", GENERAL) for paradigm in PARADIGMS for loss in losses]
-    jobs += [(("proposition", paradigm), certified_proposition, (paradigm, study)) for paradigm in PARADIGMS]
-    jobs += [(("crosscheck-row", paradigm), crosscheck_row, (study, paradigm, horizon)) for paradigm in PARADIGMS]
+            for kind in ("instance", GENERAL) for paradigm in paradigm_names() for loss in losses]
+    jobs += [(("proposition", paradigm), certified_proposition, (paradigm, study)) for paradigm in paradigm_names()]
+    jobs += [(("crosscheck-row", paradigm), crosscheck_row, (study, paradigm, horizon)) for paradigm in paradigm_names()]
     if figures:
         jobs += [(("figure", name), rendered_figure, (name, study, horizon)) for name in FIGURES]
     return jobs
@@ -248,7 +247,7 @@ def document(study: Study, snippets: dict, propositions: dict, figures: list[str
     from .figures import figure_caption
 
     lines = preamble("Learning dynamics of soft, hard and LVML attention: exact results", target) + setting_section(study, width)
-    for paradigm in PARADIGMS:
+    for paradigm in paradigm_names():
         own = {(kind, loss): made for (kind, p, loss), made in snippets.items() if p == paradigm}
         lines += paradigm_section(paradigm, propositions[paradigm], study_losses(study), own, study, prefix, width)
     lines += [
@@ -330,7 +329,7 @@ def _write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, 
     general_dir = prepare_directory(snippets_dir.path / GENERAL, within=root)
     written, snippets, formulas, statements = [], {}, 0, 0
     for kind in ("instance", GENERAL):
-        for paradigm in PARADIGMS:
+        for paradigm in paradigm_names():
             for loss in study_losses(study):
                 key = (kind, paradigm, loss)
                 made = parts[key] if key in parts else snippet(paradigm, loss, study, kind, width, prefix)
@@ -338,8 +337,8 @@ def _write_paper(directory, study: Study, *, horizon: float, pdf: bool = False, 
                 formulas += made.check.checked
                 statements += made.check.statements
                 written.append(write_text(general_dir if kind == GENERAL else snippets_dir, f"{made.label}.tex", made.text))
-    propositions = {paradigm: parts.get(("proposition", paradigm)) or certified_proposition(paradigm, study) for paradigm in PARADIGMS}
-    computed_rows = [parts.get(("crosscheck-row", paradigm)) for paradigm in PARADIGMS]
+    propositions = {paradigm: parts.get(("proposition", paradigm)) or certified_proposition(paradigm, study) for paradigm in paradigm_names()}
+    computed_rows = [parts.get(("crosscheck-row", paradigm)) for paradigm in paradigm_names()]
     written.append(write_text(root, "crosscheck.tex", crosscheck_table(study, horizon, None if None in computed_rows else computed_rows, target)))
     if milestones_table is not None:
         written.append(write_text(root, "milestones.tex", milestones_table))

@@ -18,10 +18,12 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 
+from analytic.paradigms import PAPER_AFTER, PAPER_PARADIGMS, colour_of  # noqa: E402
+from analytic.paradigms import PARADIGMS as REGISTRY  # noqa: E402
 from trajectories.choices import number_label  # noqa: E402
 
 from .claims import CLAIMS, claim_maps  # noqa: E402
-from .figures import COLOURS, NAMES, PANEL_HEIGHT, STYLE, TEXT_WIDTH, render, write_all_rendered  # noqa: E402
+from .figures import PANEL_HEIGHT, STYLE, TEXT_WIDTH, render, write_all_rendered  # noqa: E402
 from .grids import LOG_AXES  # noqa: E402
 from .sweep import SweepReport, plane_of  # noqa: E402
 
@@ -75,8 +77,8 @@ def _mesh(axis, report: SweepReport, values, **options):
 def first_figure(report: SweepReport):
     """Which column reaches each target first."""
     columns = list(report.results)
-    colours = [COLOURS.get(name, HYBRID_COLOURS[k % len(HYBRID_COLOURS)]) for k, name in enumerate(columns)] + [NONE_COLOUR, "white"]
-    names = [NAMES.get(name, name) for name in columns] + ["none", "tie"]
+    colours = [colour_of(name) if name in REGISTRY else HYBRID_COLOURS[k % len(HYBRID_COLOURS)] for k, name in enumerate(columns)] + [NONE_COLOUR, "white"]
+    names = [REGISTRY[name].display if name in REGISTRY else name for name in columns] + ["none", "tie"]
     targets = report.request.targets
     figure, axes = plt.subplots(1, len(targets), figsize=(TEXT_WIDTH, PANEL_HEIGHT), layout="constrained", squeeze=False)
     colour_map = ListedColormap(colours)
@@ -84,7 +86,7 @@ def first_figure(report: SweepReport):
     for axis, (j, target) in zip(axes[0], enumerate(targets)):
         times = np.stack([report.results[column].reached(j) for column in columns], axis=1)
         # a hybrid counts as first only when it beats every paradigm (before its switch it *is* soft)
-        pure = np.array([column in NAMES or column == "custom" for column in columns])
+        pure = np.array([column in REGISTRY or column == "custom" for column in columns])
         best_pure = np.min(times[:, pure], axis=1)
         times = np.where(pure[None, :] | (times < best_pure[:, None] * (1 - TIE)), times, np.inf)
         best = np.min(times, axis=1)
@@ -101,12 +103,12 @@ def first_figure(report: SweepReport):
 
 def ratio_figure(report: SweepReport):
     r""":math:`\log_{10}(t_k / t_{\mathrm{hard}})` per target and column."""
-    others = [name for name in report.results if name != "hard"]
+    others = [name for name in report.results if name != PAPER_AFTER]
     targets = report.request.targets
     figure, axes = plt.subplots(len(targets), len(others), figsize=(TEXT_WIDTH, RATIO_ROW_HEIGHT * len(targets) + 0.4),
                                 layout="constrained", squeeze=False)
     with np.errstate(all="ignore"):
-        ratios = {(name, j): np.log10(report.results[name].reached(j) / report.results["hard"].reached(j)) for name in others for j in range(len(targets))}
+        ratios = {(name, j): np.log10(report.results[name].reached(j) / report.results[PAPER_AFTER].reached(j)) for name in others for j in range(len(targets))}
     for row, target in enumerate(targets):
         finite = np.concatenate([ratios[name, row][np.isfinite(ratios[name, row])] for name in others] + [np.zeros(1)])
         bound = max(float(np.max(np.abs(finite))), 1e-3)  # one symmetric scale per target (row)
@@ -114,7 +116,7 @@ def ratio_figure(report: SweepReport):
             axis = axes[row, col]
             mesh = _mesh(axis, report, np.where(np.isfinite(ratios[name, row]), ratios[name, row], np.nan), cmap="RdBu_r",
                          vmin=-bound, vmax=bound)
-            axis.set_title(f"{NAMES.get(name, name)} / hard, $p = {number_label(target)}$", fontsize=8)
+            axis.set_title(f"{REGISTRY[name].display if name in REGISTRY else name} / {REGISTRY[PAPER_AFTER].display}, $p = {number_label(target)}$", fontsize=8)
         figure.colorbar(mesh, ax=axes[row, :], label=r"$\log_{10}(t / t_{\mathrm{hard}})$")
     figure.suptitle("Time to each target relative to hard attention\n(blue: faster than hard; white: not reached, or reached at the start)")
     return figure
@@ -149,7 +151,7 @@ def rendered_diagram(name: str, report: SweepReport) -> dict:
 def diagram_names(report: SweepReport) -> list[str]:
     """The diagrams ``report`` can show (the claims need soft, hard and LVML columns)."""
     plane_axes(report)
-    return [name for name in DIAGRAMS if name != "sweep_claims" or all(k in report.results for k in ("soft", "hard", "lvml"))]
+    return [name for name in DIAGRAMS if name != "sweep_claims" or all(k in report.results for k in PAPER_PARADIGMS)]
 
 
 def write_phase_diagrams(directory, report: SweepReport, *, force: bool = False, within=None, rendered: dict | None = None) -> list[Path]:

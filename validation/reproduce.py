@@ -17,6 +17,8 @@ from pathlib import Path
 
 
 from analytic import derive
+from analytic.losses import loss_names
+from analytic.paradigms import PAPER_AFTER, PAPER_PARADIGMS, paradigm_names
 from analytic.report import finite_or_none, strict_json
 from trajectories.hybrid import Switch, best_switch
 from trajectories.milestones import check_targets
@@ -30,7 +32,7 @@ from .figures import warm_text_cache
 from .files import OutputDirectory, check_writable, open_output, write_json, write_text
 from .grids import grid
 from .growth import growth_table
-from .paper import LOSSES, PARADIGMS, SweepSection, float_table, paper_jobs, write_paper
+from .paper import SweepSection, float_table, paper_jobs, write_paper
 from .paradigms import milestone_report
 from .parallel import cores, run_jobs
 from .phase_diagrams import diagram_names, rendered_diagram
@@ -57,12 +59,11 @@ def _milestones(name: str) -> dict:
     """Milestones, the best switches and the milestone tables of a preset (plain data: a job's result)."""
     study = Study.from_preset(name)
     base = study.setting
-    best = best_switch(base, TARGETS[-1], "hard", study.u0, study.v0)
-    best_lvml = best_switch(base, TARGETS[-1], "lvml", study.u0, study.v0)
+    best = {after: best_switch(base, TARGETS[-1], after, study.u0, study.v0) for after in PAPER_PARADIGMS[1:]}
     report = milestone_report(base, study.u0, study.v0, check_targets(TARGETS), study.horizon,
-                              [Switch("hard", attention=round(best.attention, 4))], check=True)
+                              [Switch(PAPER_AFTER, attention=round(best[PAPER_AFTER].attention, 4))], check=True)
     return {"milestones": report.to_dict(), "text": report.text(), "latex": report.latex(),
-            "best_switch": {"after_hard": dataclasses.asdict(best), "after_lvml": dataclasses.asdict(best_lvml)}}
+            "best_switch": {f"after_{after}": dataclasses.asdict(found) for after, found in best.items()}}
 
 
 def _growth(name: str) -> list:
@@ -75,7 +76,7 @@ def sweep_request() -> SweepRequest:
     paper = Study.from_preset("paper").setting
     segments = tuple(sorted(set(grid(SWEEP_AXIS, "segments")) | {float(paper.segments)}))
     classes = tuple(sorted(set(grid(SWEEP_AXIS, "classes")) | {float(paper.classes)}))
-    return SweepRequest(paper, {"segments": segments, "classes": classes}, SWEEP_TARGETS, (Switch("hard", attention=SWEEP_SWITCH),))
+    return SweepRequest(paper, {"segments": segments, "classes": classes}, SWEEP_TARGETS, (Switch(PAPER_AFTER, attention=SWEEP_SWITCH),))
 
 
 def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None, workers: int | None = None) -> dict:
@@ -103,8 +104,8 @@ def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None) -
     derivations = []
     for name in ("paper", "small"):
         setting = Study.from_preset(name).setting
-        for paradigm in PARADIGMS:
-            for loss in LOSSES:
+        for paradigm in paradigm_names():
+            for loss in loss_names():
                 d = derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
                 derivations.append({"preset": name, "label": d.label, "certified": d.certified, "max_residual": finite_or_none(d.certificate.max_residual), "seconds": d.seconds})
             # the presets' own models serve many jobs: compiled once here, before the workers fork (the other
@@ -118,7 +119,7 @@ def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None) -
     paper_study = Study.from_preset("paper")
     request = sweep_request()
     workers = cores() if workers is None else workers
-    jobs = [(("crosscheck", paradigm, loss), _crosscheck, (paradigm, loss)) for paradigm in PARADIGMS for loss in LOSSES]
+    jobs = [(("crosscheck", paradigm, loss), _crosscheck, (paradigm, loss)) for paradigm in paradigm_names() for loss in loss_names()]
     jobs += [(("milestones", name), _milestones, (name,)) for name in ("paper", "small")]
     jobs += [(("growth", name), _growth, (name,)) for name in ("paper", "small")]
     jobs += paper_jobs(paper_study, paper_study.horizon)
@@ -126,7 +127,7 @@ def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None) -
     sweep = collect_sweep(request, run_jobs(sweep_jobs(request, workers), workers=workers, label="sweep"))
     jobs += [(("diagram", name), rendered_diagram, (name, sweep)) for name in diagram_names(sweep)]
     results = run_jobs(sorted(jobs, key=_cost_first), workers=workers, label="reproduce")
-    summary["crosschecks_small"] = [results["crosscheck", paradigm, loss] for paradigm in PARADIGMS for loss in LOSSES]
+    summary["crosschecks_small"] = [results["crosscheck", paradigm, loss] for paradigm in paradigm_names() for loss in loss_names()]
     for name in ("paper", "small"):
         found = results["milestones", name]
         summary["presets"][name] = {"milestones": found["milestones"], "best_switch": found["best_switch"], "growth": results["growth", name]}

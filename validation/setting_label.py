@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from analytic.losses import uses_classes
+from analytic.paradigms import FIRST_STAGE
 from trajectories.presets import Study
 
 
@@ -27,7 +29,7 @@ def setting_label(study: Study, *, latex: bool = False, focus: bool = True) -> s
     """
     setting = study.setting
     alpha, beta, start = (r"\alpha", r"\beta", "(u_0, v_0)") if latex else ("α", "β", "(u0, v0)")
-    symbols = [f"c = {setting.classes}"] if setting.loss == "cross-entropy" else []
+    symbols = [f"c = {setting.classes}"] if uses_classes(setting.loss) else []
     if focus:
         symbols += [f"T = {number(setting.segments)}", f"{alpha} = {number(setting.alpha)}"]
     symbols.append(f"{beta} = {number(setting.beta)}")
@@ -63,7 +65,7 @@ def preset_name(study: Study) -> str | None:
         reference = Study.from_preset(study.name)
     except ValueError:
         return None
-    same_setting = reference.for_paradigm("soft") == study.for_paradigm("soft")
+    same_setting = reference.for_paradigm(FIRST_STAGE) == study.for_paradigm(FIRST_STAGE)
     return study.name if same_setting and (reference.u0, reference.v0) == (study.u0, study.v0) else None
 
 

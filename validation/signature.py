@@ -11,6 +11,7 @@ settling within 1% of its limit, so the last column shows every limit reached.
 
 from __future__ import annotations
 
+from analytic.losses import CLASS_LOSS
 from analytic.paradigms import PARADIGMS as REGISTRY
 
 from dataclasses import dataclass
@@ -31,7 +32,6 @@ from .numbers import latex_number
 
 DEFAULT_ATTENTIONS = (0.2, 0.4, 0.6, 0.8)
 TIME_COLUMNS = 5  # tabulated times: t = 0 and four whole decades spread over the curves' window
-PARADIGMS = tuple(REGISTRY)
 LATEX_DIGITS = 3  # significant digits of the LaTeX table's cells
 PLAIN_CELLS = (1e-4, 99.95)  # magnitudes (below 100 once rounded) a cell shows as a plain decimal (narrower than m x 10^k)
 
@@ -61,7 +61,7 @@ class Signature:
     def text(self) -> str:
         header = f"{'paradigm':>8} {'p':>5}" + "".join(f"{'t = ' + format(x, '.0e' if x >= 1e4 else 'g'):>12}" for x in self.times) + f"{'t -> oo':>12}"
         lines = [f"fixed-focus incentive -dL/dp ({self.loss}, c = {self.classes}, beta = {self.beta:g}, v0 = 0)", header]
-        for paradigm in PARADIGMS:
+        for paradigm in REGISTRY:
             for i, attention in enumerate(self.attentions):
                 cells = "".join(f"{x:12.5g}" for x in self.values[paradigm][i])
                 lines.append(f"{paradigm:>8} {attention:5.2f}{cells}{self.limits[paradigm][i]:12.5g}")
@@ -72,7 +72,7 @@ class Signature:
         times = [latex_number(x, 1, math_mode=False, trim=True) for x in self.times]
         head = " & ".join(["paradigm", "$p$", f"$t = {times[0]}$", *(f"${x}$" for x in times[1:]), r"$\infty$"])
         body = []
-        for paradigm in PARADIGMS:
+        for paradigm in REGISTRY:
             name = REGISTRY[paradigm].display
             for i, attention in enumerate(self.attentions):
                 cells = [_cell(x) for x in (*self.values[paradigm][i], self.limits[paradigm][i])]
@@ -127,14 +127,14 @@ def _invert(elapsed, time: float, limit) -> float:
 def signature_times(loss, classes: int, beta, attentions=DEFAULT_ATTENTIONS) -> tuple:
     """``t = 0`` and :data:`TIME_COLUMNS` - 1 whole decades, evenly spread from the decade of the earliest
     departure of an incentive curve to that of the latest settling (:func:`validation.incentive_curves.window`)."""
-    curves = [curve for paradigm in PARADIGMS for curve in incentive_to_limit(paradigm, loss, classes, beta, attentions)]
+    curves = [curve for paradigm in REGISTRY for curve in incentive_to_limit(paradigm, loss, classes, beta, attentions)]
     first, last = (round(np.log10(end)) for end in window(curves))
     first, last = first + 1, last - 1  # the window has a decade's margin either side
     decades = np.unique(np.round(np.linspace(first, max(last, first + TIME_COLUMNS - 2), TIME_COLUMNS - 1)))
     return (0.0, *(float(10.0 ** k) for k in decades))
 
 
-def signature(loss="cross-entropy", classes: int = 2, beta=1, attentions=DEFAULT_ATTENTIONS, times=None) -> Signature:
+def signature(loss=CLASS_LOSS, classes: int = 2, beta=1, attentions=DEFAULT_ATTENTIONS, times=None) -> Signature:
     """The incentive table for the registered paradigms; ``loss`` is a name or a SegmentLoss (numbers in place).
 
     ``times``: the tabulated times (default :func:`signature_times`, so every limit is reached).
@@ -142,7 +142,7 @@ def signature(loss="cross-entropy", classes: int = 2, beta=1, attentions=DEFAULT
     if times is None:
         times = signature_times(loss, classes, beta, attentions)
     values, limits = {}, {}
-    for paradigm in PARADIGMS:
+    for paradigm in REGISTRY:
         rows, row_limits = [], []
         for attention in attentions:
             curve, limit = incentive_curve(paradigm, loss, classes, beta, attention, times)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytic.paradigms import PARADIGMS
+from analytic.paradigms import FIRST_STAGE, PARADIGMS
 from trajectories.choices import Switch, check_switches, check_targets, number_label
 from trajectories.model import Setting
 from trajectories.sweep import REASONS, BatchModel, Outcome, SweepTimes, sweep_hybrid, sweep_milestones
@@ -78,11 +78,17 @@ class SweepRequest:
         return {name: columns[name] for name in AXES}
 
     def columns(self) -> list[str]:
-        """The columns of the result: the registered paradigms (and the template's custom one), then the hybrids."""
-        names = list(PARADIGMS)
+        """The columns of the result: the registered paradigms the batched engine runs (and the template's custom
+        one), then the hybrids; :meth:`skipped` says which registered ones are left out and why."""
+        names = [name for name, entry in PARADIGMS.items() if entry.batched]
         if self.template.scheme.is_custom:
             names.append("custom")
         return names + [switch.label for switch in self.hybrids]
+
+    def skipped(self) -> list[str]:
+        """One line per registered paradigm the sweep leaves out (the batched engine cannot run it)."""
+        return [f"{name}: left out of the sweep: the batched closed form needs the margin's scale under its aggregation "
+                "(use `milestones` for it)" for name, entry in PARADIGMS.items() if not entry.batched]
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ def _task(template: Setting, column: str, switch: Switch | None, numbers, u0, v0
     """One column on one chunk of settings (runs in a worker process)."""
     if switch is None:
         return sweep_milestones(_model(template, column, numbers), u0, v0, targets, horizon)
-    soft, after = _model(template, "soft", numbers), _model(template, switch.after, numbers)
+    soft, after = _model(template, FIRST_STAGE, numbers), _model(template, switch.after, numbers)
     return sweep_hybrid(soft, after, switch, u0, v0, targets, horizon)
 
 
@@ -178,7 +184,7 @@ def sweep_jobs(request: SweepRequest, workers: int) -> list:
     switches = {switch.label: switch for switch in request.hybrids}
     for column in request.columns():
         if column in switches:
-            _model(request.template, "soft", tuple(x[:1] for x in numbers))
+            _model(request.template, FIRST_STAGE, tuple(x[:1] for x in numbers))
             _model(request.template, switches[column].after, tuple(x[:1] for x in numbers))
         else:
             _model(request.template, column, tuple(x[:1] for x in numbers))
