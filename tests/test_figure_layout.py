@@ -18,7 +18,7 @@ from analytic.paradigms import PARADIGMS as REGISTRY
 from trajectories.choices import Switch
 from trajectories.model import Setting
 from trajectories.presets import Study
-from validation.figures import FIGURE_STYLE, FIGURES, NAMES, STYLE, TEXT_WIDTH, render
+from validation.figures import FIGURE_STYLE, FIGURES, STYLE, TEXT_WIDTH, render
 from validation.grids import grid
 from validation.phase_diagrams import DIAGRAMS
 from validation.sweep import SweepRequest, run_sweep
@@ -88,8 +88,9 @@ def test_the_attention_figures_late_panel_separates_the_paradigms():
     assert late.get_ylabel().startswith("$1 - p$")
     low, high = late.get_xlim()
     times = np.geomspace(low * (high / low) ** 0.5, high, 20)  # the later half of the panel (log t)
-    curves = {line.get_label(): line.get_data() for line in late.lines if line.get_label() in NAMES.values()}
-    assert set(curves) == {NAMES[name] for name in REGISTRY}
+    names = {name: entry.display for name, entry in REGISTRY.items()}  # the registry's display names label the curves
+    curves = {line.get_label(): line.get_data() for line in late.lines if line.get_label() in names.values()}
+    assert set(curves) == set(names.values())
     pixels = {label: _late_pixels(late, np.asarray(t, float), np.asarray(y, float), times) for label, (t, y) in curves.items()}
     labels = sorted(pixels)
     for i, first in enumerate(labels):
@@ -98,5 +99,5 @@ def test_the_attention_figures_late_panel_separates_the_paradigms():
             assert gap > SEPARATION, (first, second, gap)  # pixels at 150 dpi
     # the measure can fail: the hybrid is hard attention after its switch, 0.1% ahead, and lies on hard's curve
     hybrid = next(line for line in late.lines if line.get_label().startswith("soft then hard"))
-    gap = np.max(np.abs(_late_pixels(late, *map(np.asarray, hybrid.get_data()), times) - pixels[NAMES["hard"]]))
+    gap = np.max(np.abs(_late_pixels(late, *map(np.asarray, hybrid.get_data()), times) - pixels[names["hard"]]))
     assert gap < SEPARATION  # pixels

@@ -103,11 +103,16 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     targets = check_targets(targets)
     if not isinstance(unresolved, str) or unresolved not in UNRESOLVED_CHOICES:
         raise ValueError(f"`unresolved` must be raise or flag, got {shown(unresolved)}")
-    if model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts and model.setting.scheme.margin_scale is not None:
+    if model.has_attention and not model.has_first_integral and fallback:
+        # no closed form (e.g. a registered mixture paradigm): every time comes from the log-time ODE runs
+        reason = f"no closed form ({model.derivation.message})"
+        results = [_unresolved(target, t_max, reason) for target in targets]
+    elif model.has_attention and model.compiled.softmax_focus and not model.quadrature_parts and model.setting.scheme.batched:
         results = _batched(model, u0, v0, targets, t_max)
     else:
         results = _scalar(model, u0, v0, targets, t_max)
-    results = _checked_paths(model, u0, v0, t_max, results)
+    if model.has_first_integral:
+        results = _checked_paths(model, u0, v0, t_max, results)
     if fallback and not all(m.resolved for m in results):
         results = _with_log_time(model, u0, v0, targets, t_max, results)
     results = _in_order(results, t_max)

@@ -1,0 +1,140 @@
+"""Registering a paradigm and a loss through the public functions (issue 17).
+
+The mixture paradigm :math:`L = \\tfrac12\\bigl(\\ell(pv) + p\\,\\ell(v) + (1 - p)\\,\\ell(0)\\bigr)` and the
+logistic loss at temperature 2, :math:`\\ell(v) = \\log(1 + e^{-v/2})`, are registered by a fixture (and
+removed afterwards); every command is run in-process and must exit 0 with the new entries present, or
+print the rest with a one-line note. The mixture's milestones are checked against an independent
+``solve_ivp`` of the flow written out here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy.integrate import solve_ivp
+
+import analytic
+from analytic.losses import LOSSES, unregister_loss
+from analytic.paradigms import PARADIGMS, unregister_paradigm
+from validation.cli import main
+
+MIXTURE = "(l(p*v) + p*l(v) + (1-p)*l(0))/2"
+TEMPERED = "log(1+exp(-v/2))"
+
+
+@pytest.fixture
+def registered():
+    analytic.register_paradigm("mixture", MIXTURE, title="Mixture of soft and hard attention")
+    analytic.register_loss("logistic-t2", TEMPERED, title="Logistic loss at temperature 2")
+    try:
+        yield
+    finally:
+        unregister_paradigm("mixture")
+        unregister_loss("logistic-t2")
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_registration_refuses_duplicates_and_bad_names(registered):
+    for call in (lambda: analytic.register_paradigm("mixture", MIXTURE), lambda: analytic.register_paradigm("soft", MIXTURE),
+                 lambda: analytic.register_paradigm("Bad Name", MIXTURE), lambda: analytic.register_loss("square", TEMPERED),
+                 lambda: analytic.register_loss("logistic", TEMPERED), lambda: analytic.register_paradigm("p2", "l(v)")):
+        with pytest.raises(ValueError) as error:
+            call()
+        assert "\n" not in str(error.value)
+    with pytest.raises(ValueError):
+        analytic.register_paradigm("evil", "__import__('os')")  # parsed by the whitelist, never evaluated
+
+
+def test_registered_entries_carry_their_facts(registered):
+    entry, loss = PARADIGMS["mixture"], LOSSES["logistic-t2"]
+    from analytic.symbols import p, v  # the toolkit's own symbols (the aggregation is matched by them)
+    assert entry.title == "Mixture of soft and hard attention" and entry.latex == r"\mathrm{mixture}" and entry.full is None
+    assert not entry.batched and not entry.fixed_focus  # the margin's scale under it is not known in advance
+    assert loss.label == "logistic-t2" and loss.minimiser == sp.oo and loss.margin is None
+    # the aggregation applied to exp(-v), by hand
+    assert sp.simplify(entry.loss(sp.exp(-v), p) - (sp.exp(-p * v) + p * sp.exp(-v) + 1 - p) / 2) == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ("derive", "--paradigm", "mixture", "--loss", "logistic-t2"),
+    ("derive", "--paradigm", "all", "--loss", "logistic-t2", "--format", "latex"),
+    ("derive", "--paradigm", "mixture", "--loss", "logistic-t2", "--format", "json"),
+    ("trajectory", "--paradigm", "mixture", "--loss", "logistic-t2", "--method", "ode", "--t-end", "5"),
+    ("trajectory", "--paradigm", "mixture", "--loss", "logistic-t2", "--method", "gd", "--t-end", "5"),
+    ("milestones", "--preset", "small", "--loss", "logistic-t2", "--targets", "0.3,0.5,0.9"),
+])
+def test_commands_offer_the_registered_entries(registered, capsys, argv):
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    assert "mixture" in out or "logistic-t2" in out or (argv[0] == "trajectory" and out.startswith("t,u,v,p"))  # CSV: no names
+    assert "Traceback" not in err
+
+
+def test_closed_trajectory_of_the_mixture_is_a_one_line_refusal(registered, capsys):
+    status, out, err = run(capsys, "trajectory", "--paradigm", "mixture", "--loss", "logistic-t2", "--method", "closed", "--t-end", "5")
+    assert status == 2 and err.count("\n") == 1 and "first integral" in err
+
+
+def _independent_times(targets, segments=10.0):
+    """First passages of p through ``targets`` from (0, 0), alpha = beta = 1: the mixture's flow written out here."""
+    u, v = sp.symbols("u v", real=True)
+    p = sp.exp(u) / (sp.exp(u) + segments - 1)
+
+    def ell(x):
+        return sp.log(1 + sp.exp(-x / 2))
+
+    loss = (ell(p * v) + p * ell(v) + (1 - p) * ell(0)) / 2
+    du, dv = (sp.lambdify((u, v), -sp.diff(loss, s)) for s in (u, v))
+    events = []
+    for target in targets:
+        def event(_, y, level=math.log(segments - 1) + math.log(target / (1 - target))):
+            return y[0] - level
+        event.terminal = False
+        events.append(event)
+    solution = solve_ivp(lambda _, y: [du(*y), dv(*y)], (0, 1e3), [0.0, 0.0], method="LSODA", rtol=1e-10, atol=1e-12, events=events)
+    return [float(times[0]) for times in solution.t_events]
+
+
+def test_mixture_milestones_agree_with_an_independent_solve_ivp(registered, capsys):
+    targets = (0.3, 0.5, 0.9)
+    status, out, err = run(capsys, "milestones", "--preset", "small", "--loss", "logistic-t2", "--targets", "0.3,0.5,0.9",
+                           "--format", "json")
+    assert status == 0, err
+    times = json.loads(out)["times"]["mixture"]
+    expected = _independent_times(targets)
+    for target, want in zip(targets, expected):
+        got = times[str(target)]
+        assert got == pytest.approx(want, rel=1e-6)  # both integrations to rtol 1e-10 or better
+
+
+@pytest.mark.parametrize("loss", sorted(set(LOSSES) | {"logistic-t2"}))
+def test_paper_setting_states_the_loss(registered, loss):
+    """The setting section names the studied loss (every loss, a registered one too)."""
+    from trajectories.presets import Study
+    from validation.document import setting_section
+
+    text = "\n".join(setting_section(Study.from_preset("small", loss=loss)))
+    instance = text.split("the setting this document studies:")[1]
+    assert f"the {LOSSES[loss].noun}" in instance
+    assert LOSSES[loss].latex in text  # every registered loss is defined in the setting
+
+
+@pytest.mark.parametrize("paradigm", sorted(set(PARADIGMS) | {"mixture"}))
+def test_docs_page_for_every_paradigm(registered, paradigm):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
+    from generate_pages import page
+
+    text = page(paradigm)
+    assert PARADIGMS[paradigm].heading in text and "Logistic loss at temperature 2" in text
