@@ -15,7 +15,8 @@ from trajectories.presets import Study
 from validation.document import (FIXED_FOCUS_WORDS, gather_display, packed_lines, paradigm_section, piece_words,
                                  proposition)
 from validation.document_class import DOCUMENT_CLASSES
-from validation.paper import GENERAL, PARADIGMS, certified_proposition, run_latex, snippet, study_losses, write_paper
+from analytic.paradigms import PARADIGMS
+from validation.paper import GENERAL, certified_proposition, run_latex, snippet, study_losses, write_paper
 
 from test_latex_preambles import CLASSES, HOSTILE, OVERFULL_BOUND, assert_clean
 from test_latex_snippets import cli, need_tex
