@@ -391,15 +391,18 @@ SWEEP = ["sweep", "--segments", "3:30:3", "--classes", "2:5:2", "--targets", "0.
 PAUSING = """
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a shell, even where the test runner ignores SIGINT
+# SIGINT blocked before any import starts a thread (numpy's BLAS pool does): every thread inherits the mask, so the
+# test's process-directed signal stays pending for the main thread's sigwait; unblocked in one thread only, the kernel
+# could hand it to a BLAS thread, sigwait would never see it and the run would hang (seen once in CI)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 import validation.figures as figures
 real = figures.write_rendered
 def pausing(out, name, rendered):
     written = real(out, name, rendered)
     if not getattr(pausing, "done", False):
         pausing.done = True
-        # SIGINT blocked before READY: the test's signal, however early it comes, waits pending for sigwait
+        # SIGINT blocked since the start: the test's signal, however early it comes, waits pending for sigwait
         # (signal.pause() would miss one that arrives before it is called), then is delivered to the handler
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         print("READY " + str(out.path), file=sys.stderr, flush=True)
         signal.sigwait({signal.SIGINT})
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
