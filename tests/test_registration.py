@@ -138,3 +138,47 @@ def test_docs_page_for_every_paradigm(registered, paradigm):
 
     text = page(paradigm)
     assert PARADIGMS[paradigm].heading in text and "Logistic loss at temperature 2" in text
+
+
+@pytest.mark.parametrize("command", ["growth", "signature"])
+def test_tables_keep_the_built_ins_and_note_the_paradigm_they_cannot_cover(capsys, command):
+    """The mixture has no growth law and no fixed-focus incentive limit: the table is the built-ins' own, unchanged,
+    with one note line naming the mixture (exit 0), never a failure of the whole table."""
+    status, before, err = run(capsys, command, "--preset", "small", "--format", "json")
+    assert status == 0 and err == "", err
+    analytic.register_paradigm("mixture", MIXTURE)
+    try:
+        status, after, err = run(capsys, command, "--preset", "small", "--format", "json")
+    finally:
+        unregister_paradigm("mixture")
+    assert status == 0 and "Traceback" not in err
+    notes = err.strip().splitlines()
+    assert len(notes) == 1 and notes[0].startswith("attention-dynamics: note: mixture is not in the table: "), err
+    before, after = json.loads(before), json.loads(after)
+    if command == "growth":
+        assert after[:-1] == before and after[-1]["paradigm"] == "mixture" and after[-1]["not_available"]
+    else:
+        assert after.pop("not_available").keys() == {"mixture"} and after == before  # the same numbers, exactly
+
+
+def test_a_table_with_no_paradigm_left_is_not_available(capsys):
+    """No paradigm has a growth law for a loss whose time to reach v grows like e^{2v}: exit 1 with the reason."""
+    status, out, err = run(capsys, "growth", "--segment-loss", "log(1+exp(-2*v))")
+    assert status == 1 and out == "" and err.count("\n") == 1 and err.startswith("attention-dynamics: not available: ")
+    assert "no growth law" in err and "Traceback" not in err
+
+
+def test_best_switch_to_the_mixture_is_not_resolved(registered, capsys):
+    """Without a closed form the hybrid's time comes from two log-time ODE runs that differ by ~1e-7: said, exit 1."""
+    status, out, err = run(capsys, "best-switch", "--after", "mixture", "--target", "0.9")
+    assert status == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("attention-dynamics: not resolved: mixture attention: cannot give the time to p = 0.9")
+
+
+def test_sweep_notes_the_paradigm_it_leaves_out(registered, capsys):
+    status, out, err = run(capsys, "sweep", "--segments", "3:9:3", "--classes", "2:3:1", "--targets", "0.5")
+    assert status == 0 and "Traceback" not in err
+    assert "soft t(0.5)" in out.splitlines()[0] and "mixture" not in out
+    assert [line for line in err.splitlines() if "mixture" in line] == [
+        "attention-dynamics: note: mixture: left out of the sweep: the batched closed form needs the margin's scale "
+        "under its aggregation (use `milestones` for it)"]

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
+from analytic.errors import NotResolved
 from analytic.setting import shown
 
 from .checks import finite, horizon
@@ -96,7 +97,7 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     also agree with the closed form's own times to :data:`CROSS_CHECK`. The times of a
     row must not decrease with the target (first passages); a row out of order is not
     resolved. What is still not resolved is a one-line ``ValueError`` naming the target
-    and the reason (``unresolved="raise"``) or a :class:`Milestone` with its ``reason``
+    and the reason (:class:`~analytic.errors.NotResolved`, ``unresolved="raise"``) or a :class:`Milestone` with its ``reason``
     (``unresolved="flag"``) -- never a number.
     """
     model, u0, v0, t_max = check_model(model), finite(u0, "u0"), finite(v0, "v0"), horizon(t_max, "t_max")
@@ -119,7 +120,7 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     if unresolved == "raise":
         for m in results:
             if not m.resolved:
-                raise ValueError(f"{model.setting.paradigm_name} attention: cannot give the time to p = {number_label(m.target)}: {m.reason}")
+                raise NotResolved(f"{model.setting.paradigm_name} attention: cannot give the time to p = {number_label(m.target)}: {m.reason}")
     return results
 
 

@@ -26,6 +26,7 @@ import sympy as sp
 
 from analytic import cache
 from analytic.budget import OutOfTime
+from analytic.errors import NotAvailable, NotResolved
 from analytic import symbols as sym
 from analytic.losses import CLASS_LOSS, LOSS_ALIASES, LOSS_NAMES, by_name, custom, loss_names, uses_classes  # issue 17 registry
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, switch_targets  # issue 17 registry
@@ -885,6 +886,8 @@ def run_sweep(args) -> int:
     horizon = float(args.t_max) if args.t_max is not None else math.inf
     request = SweepRequest(template, axes, tuple(args.targets), hybrids, horizon)
     report = compute(request, workers=args.workers)
+    for line in request.skipped():
+        print(f"{PROGRAM}: note: {line}", file=sys.stderr)
     if args.check:
         report = check_sweep(report, args.check)
     if args.figures is not None:  # before the table: a problem with the figures comes before any output
@@ -937,9 +940,10 @@ def run_growth(args) -> int:
     setting = numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss",))
     from validation.growth import growth_table
 
-    checks = growth_table(setting, values["u0"], values["v0"])
+    checks, skipped = growth_table(setting, values["u0"], values["v0"])
     if args.format == "json":
-        print(_json([check.to_dict() for check in checks], indent=2))
+        print(_json([check.to_dict() for check in checks] + [{"paradigm": name, "not_available": why} for name, why in skipped],
+                    indent=2))
     elif args.format == "latex":
         print("\n\n".join(check.law.to_latex() for check in checks))
     else:
@@ -959,7 +963,14 @@ def run_growth(args) -> int:
             ]
             lines += [f"{'':{len(check.setting.paradigm)}}  n/a for {name}: {why}" for name, _, why in check.notes]
         print("\n".join(lines))
+    _skipped_notes(skipped)
     return 0
+
+
+def _skipped_notes(skipped) -> None:
+    """One line on stderr per paradigm a table leaves out, with the reason (the rest of the table stands)."""
+    for name, why in skipped:
+        print(f"{PROGRAM}: note: {name} is not in the table: {why}", file=sys.stderr)
 
 
 def _ratio_text(value: float) -> str:
@@ -977,6 +988,7 @@ def run_signature(args) -> int:
     loss = values["loss"] if isinstance(setting.loss, str) else custom(setting.segment_loss.expr.subs(setting.values))
     table = signature(loss, values["classes"], values["beta"])
     print(_json(table.to_dict(), indent=2) if args.format == "json" else table.latex() if args.format == "latex" else table.text())
+    _skipped_notes(table.skipped)
     return 0
 
 
@@ -1097,6 +1109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except OutOfTime as error:  # a result not available (before ValueError: it is one)
         print(f"{PROGRAM}: not computed: {error}", file=sys.stderr)
+        return NOT_AVAILABLE
+    except (NotAvailable, NotResolved) as error:  # the input is fine; the result is not given here (before ValueError: it is one)
+        print(f"{PROGRAM}: {'not resolved' if isinstance(error, NotResolved) else 'not available'}: {error}", file=sys.stderr)
         return NOT_AVAILABLE
     except (ValueError, TypeError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)

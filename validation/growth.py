@@ -18,6 +18,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
+from analytic.errors import NotAvailable
 from analytic.growth import GrowthLaw, growth_law
 from analytic.report import finite_or_none
 from analytic.symbols import t as t_symbol
@@ -69,7 +70,7 @@ def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK
     model = reduced_model(setting)
     law = growth_law(setting_derivation(setting))
     if law is None:
-        raise ValueError(
+        raise NotAvailable(
             f"no growth law could be derived for {setting.paradigm_name} / {setting.loss_name}: the growth analysis covers "
             "losses whose time to reach v grows like e^v, or that have a finite minimiser"
         )
@@ -148,6 +149,15 @@ def finite_limits(setting: Setting, u0: float, v0: float) -> tuple[float, float]
     return u_limit, v_limit
 
 
-def growth_table(setting: Setting, u0: float = 0.0, v0: float = 0.0) -> list[GrowthCheck]:
-    """All three paradigms for one loss."""
-    return [check_growth(setting.with_paradigm(paradigm), u0, v0) for paradigm in PARADIGMS]
+def growth_table(setting: Setting, u0: float = 0.0, v0: float = 0.0) -> tuple[list[GrowthCheck], list[tuple[str, str]]]:
+    """Every registered paradigm for one loss: the checks, and ``(paradigm, reason)`` for each paradigm without a
+    growth law (the rest is still reported). No paradigm with a law at all is :class:`NotAvailable`."""
+    checks, skipped = [], []
+    for paradigm in PARADIGMS:
+        try:
+            checks.append(check_growth(setting.with_paradigm(paradigm), u0, v0))
+        except NotAvailable as missing:
+            skipped.append((paradigm, str(missing)))
+    if not checks:
+        raise NotAvailable("; ".join(reason for _, reason in skipped))
+    return checks, skipped

@@ -25,6 +25,8 @@ import numpy as np
 import sympy as sp
 
 from analytic import derive
+from analytic.errors import NotAvailable
+from analytic.paradigms import PARADIGMS
 from analytic.symbols import p as p_symbol
 from analytic.symbols import v, v0
 from trajectories.stable import numpy_function
@@ -54,16 +56,36 @@ class IncentiveCurve:
     settled: float | None
 
 
+def fixed_focus_of(paradigm: str, loss, classes: int, beta):
+    """The derivation's fixed-focus classifier, or :class:`NotAvailable` where its incentive limit is not known."""
+    focus = derive(paradigm, loss, classes=classes, alpha=1, beta=beta).fixed_focus
+    if focus is None or focus.incentive_limit is None or focus.margin_limit is None:
+        name = loss if isinstance(loss, str) else loss.expr
+        raise NotAvailable(f"`loss` {name}: no fixed-focus incentive limit under {paradigm} attention")
+    return focus
+
+
+def incentive_paradigms(loss, classes: int, beta) -> tuple[list[str], list[tuple[str, str]]]:
+    """The registered paradigms with a fixed-focus incentive limit, and ``(paradigm, reason)`` for the rest;
+    none at all is :class:`NotAvailable`."""
+    names, skipped = [], []
+    for paradigm in PARADIGMS:
+        try:
+            fixed_focus_of(paradigm, loss, classes, beta)
+            names.append(paradigm)
+        except NotAvailable as missing:
+            skipped.append((paradigm, str(missing)))
+    if not names:
+        raise NotAvailable("; ".join(reason for _, reason in skipped))
+    return names, skipped
+
+
 def incentive_to_limit(paradigm: str, loss, classes: int, beta, attentions) -> list[IncentiveCurve]:
     """The fixed-focus incentive of ``paradigm`` at each frozen attention in ``attentions``, from v = 0 to its limit.
 
     ``loss`` is a built-in name or a SegmentLoss with numbers in place; T and alpha do not enter.
     """
-    derivation = derive(paradigm, loss, classes=classes, alpha=1, beta=beta)
-    focus = derivation.fixed_focus
-    if focus is None or focus.incentive_limit is None or focus.margin_limit is None:
-        name = loss if isinstance(loss, str) else loss.expr
-        raise ValueError(f"`loss` {name}: no fixed-focus incentive limit under {paradigm} attention")
+    focus = fixed_focus_of(paradigm, loss, classes, beta)
     time_of = numpy_function(focus.time_of_margin.subs(v0, 0), v, p_symbol)
     incentive_of = numpy_function(focus.incentive, v, p_symbol)
     return [_curve(paradigm, focus, time_of, incentive_of, float(attention)) for attention in attentions]

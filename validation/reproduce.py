@@ -68,7 +68,8 @@ def _milestones(name: str) -> dict:
 
 def _growth(name: str) -> list:
     study = Study.from_preset(name)
-    return [check.to_dict() for check in growth_table(study.setting, study.u0, study.v0)]
+    checks, skipped = growth_table(study.setting, study.u0, study.v0)
+    return [check.to_dict() for check in checks] + [{"paradigm": name, "not_available": why} for name, why in skipped]
 
 
 def sweep_request() -> SweepRequest:

@@ -20,9 +20,8 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
-from .incentive_curves import incentive_to_limit, window
+from .incentive_curves import fixed_focus_of, incentive_paradigms, incentive_to_limit, window
 
-from analytic import derive
 from analytic.symbols import p as p_symbol
 from analytic.symbols import t as t_symbol
 from analytic.symbols import v, v0
@@ -47,6 +46,7 @@ class Signature:
     times: tuple
     values: dict
     limits: dict
+    skipped: tuple = ()  # (paradigm, reason) for each registered paradigm without a fixed-focus incentive limit
 
     def to_dict(self) -> dict:
         return {
@@ -56,12 +56,13 @@ class Signature:
             "times": list(self.times),
             "incentive": {k: [list(row) for row in rows] for k, rows in self.values.items()},
             "limit": {k: list(row) for k, row in self.limits.items()},
+            **({"not_available": dict(self.skipped)} if self.skipped else {}),
         }
 
     def text(self) -> str:
         header = f"{'paradigm':>8} {'p':>5}" + "".join(f"{'t = ' + format(x, '.0e' if x >= 1e4 else 'g'):>12}" for x in self.times) + f"{'t -> oo':>12}"
         lines = [f"fixed-focus incentive -dL/dp ({self.loss}, c = {self.classes}, beta = {self.beta:g}, v0 = 0)", header]
-        for paradigm in REGISTRY:
+        for paradigm in self.values:
             for i, attention in enumerate(self.attentions):
                 cells = "".join(f"{x:12.5g}" for x in self.values[paradigm][i])
                 lines.append(f"{paradigm:>8} {attention:5.2f}{cells}{self.limits[paradigm][i]:12.5g}")
@@ -72,7 +73,7 @@ class Signature:
         times = [latex_number(x, 1, math_mode=False, trim=True) for x in self.times]
         head = " & ".join(["paradigm", "$p$", f"$t = {times[0]}$", *(f"${x}$" for x in times[1:]), r"$\infty$"])
         body = []
-        for paradigm in REGISTRY:
+        for paradigm in self.values:
             name = REGISTRY[paradigm].display
             for i, attention in enumerate(self.attentions):
                 cells = [_cell(x) for x in (*self.values[paradigm][i], self.limits[paradigm][i])]
@@ -89,8 +90,7 @@ def _cell(value: float) -> str:
 
 def incentive_curve(paradigm: str, loss: str, classes: int, beta, attention: float, times) -> tuple[np.ndarray, float]:
     """Incentive along the fixed-focus classifier at ``times`` (v0 = 0), and its limit."""
-    derivation = derive(paradigm, loss, classes=classes, alpha=1, beta=beta)
-    focus = derivation.fixed_focus
+    focus = fixed_focus_of(paradigm, loss, classes, beta)
     values = {p_symbol: sp.nsimplify(attention), v0: 0}
     incentive = numpy_function(focus.incentive.subs(values), v)
     times = np.asarray(times, dtype=float)
@@ -99,8 +99,6 @@ def incentive_curve(paradigm: str, loss: str, classes: int, beta, attention: flo
     else:
         elapsed = numpy_function(focus.time_of_margin.subs(values), v)
         margins = np.array([_invert(elapsed, time, focus.margin_limit.subs(p_symbol, attention)) for time in times])
-    if focus is None or focus.incentive_limit is None:
-        raise ValueError(f"`loss` {loss if isinstance(loss, str) else loss.expr}: no fixed-focus incentive limit under {paradigm} attention")
     limit = float(focus.incentive_limit.subs(p_symbol, sp.nsimplify(attention)))
     curve = np.asarray(incentive(margins), dtype=float) * np.ones_like(times)
     curve[times == 0] = float(focus.incentive.subs(values).subs(v, 0))  # at the start exactly (no rounding of l(0) - l(0))
@@ -127,7 +125,7 @@ def _invert(elapsed, time: float, limit) -> float:
 def signature_times(loss, classes: int, beta, attentions=DEFAULT_ATTENTIONS) -> tuple:
     """``t = 0`` and :data:`TIME_COLUMNS` - 1 whole decades, evenly spread from the decade of the earliest
     departure of an incentive curve to that of the latest settling (:func:`validation.incentive_curves.window`)."""
-    curves = [curve for paradigm in REGISTRY for curve in incentive_to_limit(paradigm, loss, classes, beta, attentions)]
+    curves = [curve for paradigm in incentive_paradigms(loss, classes, beta)[0] for curve in incentive_to_limit(paradigm, loss, classes, beta, attentions)]
     first, last = (round(np.log10(end)) for end in window(curves))
     first, last = first + 1, last - 1  # the window has a decade's margin either side
     decades = np.unique(np.round(np.linspace(first, max(last, first + TIME_COLUMNS - 2), TIME_COLUMNS - 1)))
@@ -142,7 +140,8 @@ def signature(loss=CLASS_LOSS, classes: int = 2, beta=1, attentions=DEFAULT_ATTE
     if times is None:
         times = signature_times(loss, classes, beta, attentions)
     values, limits = {}, {}
-    for paradigm in REGISTRY:
+    paradigms, skipped = incentive_paradigms(loss, classes, beta)
+    for paradigm in paradigms:
         rows, row_limits = [], []
         for attention in attentions:
             curve, limit = incentive_curve(paradigm, loss, classes, beta, attention, times)
@@ -150,4 +149,4 @@ def signature(loss=CLASS_LOSS, classes: int = 2, beta=1, attentions=DEFAULT_ATTE
             row_limits.append(limit)
         values[paradigm], limits[paradigm] = tuple(rows), tuple(row_limits)
     name = loss if isinstance(loss, str) else f"custom {loss.expr}"
-    return Signature(name, classes, float(beta), tuple(attentions), tuple(times), values, limits)
+    return Signature(name, classes, float(beta), tuple(attentions), tuple(times), values, limits, tuple(skipped))
