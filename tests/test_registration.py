@@ -182,3 +182,14 @@ def test_sweep_notes_the_paradigm_it_leaves_out(registered, capsys):
     assert [line for line in err.splitlines() if "mixture" in line] == [
         "attention-dynamics: note: mixture: left out of the sweep: the batched closed form needs the margin's scale "
         "under its aggregation (use `milestones` for it)"]
+
+
+def test_figures_draw_the_paradigms_with_a_closed_form_and_note_the_mixture(registered, capsys, tmp_path):
+    from validation.figures import FIGURES
+
+    status, out, err = run(capsys, "figures", "--preset", "small", "--out", str(tmp_path / "figures"))
+    assert status == 0 and "Traceback" not in err
+    assert [line for line in err.splitlines() if "mixture" in line] == [
+        "attention-dynamics: note: mixture is not in the figures: no closed-form trajectory (no first integral found: "
+        "du/dv does not separate into f(u) g(v); no closed form for t(v) under fixed focus)"]
+    assert {path.stem for path in (tmp_path / "figures").iterdir() if path.suffix == ".png"} == set(FIGURES)

@@ -967,10 +967,10 @@ def run_growth(args) -> int:
     return 0
 
 
-def _skipped_notes(skipped) -> None:
-    """One line on stderr per paradigm a table leaves out, with the reason (the rest of the table stands)."""
+def _skipped_notes(skipped, where: str = "the table") -> None:
+    """One line on stderr per paradigm a table or the figures leave out, with the reason (the rest stands)."""
     for name, why in skipped:
-        print(f"{PROGRAM}: note: {name} is not in the table: {why}", file=sys.stderr)
+        print(f"{PROGRAM}: note: {name} is not in {where}: {why}", file=sys.stderr)
 
 
 def _ratio_text(value: float) -> str:
@@ -1043,18 +1043,19 @@ def run_figures(args) -> int:
     values = resolve(args, NUMERIC_PRESET)
     # validated before any directory is created
     study = study_of(args, values, numeric_setting(args, FIRST_STAGE, values, custom_allowed=("segment_loss", "attention")))
-    from validation.figures import write_figures  # matplotlib
+    from validation.figures import drawn_paradigms, write_figures  # matplotlib
 
     try:
         written = write_figures(args.out, study, force=args.force)  # a new directory appears complete or not at all
     except ValueError as error:
-        if "`out`" in str(error) or isinstance(error, OutOfTime):
+        if "`out`" in str(error) or isinstance(error, (OutOfTime, NotAvailable, NotResolved)):
             raise
         # a number the figures need cannot be computed here: say for which rates and start
         s = study.setting
         raise UsageError(f"the figures cannot be drawn at --alpha {float(s.alpha):g}, --beta {float(s.beta):g}, "
                          f"--u0 {study.u0:g}, --v0 {study.v0:g}: {error}") from None
     print("\n".join(str(path) for path in written))
+    _skipped_notes(drawn_paradigms(study)[1], "the figures")
     return 0
 
 

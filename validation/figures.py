@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from analytic.losses import custom, uses_classes
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, colour_of
+from analytic.errors import NotAvailable
 from analytic.paradigms import PARADIGMS as REGISTRY
 
 import dataclasses
@@ -44,7 +45,7 @@ from trajectories.ode import DEFAULT_RTOL, ode_trajectory, stable_max_step  # no
 from trajectories.presets import Study  # noqa: E402
 
 from .files import OutputDirectory, interrupts_held, open_output, write_bytes  # noqa: E402
-from .incentive_curves import SETTLED_FRACTION, incentive_to_limit, window  # noqa: E402
+from .incentive_curves import SETTLED_FRACTION, fixed_focus_of, incentive_to_limit, window  # noqa: E402
 from .numbers import latex_number  # noqa: E402
 from .setting_label import setting_label  # noqa: E402
 from .signature import DEFAULT_ATTENTIONS  # noqa: E402
@@ -158,15 +159,36 @@ def portrait_times(horizon: float) -> np.ndarray:
     return times[times <= horizon]
 
 
+def drawn_paradigms(study: Study) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """The registered paradigms the figures draw -- those with a closed-form trajectory and a fixed-focus
+    incentive limit -- and ``(paradigm, reason)`` for each one left out."""
+    drawn, skipped = [], []
+    loss = _segment_loss(study.setting)
+    for paradigm in REGISTRY:
+        model = reduced_model(study.for_paradigm(paradigm))
+        if not model.has_first_integral:
+            skipped.append((paradigm, f"no closed-form trajectory ({model.derivation.message})"))
+            continue
+        try:
+            fixed_focus_of(paradigm, loss, study.setting.classes, study.setting.beta)
+        except NotAvailable as missing:
+            skipped.append((paradigm, str(missing)))
+            continue
+        drawn.append(paradigm)
+    if not drawn:
+        raise NotAvailable("; ".join(f"{name}: {why}" for name, why in skipped))
+    return tuple(drawn), skipped
+
+
 def phase_portrait(study: Study, horizon: float):
     """Per paradigm: level sets of I(u, v) over the whole panel, and the trajectory from dense closed-form points."""
     runs = {}
-    for paradigm in tuple(REGISTRY):
+    for paradigm in drawn_paradigms(study)[0]:
         model = reduced_model(study.for_paradigm(paradigm))
         runs[paradigm] = model, _closed(model, study, horizon, times=portrait_times(horizon))
     v_window = (min(min(run.v.min() for _, run in runs.values()), study.v0) - 0.5,
                 max(max(run.v.max() for _, run in runs.values()), study.v0) + 0.5)
-    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.3), sharey=True, layout="constrained")
+    figure, axes = plt.subplots(1, len(drawn_paradigms(study)[0]), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.3), sharey=True, layout="constrained")
     for axis, (paradigm, (model, run)) in zip(axes, runs.items(), strict=True):
         u_window = (min(run.u.min(), study.u0) - 1, max(run.u.max(), study.u0) + 1)
         axis.set_xlim(*u_window)
@@ -222,7 +244,7 @@ def attention_curves(study: Study, horizon: float):
     """p(t) of every paradigm and the best soft-then-hard hybrid: the whole run (left) and the late race on a
     1 - p log axis (right, from the first time any curve passes LATE_FROM), milestones marked."""
     figure, (whole, late) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, PANEL_HEIGHT), layout="constrained")
-    models = {paradigm: reduced_model(study.for_paradigm(paradigm)) for paradigm in tuple(REGISTRY)}
+    models = {paradigm: reduced_model(study.for_paradigm(paradigm)) for paradigm in drawn_paradigms(study)[0]}
     reached = {name: milestones(model, study.u0, study.v0, TARGETS, horizon) for name, model in models.items()}
     first = min((m.time for ms in reached.values() for m in ms if m.time), default=None)
     times = _log_times(horizon, first)
@@ -286,7 +308,7 @@ def _hybrid_curve(study: Study, switch: Switch, times: np.ndarray, horizon: floa
 def uv_curves(study: Study, horizon: float):
     """u(t) and v(t) of every paradigm from the closed form, for the study's setting over [0, horizon]."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.3), layout="constrained")
-    for paradigm in tuple(REGISTRY):
+    for paradigm in drawn_paradigms(study)[0]:
         run = _closed(reduced_model(study.for_paradigm(paradigm)), study, horizon, points=UV_POINTS)
         left.plot(run.t, run.u, color=colour_of(paradigm), label=REGISTRY[paradigm].display)
         right.plot(run.t, run.v, color=colour_of(paradigm), label=REGISTRY[paradigm].display)
@@ -303,14 +325,14 @@ def incentive_curves(study: Study) -> dict:
     """The fixed-focus incentive curves of every paradigm (one per attention in DEFAULT_ATTENTIONS)."""
     setting = study.setting
     loss = _segment_loss(setting)
-    return {paradigm: incentive_to_limit(paradigm, loss, setting.classes, setting.beta, DEFAULT_ATTENTIONS) for paradigm in tuple(REGISTRY)}
+    return {paradigm: incentive_to_limit(paradigm, loss, setting.classes, setting.beta, DEFAULT_ATTENTIONS) for paradigm in drawn_paradigms(study)[0]}
 
 
 def incentive_figure(study: Study):
     """The fixed-focus incentive over a log time window in which every curve settles at its (dashed) limit."""
     curves = incentive_curves(study)
     low, high = window([curve for row in curves.values() for curve in row])
-    figure, axes = plt.subplots(1, len(REGISTRY), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.6), layout="constrained")
+    figure, axes = plt.subplots(1, len(drawn_paradigms(study)[0]), figsize=(TEXT_WIDTH, PANEL_HEIGHT + 0.6), layout="constrained")
     shades = np.linspace(0.35, 1.0, len(DEFAULT_ATTENTIONS))
     for axis, (paradigm, row) in zip(axes, curves.items(), strict=True):
         for curve, shade in zip(row, shades, strict=True):
@@ -377,11 +399,11 @@ def gd_schedule(model, horizon: float) -> tuple[float, int]:
 
 def overlay(study: Study, horizon: float):
     """Closed form, solve_ivp and gradient descent of u(t), v(t) per paradigm; their differences beneath (log scale)."""
-    figure, axes = plt.subplots(2, len(REGISTRY), figsize=(TEXT_WIDTH, 2 * PANEL_HEIGHT), sharex="col", layout="constrained",
+    figure, axes = plt.subplots(2, len(drawn_paradigms(study)[0]), figsize=(TEXT_WIDTH, 2 * PANEL_HEIGHT), sharex="col", layout="constrained",
                                 gridspec_kw={"height_ratios": (3, 2)})
     for axis in axes[1, 1:]:
         axis.sharey(axes[1, 0])  # the differences on one scale across paradigms
-    for column, paradigm in enumerate(tuple(REGISTRY)):
+    for column, paradigm in enumerate(drawn_paradigms(study)[0]):
         model = reduced_model(study.for_paradigm(paradigm))
         lr, steps = gd_schedule(model, horizon)  # the same for every paradigm (it depends on the rates only)
         gd = gradient_descent(model, study.u0, study.v0, lr, steps, record_every=max(1, steps // OVERLAY_RECORDS))
