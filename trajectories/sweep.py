@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytic.errors import NotAvailable
 from analytic.status import Status
 from scipy.special import wrightomega
 
@@ -139,12 +140,12 @@ class BatchModel:
             raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
         compiled = compiled_model(model_derivation(template))
         if not compiled.softmax_focus or compiled.derivation.invariant.quadrature:
-            raise ValueError(f"{template.model_text}: the batched closed form needs the focus part A(u) = u + e^(u - o) "
+            raise NotAvailable(f"{template.model_text}: the batched closed form needs the focus part A(u) = u + e^(u - o) "
                              "and B(v) in closed form; use `milestones` for this model")
         if template.scheme.margin_scale is None:
             # the margin's limit under this aggregation is not known in advance, so the coordinate s = v cannot
             # follow an approach to a finite minimiser: "at rest" there could be a target still ahead
-            raise ValueError(f"{template.model_text}: the batched closed form needs the margin's scale under the aggregation "
+            raise NotAvailable(f"{template.model_text}: the batched closed form needs the margin's scale under the aggregation "
                              "(unknown for a custom one); use `milestones` for this model")
         columns = {label: _as_column(x, None, label) for label, x in (("segments", segments), ("classes", classes), ("alpha", alpha), ("beta", beta))}
         n = max(x.size for x in columns.values())
