@@ -102,3 +102,21 @@ def test_paper_compiles_into_a_relative_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = write_paper("relative/out", PAPER_STUDY, horizon=4e5, figures=False, pdf=True)
     assert result.pdf is not None and result.pdf.exists(), result.message
+
+
+def test_read_back_of_an_unevaluated_integral():
+    """The hard-attention first integral of the temperature-2 logistic loss keeps B(v) as an integral (no closed
+    antiderivative): read back, it is the same integral, and its value at v = 1 is mpmath's quadrature."""
+    import mpmath
+
+    from analytic import symbols as sym
+    from validation.latex_read import read_latex
+
+    text = (r"- 2 \int\limits_{0}^{v} \left(e^{\frac{x_{v}}{2}} + 1\right) \left(\log{\left(1 + e^{- \frac{x_{v}}{2}} "
+            r"\right)} - \log{\left(2 \right)}\right)\, dx_{v}")
+    back = read_latex(text)
+    assert isinstance(back, sp.Mul) and back.has(sp.Integral)
+    expected = -2 * mpmath.quad(lambda x: (mpmath.e ** (x / 2) + 1) * (mpmath.log(1 + mpmath.e ** (-x / 2)) - mpmath.log(2)), [0, 1])
+    assert abs(float(back.subs(sym.v, 1).evalf(30)) - float(expected)) < 1e-14  # both quadratures to ~1e-15
+    with pytest.raises(ValueError):
+        read_latex(r"\int\limits_{0}^{v} x_{v}\, dy")  # not a quadrature variable: refused, not guessed

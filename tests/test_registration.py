@@ -193,3 +193,16 @@ def test_figures_draw_the_paradigms_with_a_closed_form_and_note_the_mixture(regi
         "attention-dynamics: note: mixture is not in the figures: no closed-form trajectory (no first integral found: "
         "du/dv does not separate into f(u) g(v); no closed form for t(v) under fixed focus)"]
     assert {path.stem for path in (tmp_path / "figures").iterdir() if path.suffix == ".png"} == set(FIGURES)
+
+
+def test_paper_states_the_registered_paradigm(registered, capsys, tmp_path):
+    """The document's setting counts and defines the mixture, gives it its proposition and a snippet per built-in
+    loss, and its milestone table a row (times by the log-time ODE, marked)."""
+    status, out, err = run(capsys, "paper", "--preset", "small", "--out", str(tmp_path / "paper"))
+    assert status == 0 and "Traceback" not in err, err
+    paper = (tmp_path / "paper" / "paper.tex").read_text()
+    assert "Four training paradigms" in paper and r"\emph{mixture of soft and hard attention}" in paper
+    assert r"\section{Mixture of soft and hard attention}" in paper and r"\label{prop:mixture-general}" in paper
+    assert {f"mixture-{short}.tex" for short in ("ce", "sq", "exp")} <= {p.name for p in (tmp_path / "paper" / "snippets").iterdir()}
+    rows = [line for line in (tmp_path / "paper" / "milestones.tex").read_text().splitlines() if line.strip().startswith("mixture &")]
+    assert len(rows) == 1 and rows[0].count("^{*}") == 4  # four targets, each by the log-time ODE

@@ -4,7 +4,7 @@ Each builder returns the matplotlib Figure (tests read its data before rendering
 names the loss and the setting plotted (:func:`validation.setting_label.setting_label`), and
 :func:`figure_caption` gives each figure a LaTeX caption.
 
-- ``attention``: p(t) on a logarithmic time axis for the three paradigms and the
+- ``attention``: p(t) on a logarithmic time axis for every paradigm drawn and the
   best soft-then-hard hybrid, milestones marked;
 - ``phase_portrait``: level sets of the first integral I(u, v) over each whole panel, and
   the trajectory from dense closed-form points;
@@ -479,7 +479,9 @@ def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> 
     span = rf"$t \in [0, {_latex_number(horizon)}]$"
     start = f"$(u_0, v_0) = ({study.u0:g}, {study.v0:g})$"
     if name == "attention":
-        return (rf"Foreground attention $p(t)$ under soft attention, hard attention and LVML, and under the fastest "
+        spoken = [REGISTRY[paradigm].spoken for paradigm in drawn_paradigms(study)[0]]
+        drawn = ", ".join(spoken[:-1]) + f" and {spoken[-1]}" if len(spoken) > 1 else spoken[0]
+        return (rf"Foreground attention $p(t)$ under {drawn}, and under the fastest "
                 rf"soft-then-hard hybrid to $p = 0.99$ (dashed, switching at attention $p_s$), from {start} on a "
                 rf"logarithmic time axis; {setting}. Dots mark the first times $p$ reaches 0.3, 0.5, 0.9 and 0.99; "
                 rf"left: which paradigm leaves the plateau first; right, $1 - p$ on a logarithmic axis from "
@@ -490,7 +492,7 @@ def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> 
                 rf"{start} (dot) over {span}, per paradigm; {setting}. The flow conserves $I$, so each trajectory "
                 rf"runs along a level set.")
     if name == "paper_uv":
-        return (rf"Focus logit $u(t)$ and margin $v(t)$ of the three paradigms from the closed form over {span}; "
+        return (rf"Focus logit $u(t)$ and margin $v(t)$ of each paradigm from the closed form over {span}; "
                 rf"{setting}. Compare when each paradigm's focus and margin leave the plateau and how far they have "
                 rf"grown by the end.")
     if name == "fixed_focus_incentive":

@@ -4,8 +4,8 @@ A recursive-descent reader for the subset of LaTeX math that
 :mod:`analytic.latex` emits: sums, implicit and ``\cdot`` products, ``\frac``,
 powers, ``e^{x}``, ``\log``, ``\sqrt``, ``\left( \right)``, ``\Bigl( \Bigr)``,
 ``\left| \right|``, ``\omega`` (Wright omega), ``\operatorname{Li}_{2}`` /
-``\Li_{2}``, ``\operatorname{Ei}`` / ``\Ei``, ``\operatorname{E}_{n}`` (``expint``), Greek rates and subscripted
-symbols. It builds SymPy objects directly (nothing is evaluated as code), and
+``\Li_{2}``, ``\operatorname{Ei}`` / ``\Ei``, ``\operatorname{E}_{n}`` (``expint``), ``\int\limits_{a}^{b} f \, dx_{v}`` (an unevaluated
+integral over a quadrature variable), Greek rates and subscripted symbols. It builds SymPy objects directly (nothing is evaluated as code), and
 raises ``ValueError`` on anything else.
 """
 
@@ -17,13 +17,16 @@ import sympy as sp
 
 from analytic import symbols as sym
 from analytic.growth import P_INFINITY
+from analytic.invariants import QUADRATURE_VARIABLES
 from analytic.special import WrightOmega
 from analytic.trajectory import LEVEL
 
 _TOKEN = re.compile(r"\s*(\\[A-Za-z]+|\\[,;!|]|\d+\.?\d*|[A-Za-z]|[-+*/^_{}()|=&\[\]])")
 LETTERS = {"u": sym.u, "v": sym.v, "t": sym.t, "T": sym.T, "c": sym.c, "p": sym.p, "S": LEVEL, "e": sp.E}
 GREEK = {r"\alpha": sym.alpha, r"\beta": sym.beta, r"\pi": sp.pi}
-SUBSCRIPTED = {("u", "0"): sym.u0, ("v", "0"): sym.v0, ("p", r"\infty"): P_INFINITY}
+SUBSCRIPTED = {("u", "0"): sym.u0, ("v", "0"): sym.v0, ("p", r"\infty"): P_INFINITY,
+               ("x", "u"): QUADRATURE_VARIABLES[sym.u], ("x", "v"): QUADRATURE_VARIABLES[sym.v]}
+BOUND = {"x"}  # letters only read as a subscripted integration variable
 PARENTHESES = {r"\left": ((r"\left", "("), (r"\right", ")")), r"\Bigl": ((r"\Bigl", "("), (r"\Bigr", ")"))}
 SPACING = {r"\quad", r"\qquad", r"\,", r"\;", r"\!", r"\nonumber", r"\displaystyle"}
 
@@ -32,7 +35,10 @@ def read_latex(text: str) -> sp.Expr:
     """The SymPy expression that ``text`` (one right-hand side) denotes."""
     cleaned = text.replace("&", " ").replace(r"\\", " ")
     tokens = [t for t in _TOKEN.findall(cleaned) if t not in SPACING]
-    if "".join(tokens) != re.sub(r"\s+", "", cleaned).replace(r"\nonumber", "").replace(r"\quad", "").replace(r"\qquad", ""):
+    unspaced = re.sub(r"\s+", "", cleaned)
+    for spacing in sorted(SPACING, key=len, reverse=True):
+        unspaced = unspaced.replace(spacing, "")
+    if "".join(tokens) != unspaced:
         raise ValueError(f"unreadable LaTeX: {text!r}")
     reader = _Reader(tokens, text)
     result = reader.expr()
@@ -73,10 +79,31 @@ class _Reader:
             if token == r"\cdot":
                 self.take()
                 result *= self.power()
+            elif self.differential_next():
+                return result
             elif token is not None and token not in ("+", "-", "}", ")", r"\right", r"\Bigr", "|", "="):
                 result *= self.power()
             else:
                 return result
+
+    def differential_next(self) -> bool:
+        """Whether the next tokens are an integral's ``d x_{v}`` (ending its integrand)."""
+        return self.peek() == "d" and self.peek(1) in BOUND and self.peek(2) == "_"
+
+    def integral(self) -> sp.Expr:
+        r"""``\int\limits_{a}^{b} f \, d x_{v}`` (``\int`` already taken)."""
+        if self.peek() == r"\limits":
+            self.take()
+        self.take("_")
+        lower = self.group() if self.peek() == "{" else self.script()
+        self.take("^")
+        upper = self.script()
+        integrand = self.expr()
+        self.take("d")
+        variable = self.atom()
+        if variable not in QUADRATURE_VARIABLES.values():
+            raise ValueError(f"unexpected integration variable {variable} in {self.text!r}")
+        return sp.Integral(integrand, (variable, lower, upper))
 
     def power(self) -> sp.Expr:
         if self.peek() == "e" and self.peek(1) == "^":
@@ -141,7 +168,7 @@ class _Reader:
         if re.fullmatch(r"\d+\.?\d*", token):
             self.take()
             return sp.Rational(token)
-        if token in LETTERS:
+        if token in LETTERS or (token in BOUND and self.peek(1) == "_"):
             self.take()
             if self.peek() == "_":
                 key = (token, self.subscript())
@@ -162,6 +189,8 @@ class _Reader:
             return numerator / self.group()
         if token == r"\log":
             return sp.log(self.parenthesised())
+        if token == r"\int":
+            return self.integral()
         if token == r"\sqrt":
             return sp.sqrt(self.group())
         if token == r"\omega":

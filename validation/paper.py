@@ -66,7 +66,10 @@ def check_rows(block_rows) -> FormulaCheck:
         if row.expr is None:
             statements += 1
             continue
-        back = read_latex(" ".join(row.lines))
+        try:
+            back = read_latex(" ".join(row.lines))
+        except ValueError as error:  # the toolkit's own output: a bug, shown as one (a traceback), never as bad input
+            raise RuntimeError(f"printed LaTeX that cannot be read back ({row.suffix}): {error}") from error
         if back != row.expr and sp.simplify(back - row.expr) != 0:
             mismatches.append(row.suffix)
         checked += 1
