@@ -1048,7 +1048,7 @@ def run_figures(args) -> int:
     try:
         written = write_figures(args.out, study, force=args.force)  # a new directory appears complete or not at all
     except ValueError as error:
-        if "`out`" in str(error) or isinstance(error, (OutOfTime, NotAvailable, NotResolved)):
+        if "`out`" in str(error) or isinstance(error, (OutOfTime, NotAvailable)):
             raise
         # a number the figures need cannot be computed here: say for which rates and start
         s = study.setting
