@@ -579,6 +579,8 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_parser = commands.add_parser("reproduce", help="the main job: everything, on the presets paper and small")
     reproduce_parser.add_argument("--out", default="attention-dynamics-output", help="output directory (default ./attention-dynamics-output)")
     reproduce_parser.add_argument("--force", action="store_true", help="write into an existing directory that is not ours")
+    reproduce_parser.add_argument("--sweep-axis", type=_grid("sweep-axis"), default=None, metavar="START:STOP:N|LIST",
+                                  help="the values of T and of c the sweep covers (default 2:10000:24, log-spaced; the paper preset's are added)")
     reproduce_parser.set_defaults(handler=run_reproduce)
 
     laws_parser = commands.add_parser("laws", help="conservation laws of a parametrisation phi(theta): Lie rank, count, polynomial laws, certified")
@@ -1015,7 +1017,7 @@ def run_paper(args) -> int:
 def run_reproduce(args) -> int:
     from validation.reproduce import reproduce, summary_table
 
-    stages = ["derivations", "cross-checks", "milestones (paper)", "growth laws (paper)", "milestones (small)", "growth laws (small)", "paper and figures"]
+    stages = ["derivations", "cross-checks, milestones, growth laws, sweep, snippets and figures", "sweep report", "paper"]  # reproduce's steps
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
@@ -1031,7 +1033,7 @@ def run_reproduce(args) -> int:
         else:  # not a terminal (piped, CI): one line per stage
             print(f"reproduce: {name} (after {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
 
-    summary = reproduce(args.out, force=args.force, step=step)
+    summary = reproduce(args.out, force=args.force, step=step, sweep_axis=args.sweep_axis)
     if bar is not None:
         bar.close()
     print(summary_table(summary))
@@ -1087,7 +1089,13 @@ def joined_values(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
+    from analytic.plugins import PluginError
+
+    try:
+        parser = build_parser()  # the registries' choices: entry-point plugins are loaded here
+    except PluginError as error:  # an installed package's plugin: one line naming it, not a traceback of ours
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
     problem = _stdout_problem()
     if problem is not None:
         print(f"{PROGRAM}: error: {problem}: the output would be lost (redirect it, e.g. > out.txt)", file=sys.stderr)

@@ -23,9 +23,9 @@ import math
 from analytic.parsing import parse_integer, parse_number
 
 MAX_VALUES = 100_000  # values of one grid axis
-INTEGER_AXES = ("segments", "classes")
-LOG_AXES = ("segments", "classes", "alpha", "beta")
-LOWEST = {"segments": (2.0, True), "classes": (2.0, True), "alpha": (0.0, False), "beta": (0.0, False)}
+INTEGER_AXES = ("segments", "classes", "sweep-axis")  # sweep-axis: reproduce's values of both T and c
+LOG_AXES = ("segments", "classes", "sweep-axis", "alpha", "beta")
+LOWEST = {"segments": (2.0, True), "classes": (2.0, True), "sweep-axis": (2.0, True), "alpha": (0.0, False), "beta": (0.0, False)}
 
 
 def _number(text: str, label: str) -> float:

@@ -43,6 +43,7 @@ class MilestoneReport:
     horizon: float
     rows: dict
     ode_check: float | None
+    without_closed_form: tuple = ()  # rows whose model has no closed-form trajectory (every time by the ODE)
 
     @property
     def check_passed(self) -> bool | None:
@@ -101,6 +102,17 @@ class MilestoneReport:
     def _by_ode(self) -> bool:
         return any(m.resolved and m.method == LOG_TIME for entries in self.rows.values() for m in entries)
 
+    def _ode_note(self) -> str:
+        """Why the marked times come from the log-time ODE: the closed form cannot resolve them, or the row has none."""
+        marked = [name for name, entries in self.rows.items() if any(m.resolved and m.method == LOG_TIME for m in entries)]
+        none = [name for name in marked if name in self.without_closed_form]
+        has_none = f"{' and '.join(none)} {'has' if len(none) == 1 else 'have'} no closed form"
+        if len(none) == len(marked):
+            why = has_none
+        else:
+            why = "the closed form cannot resolve these times in float64" + (f"; {has_none}" if none else "")
+        return f"by {LOG_TIME}: {why} ({METHOD_DETAIL})"
+
     def _unresolved_notes(self) -> list[str]:
         """One line per row and reason: which targets, and why."""
         groups = {}
@@ -136,7 +148,7 @@ class MilestoneReport:
             lines.append((f"{name:>{name_width}}" + "".join(cells)).rstrip())
         lines += [f"  note: {note}" for note in notes]
         if self._by_ode():
-            lines.append(f"  {ODE_MARK} by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL})")
+            lines.append(f"  {ODE_MARK} {self._ode_note()}")
         lines += [f"  {NOT_RESOLVED}: {note}" for note in self._unresolved_notes()]
         if self.ode_check is not None:
             verdict = "agrees" if self.check_passed else "DISAGREES"
@@ -165,7 +177,7 @@ class MilestoneReport:
         columns = "l" + "r" * len(self.targets)
         notes = []
         if self._by_ode():
-            notes.append(rf"$^{{*}}$ by {LOG_TIME}: the closed form cannot resolve these times in float64 ({METHOD_DETAIL}).")
+            notes.append(rf"$^{{*}}$ {self._ode_note()}.")
         notes += [f"-- {NOT_RESOLVED}: {note}." for note in self._unresolved_notes()]
         if any(m.resolved and m.time is None and m.reachable for entries in self.rows.values() for m in entries):
             notes.append("Two times in a cell: the level is not reached by the horizon (the first), but later, at the second.")
@@ -237,10 +249,13 @@ def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: f
     schemes = {name: setting.with_paradigm(name) for name in PARADIGMS}
     if setting.scheme.is_custom:
         schemes["custom"] = setting
-    rows = {}
+    rows, without_closed_form = {}, []
     for name, each in schemes.items():
         try:
-            rows[name] = milestones(reduced_model(each), u0, v0, targets, horizon, unresolved="flag")
+            model = reduced_model(each)
+            if not model.has_first_integral:
+                without_closed_form.append(name)
+            rows[name] = milestones(model, u0, v0, targets, horizon, unresolved="flag")
         except ValueError as error:  # the inputs are checked above: what is left is the computation's own limit
             rows[name] = _not_resolved_row(targets, horizon, str(error))
     for switch in hybrids:
@@ -249,7 +264,7 @@ def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: f
         except ValueError as error:
             rows[switch.label] = _not_resolved_row(targets, horizon, str(error))
     worst = _event_check(schemes, rows, u0, v0, targets, horizon) if check else None
-    return MilestoneReport(setting, u0, v0, tuple(targets), horizon, rows, worst)
+    return MilestoneReport(setting, u0, v0, tuple(targets), horizon, rows, worst, tuple(without_closed_form))
 
 
 def _event_check(schemes: dict, rows: dict, u0: float, v0: float, targets, horizon: float) -> float:

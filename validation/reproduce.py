@@ -72,25 +72,30 @@ def _growth(name: str) -> list:
     return [check.to_dict() for check in checks] + [{"paradigm": name, "not_available": why} for name, why in skipped]
 
 
-def sweep_request() -> SweepRequest:
-    """The paper's question over (T, c): the class-symmetric model, both axes log-spaced from 2 to 1e4 and the paper preset's values."""
+def sweep_request(axis: tuple | None = None) -> SweepRequest:
+    """The paper's question over (T, c): the class-symmetric model, both axes ``axis`` (default
+    :data:`SWEEP_AXIS`: log-spaced from 2 to 1e4) and the paper preset's values."""
     paper = Study.from_preset("paper").setting
-    segments = tuple(sorted(set(grid(SWEEP_AXIS, "segments")) | {float(paper.segments)}))
-    classes = tuple(sorted(set(grid(SWEEP_AXIS, "classes")) | {float(paper.classes)}))
+    segments = tuple(sorted(set(axis or grid(SWEEP_AXIS, "segments")) | {float(paper.segments)}))
+    classes = tuple(sorted(set(axis or grid(SWEEP_AXIS, "classes")) | {float(paper.classes)}))
     return SweepRequest(paper, {"segments": segments, "classes": classes}, SWEEP_TARGETS, (Switch(PAPER_AFTER, attention=SWEEP_SWITCH),))
 
 
-def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None, workers: int | None = None) -> dict:
+def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None, workers: int | None = None,
+              sweep_axis: tuple | None = None) -> dict:
     """Run the main job into ``directory``; ``step(name)`` is called before each stage (progress).
+
+    ``sweep_axis``: the values of T and of c the sweep covers (default :data:`SWEEP_AXIS`; the
+    paper preset's values are always added).
 
     A new directory appears complete or not at all (built in a hidden sibling and renamed into
     place: :func:`validation.files.open_output`); an existing one is written file by file.
     """
     with open_output(directory, force=force) as root:
-        return _reproduce(root, pdf=pdf, step=step, workers=workers)
+        return _reproduce(root, pdf=pdf, step=step, workers=workers, sweep_axis=sweep_axis)
 
 
-def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None) -> dict:
+def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None, sweep_axis: tuple | None) -> dict:
     """The main job into ``root`` (the run's directory, a staging place while a new one is built: :func:`reproduce`).
 
     The independent computations (cross-checks, milestones, growth laws, the sweep, the
@@ -118,7 +123,7 @@ def _reproduce(root: OutputDirectory, *, pdf: bool, step, workers: int | None) -
     warm_text_cache()
     step("cross-checks, milestones, growth laws, sweep, snippets and figures")
     paper_study = Study.from_preset("paper")
-    request = sweep_request()
+    request = sweep_request(sweep_axis)
     workers = cores() if workers is None else workers
     jobs = [(("crosscheck", paradigm, loss), _crosscheck, (paradigm, loss)) for paradigm in paradigm_names() for loss in loss_names()]
     jobs += [(("milestones", name), _milestones, (name,)) for name in ("paper", "small")]
