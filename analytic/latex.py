@@ -18,12 +18,10 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import symbols
+from .line_widths import LINE_WIDTH, MIN_WIDTH, TWO_COLUMN_WIDTH  # noqa: F401 (re-exported)
 from .linebreak import break_lines, expression_latex, visible_width
 from .presentation import present
 
-LINE_WIDTH = 62  # visible characters of one display line: a one-column 10pt article (2.5 cm margins)
-TWO_COLUMN_WIDTH = 40  # a column of a two-column page (3.25 in, as at most ML venues)
-MIN_WIDTH = 20
 LHS_SHARE = 4  # a left-hand side wider than a quarter of the line gets a line of its own
 LABEL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]*")
 PIECES = {

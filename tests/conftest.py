@@ -62,7 +62,7 @@ def small_paper(tmp_path_factory):
     """
     from trajectories.presets import Study
     from validation.paper import float_table, write_paper
-    from validation.paradigms import milestone_report
+    from validation.milestone_report import milestone_report
 
     study = Study.from_preset("small")
     report = milestone_report(study.setting, study.u0, study.v0, (0.3, 0.5, 0.9, 0.99), study.horizon)

@@ -105,8 +105,9 @@ def strict(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def one_line_refusal(status, out, err, *words):
-    assert status == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err, (status, err)
+def one_line_refusal(status, out, err, *words, expected=2):
+    """One line on stderr naming ``words``, nothing on stdout, exit ``expected`` (2: bad input; 1: not resolved/available)."""
+    assert status == expected and out == "" and err.count("\n") == 1 and "Traceback" not in err, (status, err)
     for word in words:
         assert word in err, (word, err)
 
@@ -209,7 +210,7 @@ def test_milestones_csv_and_latex_say_how_each_time_was_found(capsys):
 
 
 def test_the_milestone_check_is_relative_and_fails_loudly(capsys, monkeypatch):
-    import validation.paradigms as paradigms
+    import validation.milestone_report as paradigms
 
     # alpha = 1e12: every time is ~3e-5, so a check that divides by max(1, t) could not fail at 1e-3 relative
     status, out, _ = run(capsys, "milestones", "--alpha=1e12", "--targets", "0.3,0.9", "--check", "--format", "json")
@@ -226,14 +227,15 @@ def test_the_milestone_check_is_relative_and_fails_loudly(capsys, monkeypatch):
 
 def test_best_switch_refuses_when_a_needed_time_is_not_resolved(capsys):
     # once: "pure hard t = inf" and a wrong optimum, exit 0
-    one_line_refusal(*run(capsys, "best-switch", "--target", "0.9", "--beta", "1e-20"), "`target` 0.9", "hard attention", "not resolved")
+    one_line_refusal(*run(capsys, "best-switch", "--target", "0.9", "--beta", "1e-20"), "`target` 0.9", "hard attention", "not resolved",
+                     expected=1)  # the input is fine: a time the closed form cannot resolve (exit 1)
 
 
 @pytest.mark.parametrize("option", ["--alpha=1e300", "--beta=1e-50"])
 def test_best_switch_at_extreme_rates_names_the_reason_not_an_unreachable_target(capsys, option):
     # once: "not reached ... the attention's limit stays below it", where every target is reached (by the reference)
     status, out, err = run(capsys, "best-switch", "--target", "0.9", option)
-    one_line_refusal(status, out, err, "`target` 0.9", "not resolved")
+    one_line_refusal(status, out, err, "`target` 0.9", "not resolved", expected=1)
     assert "limit stays below" not in err
 
 
@@ -331,7 +333,6 @@ def test_oversized_requests_are_refused_before_they_allocate(capsys, argv, words
         # once: "operands could not be broadcast together"
         (["compare", "--paradigm", "soft", "--alpha", "1e300", "--t-end", "10"], ["`alpha` = 1e+300"]),
         # once: blamed `p_s`
-        (["best-switch", "--target", "0.9", "--u0=-1e6"], ["`u0` = -1e+06", "`target` 0.9"]),
         # once: "exists and holds files"
         (["figures", "--out", ""], ["`out` is empty"]),
         (["paper", "--out", ""], ["`out` is empty"]),
@@ -342,6 +343,12 @@ def test_errors_name_the_option_and_the_value(capsys, tmp_path, argv, words):
     argv = [part.replace("{tmp}", str(tmp_path)) for part in argv]
     one_line_refusal(*run(capsys, *argv), *words)
     assert not (tmp_path / "figures").exists()  # a refused run leaves no directory behind
+
+
+def test_a_best_switch_not_resolved_at_a_far_start_names_the_start(capsys):
+    """u0 = -1e6 is a valid start; the switch's times are not resolved there: exit 1, the start and target named."""
+    one_line_refusal(*run(capsys, "best-switch", "--target", "0.9", "--u0=-1e6"), "not resolved", "`u0` = -1e+06", "`target` 0.9",
+                     expected=1)
 
 
 @pytest.mark.parametrize("keyword", ["segments", "alpha", "beta", "classes", "loss"])

@@ -138,7 +138,7 @@ def test_a_derivation_that_is_not_certified_exits_1(capsys):
 
 
 def test_the_milestone_check_fails_loudly_when_it_fails():
-    from validation.paradigms import CHECK_TOLERANCE, MilestoneReport
+    from validation.milestone_report import CHECK_TOLERANCE, MilestoneReport
 
     report = MilestoneReport(None, 0.0, 0.0, (0.5,), 1.0, {}, 10 * CHECK_TOLERANCE)
     assert report.check_passed is False

@@ -494,7 +494,7 @@ def test_a_study_is_typed():
 
 def test_a_new_registry_entry_reaches_every_registry_driven_report(monkeypatch):
     from analytic.paradigms import Paradigm
-    from validation.paradigms import milestone_report
+    from validation.milestone_report import milestone_report
 
     twin = Paradigm("twin", "twin", r"\mathrm{twin}", sym.p * SEGMENT(sym.v) + (1 - sym.p) * SEGMENT(0), full="expected")
     monkeypatch.setitem(PARADIGMS, "twin", twin)

@@ -19,7 +19,7 @@ from reference import crossing_events, reference_flow
 from trajectories.choices import Switch, check_switches, check_targets, number_label
 from trajectories.model import Setting
 from validation.cli import main
-from validation.paradigms import milestone_report
+from validation.milestone_report import milestone_report
 from validation.sweep import SweepRequest
 
 CLOSE = (0.9999991, 0.9999992)  # 6 significant digits: both 0.999999

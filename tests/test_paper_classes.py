@@ -146,7 +146,7 @@ def test_an_empty_full_model_column_is_left_out_and_explained():
 
 def test_a_time_after_the_horizon_is_explained_under_the_milestone_table():
     """Small preset: soft attention reaches p = 0.99 only at t = 1.78e6, after the horizon 1e3; 1e7 leaves no such cell."""
-    from validation.paradigms import milestone_report
+    from validation.milestone_report import milestone_report
 
     setting = Study.from_preset("small").setting
     late = milestone_report(setting, 0.0, 0.0, (0.3, 0.99), 1e3)

@@ -82,9 +82,10 @@ def test_best_switch_from_a_hopeless_start_is_refused_not_infinite(capsys):
     from validation.cli import main
 
     # p(u0) = e^(-1e6)/9: every paradigm's time leaves float64 (it printed "t = inf" with exit 0)
-    assert main(["best-switch", "--target", "0.9", "--u0=-1e6"]) == 2
+    assert main(["best-switch", "--target", "0.9", "--u0=-1e6"]) == 1  # a valid start whose times are not resolved: exit 1
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "`target` 0.9" in captured.err
+    assert captured.err.startswith("attention-dynamics: not resolved: ")
 
 
 @pytest.mark.parametrize("option", ["--beta=1e-16", "--beta=1e-50", "--alpha=1e300"])

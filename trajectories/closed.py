@@ -27,10 +27,7 @@ from .model import ReducedModel, check_model
 from .path_checks import closed_path, moving_at_end, path_defect
 from .result import ACCURACY, Status, Trajectory
 from .timeline import invert_times, time_grid
-
-
-
-RESOLUTION = 1e-8  # largest rounding of u (relative to max(1, |u|)) a closed-form point may carry
+from .tuning import RESOLUTION
 
 
 def closed_focus(model: ReducedModel, v, u0: float, v0: float):

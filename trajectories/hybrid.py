@@ -21,6 +21,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
+from analytic.errors import NotAvailable, NotResolved
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, PAPER_PARADIGMS, check_paradigm
 
 from .checks import MAX_POINTS, count, finite, horizon, nonnegative, positive
@@ -57,7 +58,7 @@ def _switch_state(setting: Setting, switch: Switch, u0: float, v0: float):
         return (0.0, u0, v0), CLOSED_FORM
     run = closed_trajectory(soft, u0, v0, switch.time, 2, fallback=True)
     if not run.ok:
-        raise ValueError(f"soft phase could not be evaluated: {run.message}")
+        raise NotResolved(f"soft phase could not be evaluated: {run.message}")
     return (switch.time, float(run.u[-1]), float(run.v[-1])), CLOSED_FORM if run.method == "closed" else run.method
 
 
@@ -151,7 +152,7 @@ def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: fl
 
     The soft phase's milestones at all levels come from one trajectory; the ``after`` phases
     start from each level's state, one setting per level, in one vectorised call. A time the
-    closed form cannot resolve (any phase, any level) is a one-line ``ValueError``: the
+    closed form cannot resolve (any phase, any level) is a one-line ``NotResolved``: the
     optimum could lie there.
     """
     from .sweep import REASONS, BatchModel, Outcome, sweep_milestones
@@ -160,7 +161,7 @@ def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: fl
     try:
         soft = BatchModel(dataclasses.replace(setting, paradigm=FIRST_STAGE), *([float(x)] for x in numbers))
         second = BatchModel(dataclasses.replace(setting, paradigm=after), *([float(x)] * len(levels) for x in numbers))
-    except ValueError:
+    except NotAvailable:  # the batched engine cannot run this model (said by BatchModel)
         return None
     inner = levels[1:-1]  # p(u0) is the start itself and the target is pure soft: both handled below
     first = sweep_milestones(soft, u0, v0, [*inner, target])
@@ -179,10 +180,10 @@ def _batched_totals(setting: Setting, after: str, levels: np.ndarray, target: fl
 
 
 def _refuse_unresolved(outcomes, levels, paradigm: str, target: float, u0: float, v0: float, reasons, outcome) -> None:
-    """A one-line ``ValueError`` for the first time the closed form could not resolve."""
+    """A one-line :class:`~analytic.errors.NotResolved` for the first time the closed form could not resolve."""
     for level, found in zip(levels, outcomes):
         if found in (outcome.UNRESOLVED, outcome.NOT_FINITE):
-            raise ValueError(f"`target` {number_label(target)}: the best switch cannot be found from `u0` = {u0:g}, `v0` = {v0:g}: "
+            raise NotResolved(f"`target` {number_label(target)}: the best switch cannot be found from `u0` = {u0:g}, `v0` = {v0:g}: "
                              f"{check_paradigm(paradigm).spoken}'s time to p = {number_label(level) if level == target else f'{level:.4g}'} is {reasons[outcome(found)]}")
 
 

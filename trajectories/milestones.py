@@ -34,12 +34,11 @@ from .model import ReducedModel, check_model
 from .path_checks import closed_path, moving_at_end, path_defect
 from .ode import stable_max_step
 from .timeline import time_grid, times_at
+from .tuning import RESOLUTION, UNREACHABLE_RANGE
 
-RESOLUTION = 1e-8  # largest rounding of u (relative to max(1, |u|)) a milestone may carry
 
 SCAN_POINTS = 4096
 FIRST_STEP = 1.0  # initial width of the s-range searched for a crossing
-MAX_WIDTH = 1e7  # s-range beyond which a target counts as unreachable
 EVENT_RTOL = 1e-12
 
 
@@ -129,7 +128,7 @@ def _scalar(model: ReducedModel, u0: float, v0: float, targets, t_max: float) ->
     anchor = model.anchor(u0, v0)
     side, s0 = anchor.side, anchor.s0
     if not np.isfinite(anchor.b0):
-        raise ValueError(f"B(v0) exceeds the float64 range at `v0` = {v0!r}: the closed form cannot start there")
+        raise NotResolved(f"B(v0) exceeds the float64 range at `v0` = {v0!r}: the closed form cannot start there")
 
     def level(s):
         """x = u - log(T - 1) along the trajectory; p = sigmoid(x) is increasing in it."""
@@ -144,7 +143,7 @@ def _scalar(model: ReducedModel, u0: float, v0: float, targets, t_max: float) ->
         grid = time_grid(lambda s: model.time_integrand(s, anchor), s0, s_end=max(found))
         times, errors = times_at(grid, found)
         if grid.s[-1] < max(found):
-            raise ValueError(f"dt/ds is not finite near s = {grid.s[-1]}: the milestone times cannot be integrated")
+            raise NotResolved(f"dt/ds is not finite near s = {grid.s[-1]}: the milestone times cannot be integrated")
     results, k = [], 0
     for target, crossing in zip(targets, crossings):
         if crossing is None:
@@ -266,7 +265,7 @@ def _first_crossing(level, integrand, s0: float, goal: float) -> tuple[float | N
         return s0, s0
     width = FIRST_STEP
     upper = s0
-    while width <= MAX_WIDTH:
+    while width <= UNREACHABLE_RANGE:
         upper = s0 + width
         if not _usable(integrand, upper):
             upper = _last_usable(integrand, s0, upper)

@@ -39,6 +39,7 @@ from analytic.setting import shown
 from .checks import finite
 from .compiled import CompiledModel, compiled_model, numeric_minimiser
 from .stable import log_wright_omega
+from .tuning import ROUNDING_FACTOR
 
 MAX_PARAMETERS = 16
 
@@ -136,6 +137,14 @@ class Setting:
         if self.loss is None:
             return None
         return self.loss if isinstance(self.loss, SegmentLoss) else by_name(self.loss, sym.c)
+
+    @property
+    def bound_loss(self) -> str | SegmentLoss | None:
+        """The segment loss with this setting's numbers in place (the one substitution of parameter values):
+        a registered loss by its name, a custom one as a :class:`SegmentLoss` of ``v`` alone (``None``: a whole loss)."""
+        if self.loss is None or isinstance(self.loss, str):
+            return self.loss
+        return custom(self.segment_loss.expr.subs(self.values))
 
     @property
     def values(self) -> dict:
@@ -568,8 +577,6 @@ class ReducedModel:
             value = self._by_side[side]["time"](*state, np.asarray(s, dtype=float), *self._limit(), *self.theta)
             return np.asarray(value, dtype=float) * np.ones(np.broadcast(state[0], s).shape)
 
-
-ROUNDING_FACTOR = 4.0  # roundings in B(v) - B(v0) and its evaluation
 LARGE_FOCUS = 30.0  # x0 = u0 - log(T - 1) above which the Wright-omega route is replaced by Newton in u - u0
 NEWTON_STEPS = 100
 

@@ -17,7 +17,7 @@ marched in Gauss–Legendre panels (16 nodes, checked against 8, and :math:`g` a
 both ends of each panel checked against the panel's interpolant, so a spike at
 an end cannot slip between the nodes), every setting with its own panel width
 (halved where a check fails, doubled where all pass), *all settings in one
-vectorised call per step*. The rules must agree to :data:`TOLERANCE` relative to
+vectorised call per step*. The rules must agree to :data:`~trajectories.tuning.PANEL_TOLERANCE` relative to
 the time, or to the rounding noise of :math:`g` (the rounding of
 :math:`B(v) - B(v_0)`). Inside the panel where :math:`z` crosses :math:`Z^*`,
 :math:`s^*` is bisected on the closed form and the time is the exact
@@ -48,26 +48,20 @@ from .checks import finite, finite_array
 from .checks import horizon as time_bound
 from .choices import Switch, check_targets
 from .compiled import compiled_model
-from .milestones import RESOLUTION
+from .tuning import FIRST_WIDTH, MAX_WIDTH, MIN_RELATIVE_WIDTH, PANEL_TOLERANCE, RESOLUTION, ROUNDING_FACTOR, UNREACHABLE_RANGE
 from .model import Setting, check_setting, model_derivation, numeric_minimiser
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
 from .stable import log_wright_omega
 from .timeline import PROJECTION, antiderivative_and_value, panel_time_inverse
 
 PANELS = 8  # panels per setting per step
-FIRST_WIDTH = 1e-2
-MAX_WIDTH = 8.0
 NOISE_FACTOR = 16.0  # a panel is accepted when its rules agree to 16x the relative rounding noise of dt/ds
 EDGE_TOLERANCE = 1e-6  # |interpolant - dt/ds| at a panel's ends, relative
 ALTERNATING = (-1.0) ** np.arange(len(NODES))  # P_k(-1)
 TIME_TOLERANCE = 1e-7  # a milestone time whose error estimate exceeds this (relative) is not resolved (the sweep claims 1e-6)
-TOLERANCE = 1e-13  # |G16 - G8| per panel, relative to max(1, t) at its end
-MIN_RELATIVE_WIDTH = 1e-13  # panel width at the rounding of s
 MAX_STEPS = 20_000
 BISECTION_STEPS = 200
 SCAN_POINTS = 65  # samples of z per scanned range when checking which targets are reachable
-MAX_RANGE = 1e7  # s-range beyond which a target counts as unreachable (as in trajectories.milestones)
-ROUNDING_FACTOR = 4.0
 UNDERFLOW_Z = math.log(np.finfo(float).tiny)  # below this z = x + e^x the attention p ~ e^x underflows
 PROBE = 1e-3  # past an end of the trajectory, dt/ds is looked at again this far on (relative to the range scanned)
 
@@ -342,7 +336,7 @@ def _march(group: _Group, offset, x0, u0, v0, levels, horizon, stop, result: Swe
             # the rules agree to the tolerance, or to the noise of dt/ds: the rounding of B(v) - B(v0) is an
             # absolute noise in z, and dt/ds varies with z like p or 1 - p (relative noise of the same size)
             noise = NOISE_FACTOR * rounding_of(s_left[active], active)
-            accurate = np.abs(fine - coarse) <= np.maximum(TOLERANCE * np.maximum(1.0, reached), noise[:, None] * np.abs(fine))
+            accurate = np.abs(fine - coarse) <= np.maximum(PANEL_TOLERANCE * np.maximum(1.0, reached), noise[:, None] * np.abs(fine))
         accepted = _leading(usable & accurate)
         at_rounding = w <= MIN_RELATIVE_WIDTH * np.maximum(1.0, np.abs(s_left[active]))
         forced = (accepted == 0) & at_rounding & usable[:, 0]
@@ -426,7 +420,7 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of, has_limit: bool) -
 
     From ``s0`` the range ``[s0, s0 + w]`` doubles from ``w = 1`` until ``z`` reaches the
     largest goal, ``dt/ds`` stops being finite and positive (the end of the trajectory,
-    bisected), or ``w`` passes :data:`MAX_RANGE`; the targets whose goal lies above the
+    bisected), or ``w`` passes :data:`~trajectories.tuning.UNREACHABLE_RANGE`; the targets whose goal lies above the
     largest ``z`` seen are unreachable -- unless dt/ds stopped being a number rather than
     changing sign, or the rounding of B alone moves z there (those targets are then not
     resolved), or dt/ds is infinite because the attention underflows there or, without a
@@ -481,7 +475,7 @@ def _reachable(following, goals, s0, z_of, g_of, rounding_of, has_limit: bool) -
             z[ends, 0] = np.maximum(z[ends, 0], z_end[:, 0])
         seen = np.max(np.where(np.isfinite(z), z, -np.inf), axis=1)
         z_max[index] = np.maximum(z_max[index], seen)
-        done = ends | (z_max[index] >= goals[-1]) | (width[index] >= MAX_RANGE)
+        done = ends | (z_max[index] >= goals[-1]) | (width[index] >= UNREACHABLE_RANGE)
         open_[index[done]] = False
         lower[index] = upper
         width[index] *= 2

@@ -24,12 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS, panels
+from .tuning import FIRST_WIDTH, MAX_WIDTH, MIN_RELATIVE_WIDTH, PANEL_TOLERANCE
 
-PANEL_TOLERANCE = 1e-13  # |G16 - G8| accepted per panel, relative to max(1, t) at its end (G8's error; G16's is far smaller)
 BATCH = 32  # panels per vectorised call
-FIRST_WIDTH = 1e-2
-MAX_WIDTH = 8.0
-MIN_RELATIVE_WIDTH = 1e-13  # a panel narrower than this (relative to max(1, |s|)) means s is pinned to rounding
 MAX_PANELS = 200_000
 NEWTON_STEPS = 30
 NEWTON_TOLERANCE = 1e-14  # |step| in the panel coordinate x in [-1, 1]

@@ -22,7 +22,7 @@ from analytic.propositions import EllPrime, GeneralResults
 from trajectories.choices import number_label
 from trajectories.presets import Study
 
-from .paradigms import latex_row_name
+from .milestone_report import latex_row_name
 from .document_class import DEFAULT_CLASS, DOCUMENT_CLASSES, DocumentClass
 from .numbers import latex_number
 
@@ -70,7 +70,7 @@ def loss_words(study: Study) -> str:
     """The studied setting's loss in words: its name (and classes), or a custom loss's formula with the values in place."""
     s = study.setting
     if not isinstance(s.loss, str):
-        return rf"the custom segment loss $\ell(v) = {expression_latex(s.segment_loss.expr.subs(s.values))}$"
+        return rf"the custom segment loss $\ell(v) = {expression_latex(s.bound_loss.expr)}$"
     entry = LOSSES[s.loss]
     return f"the {entry.noun}" + (rf" with $c = {s.classes}$ classes" if entry.classes else "")
 
@@ -262,7 +262,7 @@ def paradigm_section(paradigm: str, results: GeneralResults, losses, snippets: d
 def findings(milestones: dict) -> list[str]:
     r"""What the computed milestones say, sentence by sentence (LaTeX), each saying whether the paper's narrative holds.
 
-    ``milestones``: a milestone report as plain data (:meth:`validation.paradigms.MilestoneReport.to_dict`:
+    ``milestones``: a milestone report as plain data (:meth:`validation.milestone_report.MilestoneReport.to_dict`:
     ``targets``, ``times[name][target]``, ``t_max``). The narrative: soft attention's focus improves first
     (the lowest target), hard attention reaches high attention first (the highest target), and soft-then-hard
     beats both.

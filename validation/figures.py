@@ -18,7 +18,7 @@ names the loss and the setting plotted (:func:`validation.setting_label.setting_
 
 from __future__ import annotations
 
-from analytic.losses import custom, uses_classes
+from analytic.losses import uses_classes
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, colour_of
 from analytic.errors import NotAvailable
 from analytic.paradigms import PARADIGMS as REGISTRY
@@ -447,9 +447,7 @@ def overlay(study: Study, horizon: float):
 
 def _segment_loss(setting):
     """A built-in loss by name, a custom one with the setting's parameter values in place."""
-    if isinstance(setting.loss, str):
-        return setting.loss
-    return custom(setting.segment_loss.expr.subs(setting.values))
+    return setting.bound_loss
 
 
 #: the study's figures, in the order the document shows them: name -> function(study, horizon)

@@ -18,7 +18,6 @@ paradigm's general proposition is certified (:mod:`analytic.propositions`).
 
 from __future__ import annotations
 
-from analytic.losses import custom
 from analytic.losses import loss_names, uses_classes
 from analytic.paradigms import paradigm_names
 
@@ -44,7 +43,7 @@ from .document_class import DEFAULT_CLASS, DOCUMENT_CLASSES, DocumentClass, docu
 from .document import figure_block, findings, loss_title, paradigm_section, paradigm_title, preamble, setting_section
 from .latex_read import read_latex
 from .numbers import latex_number
-from .paradigms import latex_row_name
+from .milestone_report import latex_row_name
 
 OVERFULL_LIMIT = 5.0  # pt
 GENERAL = "general"  # the label prefix and directory of the symbolic snippets
@@ -133,7 +132,7 @@ def study_losses(study: Study) -> tuple:
     """The losses the document covers: the three built-ins, or the study's custom loss (values in place)."""
     if isinstance(study.setting.loss, str):
         return loss_names()
-    return (custom(study.setting.segment_loss.expr.subs(study.setting.values)),)
+    return (study.setting.bound_loss,)
 
 
 def crosscheck_row(study: Study, paradigm: str, horizon: float) -> tuple:

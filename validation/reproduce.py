@@ -33,7 +33,7 @@ from .files import OutputDirectory, check_writable, open_output, write_json, wri
 from .grids import grid
 from .growth import growth_table
 from .paper import SweepSection, float_table, paper_jobs, write_paper
-from .paradigms import milestone_report
+from .milestone_report import milestone_report
 from .parallel import cores, run_jobs
 from .phase_diagrams import diagram_names, rendered_diagram
 from .sweep import SweepRequest, collect_sweep, sweep_jobs

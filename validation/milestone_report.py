@@ -1,4 +1,7 @@
-"""The paradigms side by side: attention milestones (closed form, optionally cross-checked)."""
+"""The milestone report: the paradigms side by side, the first time each reaches every attention level.
+
+Closed form, or the log-time ODE where the closed form cannot give it; optionally cross-checked by event detection.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from trajectories.log_time import METHOD as LOG_TIME, METHOD_DETAIL
 from trajectories.milestones import Milestone, milestones, ode_milestones
 from trajectories.model import Setting, reduced_model
 
+from analytic.budget import OutOfTime
+from analytic.errors import NotAvailable, NotResolved
 from analytic.paradigms import PARADIGMS
 
 from .numbers import latex_number
@@ -256,12 +261,12 @@ def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: f
             if not model.has_first_integral:
                 without_closed_form.append(name)
             rows[name] = milestones(model, u0, v0, targets, horizon, unresolved="flag")
-        except ValueError as error:  # the inputs are checked above: what is left is the computation's own limit
+        except (NotResolved, NotAvailable, OutOfTime) as error:  # the inputs are checked above: the computation's own limit
             rows[name] = _not_resolved_row(targets, horizon, str(error))
     for switch in hybrids:
         try:
             rows[switch.label] = hybrid_milestones(setting, switch, u0, v0, targets, horizon)
-        except ValueError as error:
+        except (NotResolved, NotAvailable, OutOfTime) as error:
             rows[switch.label] = _not_resolved_row(targets, horizon, str(error))
     worst = _event_check(schemes, rows, u0, v0, targets, horizon) if check else None
     return MilestoneReport(setting, u0, v0, tuple(targets), horizon, rows, worst, tuple(without_closed_form))
