@@ -327,7 +327,6 @@ def test_oversized_requests_are_refused_before_they_allocate(capsys, argv, words
         (["trajectory", "--method", "ode", "--paradigm", "hard", "--beta", "1e300", "--t-end", "10", "--points", "3"],
          ["--method ode", "--beta 1e+300"]),
         # once: "zero-size array to reduction operation"
-        (["figures", "--out", "{tmp}/figures", "--v0", "1e6"], ["--v0 1e+06"]),
         # once: "Unexpected istate in LSODA"
         (["growth", "--alpha", "1e300"], ["alpha = 1e+300"]),
         # once: "operands could not be broadcast together"
@@ -343,6 +342,13 @@ def test_errors_name_the_option_and_the_value(capsys, tmp_path, argv, words):
     argv = [part.replace("{tmp}", str(tmp_path)) for part in argv]
     one_line_refusal(*run(capsys, *argv), *words)
     assert not (tmp_path / "figures").exists()  # a refused run leaves no directory behind
+
+
+def test_figures_not_resolved_at_a_far_start_name_the_rates_and_the_start(capsys, tmp_path):
+    """v0 = 1e6 is a valid start; the times the figures need are not resolved there: exit 1, nothing written."""
+    one_line_refusal(*run(capsys, "figures", "--out", str(tmp_path / "figures"), "--v0", "1e6"), "not resolved",
+                     "--alpha 1, --beta 1, --u0 0, --v0 1e+06", expected=1)
+    assert not (tmp_path / "figures").exists()
 
 
 def test_a_best_switch_not_resolved_at_a_far_start_names_the_start(capsys):

@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (NotAvailable, NotResolved) as error:  # the input is fine; the result is not given here (before ValueError: it is one)
         print(f"{PROGRAM}: {'not resolved' if isinstance(error, NotResolved) else 'not available'}: {error}", file=sys.stderr)
         return NOT_AVAILABLE
-    except (ValueError, TypeError) as error:
+    except ValueError as error:  # the library's refusal of an input (a TypeError is a bug: its traceback shows)
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup

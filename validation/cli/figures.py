@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from analytic.budget import OutOfTime
-from analytic.errors import NotAvailable
+from analytic.errors import NotResolved
 from analytic.paradigms import FIRST_STAGE
 
 from .arguments import add_setting_options, NUMERIC_PRESET
 from .model_options import numeric_setting, resolve, study_of
 from .reporting import skipped_notes
-from .status import UsageError
 
 
 def add_parser(commands) -> None:
@@ -29,13 +27,10 @@ def run(args) -> int:
 
     try:
         written = write_figures(args.out, study, force=args.force)  # a new directory appears complete or not at all
-    except ValueError as error:
-        if "`out`" in str(error) or isinstance(error, (OutOfTime, NotAvailable)):
-            raise
-        # a number the figures need cannot be computed here: say for which rates and start
+    except NotResolved as error:  # a number the figures need is not resolved here: say for which rates and start (exit 1)
         s = study.setting
-        raise UsageError(f"the figures cannot be drawn at --alpha {float(s.alpha):g}, --beta {float(s.beta):g}, "
-                         f"--u0 {study.u0:g}, --v0 {study.v0:g}: {error}") from None
+        raise NotResolved(f"the figures cannot be drawn at --alpha {float(s.alpha):g}, --beta {float(s.beta):g}, "
+                          f"--u0 {study.u0:g}, --v0 {study.v0:g}: {error}", error.status) from None
     print("\n".join(str(path) for path in written))
     skipped_notes(drawn_paradigms(study)[1], "the figures")
     return 0
