@@ -211,6 +211,7 @@ def test_paper_states_the_registered_paradigm(registered, capsys, tmp_path):
     assert "$^{*}$ by ODE (log time): mixture has no closed form (" in table  # not "the closed form cannot resolve"
 
 
+@pytest.mark.slow  # the main job: about 2-4 minutes on 2 cores
 def test_reproduce_on_a_small_sweep_covers_the_registered_entries(registered, tmp_path):
     """The main job with the mixture and the tempered loss registered: every derivation certified, a cross-check per
     pair (the mixture's without a closed form, said why), its milestones (independent solve_ivp), a growth note, the

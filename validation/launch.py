@@ -7,16 +7,7 @@ Nothing heavy is imported at module level here.
 
 from __future__ import annotations
 
-import sys
-
-PROGRAM = "attention-dynamics"
-INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
-
-
-def interrupted() -> int:
-    """Say so on stderr, in one line; the exit status of an interrupted run."""
-    print(f"{PROGRAM}: interrupted", file=sys.stderr)
-    return INTERRUPTED
+from .program import interrupted
 
 
 def run() -> int:

@@ -24,7 +24,7 @@ from analytic import cache
 from analytic.budget import OutOfTime
 from analytic.errors import NotAvailable, NotResolved
 from trajectories.limits import MAX_POINTS, MAX_STEPS  # the Python API's limits too (a module free of NumPy)
-from validation.launch import PROGRAM, interrupted
+from validation.program import PROGRAM, interrupted
 
 from .arguments import DEFAULT_TARGETS, LATEX_MIN_WIDTH, LATEX_PIECES, LATEX_WIDTH, joined_values
 from .parser import build_parser

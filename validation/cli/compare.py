@@ -22,7 +22,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     if args.state is not None:
-        from validation.state_commands import run_state_compare
+        from .state_models import run_state_compare
 
         return run_state_compare(args)
     if args.start is not None:

@@ -6,7 +6,7 @@ import sys
 
 from analytic import symbols as sym
 from analytic.losses import by_name, custom, LOSS_ALIASES, loss_names
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 from .arguments import add_latex_options, add_setting_options, add_state_options, LATEX_PIECES, number_option, paradigm_choices
 from .model_options import choices_of, custom_parts, resolve, with_values
@@ -31,7 +31,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     if args.state is not None:
-        from validation.state_commands import run_state_derive
+        from .state_models import run_state_derive
 
         return run_state_derive(args)
     from analytic import derive, derive_custom

@@ -16,6 +16,6 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from validation.state_commands import run_laws as laws
+    from .state_models import run_laws as laws
 
     return laws(args)

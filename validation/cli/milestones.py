@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from analytic.paradigms import FIRST_STAGE
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 from .arguments import (
     add_setting_options, DEFAULT_TARGETS, number_option, NUMERIC_PRESET, parsed_hybrids, switch_option, targets_option,

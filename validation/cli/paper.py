@@ -6,7 +6,7 @@ import sys
 
 from analytic.paradigms import FIRST_STAGE
 from validation.document_class import DEFAULT_CLASS, DOCUMENT_CLASSES
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 from .arguments import add_latex_options, add_setting_options, DEFAULT_TARGETS, targets_option
 from .model_options import numeric_setting, resolve, study_of

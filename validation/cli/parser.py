@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 from . import best_switch, compare, derive, figures, growth, laws, milestones, paper, reproduce, signature, sweep, trajectory
 from .arguments import Parser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 
 def json_text(data, indent=None) -> str:

@@ -7,7 +7,7 @@ import sys
 
 from analytic.losses import CLASS_LOSS, LOSS_ALIASES, LOSS_NAMES, uses_classes
 from analytic.paradigms import FIRST_STAGE
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 from .arguments import (
     add_custom_options, grid_option, integer_option, number_option, parsed_hybrids, SWEEP_TARGETS, switch_option,

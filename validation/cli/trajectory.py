@@ -6,7 +6,7 @@ import math
 import sys
 
 from trajectories.limits import MAX_POINTS, MAX_STEPS
-from validation.launch import PROGRAM
+from validation.program import PROGRAM
 
 from .arguments import (
     add_setting_options, add_state_options, DEFAULT_LR, integer_option, number_option, NUMERIC_PRESET, paradigm_choices,
@@ -38,7 +38,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     if args.state is not None:
-        from validation.state_commands import run_state_trajectory
+        from .state_models import run_state_trajectory
 
         return run_state_trajectory(args)
     if args.start is not None:

@@ -1,4 +1,4 @@
-"""The command-line handlers of models with ``--state`` and of ``laws`` (called from the commands of :mod:`validation.cli`).
+"""The handlers of models with ``--state`` and of ``laws`` (called by the commands derive, trajectory, compare, laws).
 
 Every problem with the input is one line naming the argument (exit 2); a flow that
 could not be certified, or laws the polynomial search did not find, are said on
@@ -11,14 +11,13 @@ import sys
 
 from analytic import symbols as sym
 from analytic.states import StateModel, state_model
-
 from trajectories.limits import MAX_STEPS
+from validation.program import PROGRAM
 
-from .cli.arguments import DEFAULT_LR, NUMERIC_PRESET
-from .cli.model_options import resolve
-from .cli.reporting import json_text as _json
-from .cli.status import CHECK_FAILED, NOT_AVAILABLE, UsageError
-from .launch import PROGRAM
+from .arguments import DEFAULT_LR, NUMERIC_PRESET
+from .model_options import resolve
+from .reporting import json_text as _json
+from .status import CHECK_FAILED, NOT_AVAILABLE, UsageError
 
 STATE_METHODS = ("ode", "gd")
 #: Options of the two-parameter models that a model of --state does not take.
