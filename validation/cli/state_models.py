@@ -128,7 +128,7 @@ def run_state_trajectory(args) -> int:
 
 
 def run_state_compare(args) -> int:
-    from .states import compare_states
+    from validation.states import compare_states
 
     if args.format == "latex":
         raise UsageError("argument --format: latex is not available with --state (text or json)")
