@@ -48,11 +48,11 @@ from .checks import finite, finite_array
 from .checks import horizon as time_bound
 from .choices import Switch, check_targets
 from .compiled import compiled_model
-from .tuning import FIRST_WIDTH, MAX_WIDTH, MIN_RELATIVE_WIDTH, PANEL_TOLERANCE, RESOLUTION, ROUNDING_FACTOR, UNREACHABLE_RANGE
 from .model import Setting, check_setting, model_derivation, numeric_minimiser
 from .quadrature import COARSE_NODES, COARSE_WEIGHTS, NODES, WEIGHTS
 from .stable import log_wright_omega
 from .timeline import PROJECTION, antiderivative_and_value, panel_time_inverse
+from .tuning import FIRST_WIDTH, MAX_WIDTH, MIN_RELATIVE_WIDTH, PANEL_TOLERANCE, RESOLUTION, ROUNDING_FACTOR, UNREACHABLE_RANGE
 
 PANELS = 8  # panels per setting per step
 NOISE_FACTOR = 16.0  # a panel is accepted when its rules agree to 16x the relative rounding noise of dt/ds

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from .arguments import add_setting_options, add_state_options, number_option, NUMERIC_PRESET, paradigm_choices
-from .model_options import numeric_setting, paradigm_or_custom, resolve
+from .arguments import add_setting_options, add_state_options, number_option, paradigm_choices
+from .model_options import two_parameter_model
 from .reporting import json_text
-from .status import UsageError
 
 
 def add_parser(commands) -> None:
@@ -25,10 +24,7 @@ def run(args) -> int:
         from .state_models import run_state_compare
 
         return run_state_compare(args)
-    if args.start is not None:
-        raise UsageError("argument --start: only with --state (the two-parameter start is --u0, --v0)")
-    values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, paradigm_or_custom(args), values)
+    values, setting = two_parameter_model(args)
     from validation.compare import compare, comparison_latex, comparison_text
 
     comparison = compare(setting, values["u0"], values["v0"], float(args.t_end))

@@ -10,6 +10,7 @@ from analytic import symbols as sym
 from analytic.losses import CLASS_LOSS, custom, loss_names
 from analytic.parsing import parse_expression
 
+from .arguments import NUMERIC_PRESET
 from .status import UsageError
 
 
@@ -186,6 +187,15 @@ def paradigm_or_custom(args):
     if args.paradigm is None and args.aggregate is None and args.expr is None:
         raise UsageError("argument --paradigm: required (or a custom model with --aggregate or --expr)")
     return args.paradigm
+
+
+def two_parameter_model(args) -> tuple:
+    """``(values, setting)`` of ``trajectory`` or ``compare`` without ``--state``: a paradigm (or custom model) in (u, v),
+    its values from the options and the small preset (``--start`` belongs to ``--state``)."""
+    if args.start is not None:
+        raise UsageError("argument --start: only with --state (the two-parameter start is --u0, --v0)")
+    values = resolve(args, NUMERIC_PRESET)
+    return values, numeric_setting(args, paradigm_or_custom(args), values)
 
 
 def whole_number(value, label: str) -> int:

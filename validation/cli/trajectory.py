@@ -9,10 +9,10 @@ from trajectories.limits import MAX_POINTS, MAX_STEPS
 from validation.program import PROGRAM
 
 from .arguments import (
-    add_setting_options, add_state_options, DEFAULT_LR, integer_option, number_option, NUMERIC_PRESET, paradigm_choices,
+    add_setting_options, add_state_options, DEFAULT_LR, integer_option, number_option, paradigm_choices,
     TRAJECTORY_METHODS,
 )
-from .model_options import model_description, numeric_setting, paradigm_or_custom, resolve, whole_number
+from .model_options import model_description, two_parameter_model, whole_number
 from .reporting import json_text
 from .status import NOT_AVAILABLE, UsageError
 
@@ -41,11 +41,8 @@ def run(args) -> int:
         from .state_models import run_state_trajectory
 
         return run_state_trajectory(args)
-    if args.start is not None:
-        raise UsageError("argument --start: only with --state (the two-parameter start is --u0, --v0)")
+    values, setting = two_parameter_model(args)
     args.method = args.method or "closed"
-    values = resolve(args, NUMERIC_PRESET)
-    setting = numeric_setting(args, paradigm_or_custom(args), values)
     u0, v0 = values["u0"], values["v0"]
     t_end = float(args.t_end)
     lr = DEFAULT_LR if args.lr is None else float(args.lr)
