@@ -115,8 +115,8 @@ class Certificate:
 
     @property
     def max_residual(self) -> float:
-        """Largest relative residual of the identities (limit checks excluded)."""
-        identities = [check.max_residual for check in self.checks if check.symbolic is not None]
+        """Largest relative residual of the identities and quadrature parts (limit checks excluded)."""
+        identities = [check.max_residual for check in self.checks if check.symbolic is not None or check.tolerance <= RELATIVE_TOLERANCE]
         return max(identities, default=float("nan"))
 
     def failures(self) -> tuple[Check, ...]:
@@ -263,12 +263,54 @@ def check_numeric(
     return Check(name, None, residual, points, tolerance)
 
 
+QUADRATURE_POINTS = 5  # sample points of a quadrature part (each costs two 40-digit quadratures)
+
+
+def check_quadrature(name: str, integral: sp.Integral) -> Check:
+    r"""A quadrature part :math:`\int_a^{b} f(\xi)\,d\xi` evaluated by two independent 40-digit rules.
+
+    At :data:`QUADRATURE_POINTS` sample points of its free symbols where both rules converge (their own
+    error estimates below :data:`RELATIVE_TOLERANCE`; a point with a pole of the integrand between the
+    limits, where the part has no value, is skipped), tanh-sinh and Gauss--Legendre quadrature (mpmath)
+    must give the same finite value to :data:`RELATIVE_TOLERANCE`: the part is a well-defined number
+    there, not only a symbol whose derivative is the integrand.
+    """
+    (variable, lower, upper), = integral.limits
+    symbols = sorted(integral.free_symbols, key=lambda s: s.name)
+    modules = [MPMATH_FUNCTIONS, PIECEWISE_MPMATH, "mpmath"]
+    integrand = sp.lambdify([variable, *symbols], integral.function, modules=modules, dummify=True)
+    limits = sp.lambdify(symbols, (lower, upper), modules=modules, dummify=True)
+    worst, used = mpmath.mpf(0), 0
+    with mpmath.workdps(DIGITS):
+        for point in sample_points(symbols, MAX_TRIES):
+            values = [point[s] for s in symbols]
+            try:
+                a, b = (mpmath.mpmathify(x) for x in limits(*values))
+                found = [mpmath.quad(lambda x: integrand(x, *values), [a, b], method=method, error=True)
+                         for method in ("tanh-sinh", "gauss-legendre")]
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                continue
+            rules = [value for value, _ in found]
+            if not all(_finite_real(q) for q in rules):
+                continue
+            first, second = (mpmath.re(q) for q in rules)
+            size = max(abs(first), abs(second))
+            if size < NEGLIGIBLE or any(estimate > RELATIVE_TOLERANCE * size for _, estimate in found):
+                continue  # no value here (a pole of the integrand between the limits, which the motion never crosses)
+            worst = max(worst, abs(first - second) / size)
+            used += 1
+            if used >= QUADRATURE_POINTS:
+                break
+    return Check(name, None, float(worst), used, RELATIVE_TOLERANCE, QUADRATURE_POINTS)
+
+
 __all__ = [
     "Check",
     "Certificate",
     "check_equal",
     "check_antiderivative",
     "check_numeric",
+    "check_quadrature",
     "is_symbolically_zero",
     "numeric_residual",
 ]

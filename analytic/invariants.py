@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .budget import BudgetExceeded, Deadline, NoClosedForm, run_step
-from .certify import Check, check_antiderivative, check_equal, strip_abs_in_logs
+from .certify import Check, check_antiderivative, check_equal, check_quadrature, strip_abs_in_logs
 from .flow import Flow
 from .integration import antiderivative
 from .serial import storable
@@ -114,6 +114,8 @@ def first_integral(flow: Flow, deadline: Deadline | None = None) -> tuple[FirstI
     margin_result = margin.result if margin is not None else definite_integral(separation.margin_factor, v)
     checks.append(check_antiderivative("A'(u) = 1/f(u)", focus_result, focus_integrand, u, deadline))
     checks.append(check_antiderivative("B'(v) = g(v)", margin_result, separation.margin_factor, v, deadline))
+    checks += [check_quadrature(f"{name} by quadrature: tanh-sinh = Gauss-Legendre", result)
+               for name, result in (("A(u)", focus_result), ("B(v)", margin_result)) if name in quadrature]
     scale = sp.expand(focus_result).coeff(u, 1) if focus is not None else sp.Integer(1)
     if scale == 0 or scale.has(u):
         scale = sp.Integer(1)
