@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .errors import BadInput
+
 
 class BudgetExceeded(TimeoutError):
     """A budgeted step did not finish in time (the caller may fall back)."""
@@ -35,7 +37,7 @@ class Deadline:
 
     def __post_init__(self):
         if not self.seconds > 0:
-            raise ValueError(f"`budget` must be > 0 seconds, got {self.seconds!r}")
+            raise BadInput(f"`budget` must be > 0 seconds, got {self.seconds!r}")
         self.start = time.monotonic()
 
     def remaining(self) -> float:

@@ -18,6 +18,7 @@ import sympy as sp
 from . import cache, recheck, symbols
 from .budget import BudgetExceeded, Deadline, DeadlineExceeded, call_with_budget
 from .certify import Certificate, Check, check_equal
+from .errors import BadInput
 from .fixed_focus import FixedFocus, fixed_focus
 from .flow import Flow, attention_form, gradient_flow
 from .invariants import FirstIntegral, first_integral
@@ -25,15 +26,14 @@ from .losses import SegmentLoss, by_name
 from .paradigms import Paradigm, check_paradigm
 from .serial import storable
 from .setting import check_rate, check_segments, is_boolean, shown
+from .status import Status
 from .symbols import u, v
 from .trajectory import ExplicitTrajectory, explicit_trajectory
 
 DEFAULT_BUDGET = 60.0  # seconds for one derivation (built-ins take well under 1 s)
 MAX_BUDGET = 1e6  # seconds (11.6 days): beyond it the worker's timer cannot count
 
-STATUS_OK = "ok"
-STATUS_NO_INTEGRAL = "no first integral found"
-STATUS_TIMEOUT = "timeout"
+STATUS_OK, STATUS_NO_INTEGRAL, STATUS_TIMEOUT = Status.OK, Status.NO_INTEGRAL, Status.TIMEOUT  # the shared vocabulary's
 
 
 @storable
@@ -55,7 +55,8 @@ class Derivation:
     attention_along : :math:`p` along the trajectory, or ``None``.
     fixed_focus : the frozen-focus evolution, or ``None``.
     certificate : every check and its residual.
-    status : ``"ok"``, ``"no first integral found"`` or ``"timeout"``.
+    status : a :class:`~analytic.status.Status`: ``OK``, ``NO_INTEGRAL`` or ``TIMEOUT`` (a ``str`` enum: its value is the
+        serialised form, ``"ok"``, ``"no first integral found"`` or ``"timeout"``).
     message : a sentence on what was and was not found.
     seconds : wall-clock time of the derivation.
     scheme : the :class:`~analytic.paradigms.Paradigm` (``None`` for a whole loss L(u, v)).
@@ -75,11 +76,14 @@ class Derivation:
     attention_along: sp.Expr | None
     fixed_focus: FixedFocus | None
     certificate: Certificate
-    status: str
+    status: Status
     message: str
     seconds: float = field(compare=False)
     scheme: Paradigm | None = None
     attention_map: sp.Expr | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))  # a stored derivation reads its status back as text
 
     @property
     def attention(self) -> sp.Expr | None:
@@ -217,7 +221,7 @@ def check_budget(budget) -> float:
     except OverflowError:  # an int beyond float range
         seconds = math.inf
     if not 0 < seconds <= MAX_BUDGET:
-        raise ValueError(f"`budget` must be > 0 and at most {MAX_BUDGET:.0e} seconds, got {shown(budget)}")
+        raise BadInput(f"`budget` must be > 0 and at most {MAX_BUDGET:.0e} seconds, got {shown(budget)}")
     return seconds
 
 
@@ -237,16 +241,16 @@ def check_attention(attention: sp.Expr) -> sp.Expr:
     >>> check_attention(sp.exp(2 * u) / (sp.exp(2 * u) + 1))
     Traceback (most recent call last):
     ...
-    ValueError: `attention` must be a logistic map of a shifted u (dp/du = p(1 - p)), ...
+    analytic.errors.BadInput: `attention` must be a logistic map of a shifted u (dp/du = p(1 - p)), ...
     """
     if not isinstance(attention, sp.Expr):
         raise TypeError(f"`attention` must be a SymPy expression, got {type(attention).__name__}")
     attention = symbols.canonical_symbols(attention, "attention", forbidden=("v", "p", "u0", "v0", "t"))
     symbols.check_real_expression(attention, "attention")
     if not attention.has(u):
-        raise ValueError(f"`attention` must depend on u, got {attention}")
+        raise BadInput(f"`attention` must depend on u, got {attention}")
     if sp.simplify(sp.diff(attention, u) - attention * (1 - attention)) != 0:
-        raise ValueError(
+        raise BadInput(
             f"`attention` must be a logistic map of a shifted u (dp/du = p(1 - p)), e.g. k*exp(u)/(k*exp(u) + T - k), got {attention}"
         )
     return attention
@@ -271,7 +275,7 @@ def derive_custom(
     expr = symbols.canonical_symbols(expr, "expr", forbidden=("p", "u0", "v0", "t"))
     symbols.check_real_expression(expr, "expr")
     if not (expr.has(u) or expr.has(v)):
-        raise ValueError(f"`expr` must depend on u or v, got {expr}")
+        raise BadInput(f"`expr` must depend on u or v, got {expr}")
     return _derive_stored(None, expr, None, check_rate(alpha, "alpha"), check_rate(beta, "beta"), check_budget(budget), use_cache)
 
 

@@ -6,8 +6,10 @@
 - :class:`NotResolved`: the result may exist but cannot be resolved (e.g. in float64), said per cell or
   row with its reason (exit 1).
 
-All three subclass :class:`ValueError` so existing callers keep working while they migrate; catch the
-specific type, never ``ValueError``, and never match the message text.
+All three subclass :class:`ValueError`, so a caller that catches ``ValueError`` still sees them; inside the
+toolkit catch the specific type, never ``ValueError``, and never match the message text. The command line
+maps exactly these to exit statuses 2, 1 and 1: a plain ``ValueError`` (or any other exception) is a bug
+and its traceback shows.
 """
 
 from __future__ import annotations

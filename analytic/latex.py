@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import symbols
+from .errors import BadInput
 from .line_widths import LINE_WIDTH, MIN_WIDTH, TWO_COLUMN_WIDTH  # noqa: F401 (re-exported)
 from .linebreak import break_lines, expression_latex, visible_width
 from .presentation import present
@@ -35,18 +36,18 @@ PIECES = {
 
 
 def check_width(width) -> int:
-    """``width`` as characters per display line, or ``ValueError`` naming it."""
+    """``width`` as characters per display line, or ``BadInput`` naming it."""
     if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
-        raise ValueError(f"`width` must be an integer >= {MIN_WIDTH} (characters per display line), got {width!r}")
+        raise BadInput(f"`width` must be an integer >= {MIN_WIDTH} (characters per display line), got {width!r}")
     return width
 
 
 def check_label_prefix(prefix) -> str:
-    """``prefix`` for equation labels (letters, digits and ``:._-``), or ``ValueError`` naming it."""
+    """``prefix`` for equation labels (letters, digits and ``:._-``), or ``BadInput`` naming it."""
     if prefix is None or prefix == "":
         return ""
     if not isinstance(prefix, str) or not LABEL_PREFIX.fullmatch(prefix):
-        raise ValueError(f"`label_prefix` must be letters, digits and ':._-' (starting with a letter or digit), got {prefix!r}")
+        raise BadInput(f"`label_prefix` must be letters, digits and ':._-' (starting with a letter or digit), got {prefix!r}")
     return prefix
 
 
@@ -65,7 +66,7 @@ def only_suffixes(only) -> tuple:
     names = (only,) if isinstance(only, str) else tuple(only)
     for name in names:
         if name not in PIECES:
-            raise ValueError(f"`only` must be one of {', '.join(PIECES)}, got {name!r}")
+            raise BadInput(f"`only` must be one of {', '.join(PIECES)}, got {name!r}")
     return tuple(suffix for name in names for suffix in PIECES[name])
 
 
@@ -176,7 +177,7 @@ def growth_rows(law, *, width: int = LINE_WIDTH, classes=None) -> list[Row]:
 def select(block_rows, only=None) -> list:
     """The rows of the pieces named in ``only`` (see :data:`PIECES`; ``None``: all).
 
-    ``ValueError`` naming every requested piece the derivation does not have (none is dropped silently).
+    ``BadInput`` naming every requested piece the derivation does not have (none is dropped silently).
     """
     wanted = only_suffixes(only)
     if not wanted:
@@ -185,7 +186,7 @@ def select(block_rows, only=None) -> list:
     names = (only,) if isinstance(only, str) else tuple(only)
     missing = [name for name in names if not any(r.suffix in PIECES[name] for r in chosen)]
     if missing:
-        raise ValueError(f"`only` {', '.join(missing)}: this derivation has no such formula "
+        raise BadInput(f"`only` {', '.join(missing)}: this derivation has no such formula "
                          "(no first integral, trajectory or fixed focus was found, or no growth law could be derived)")
     return chosen
 

@@ -38,6 +38,7 @@ import mpmath
 import sympy as sp
 
 from .certify import Certificate, Check, is_symbolically_zero, numeric_residual
+from .errors import BadInput, NotResolved
 from .parsing import parse_expression
 from .states import RATE_SYMBOLS, check_states, parse_states, state_symbol
 
@@ -149,7 +150,7 @@ def conservation_laws(states, components, *, rates=None, degree: int = DEFAULT_D
     """
     if isinstance(states, str):
         if rates is not None:
-            raise ValueError("`rates`: give the rates in `states` (e.g. 'q=alpha,k') or with a sequence of names, not both")
+            raise BadInput("`rates`: give the rates in `states` (e.g. 'q=alpha,k') or with a sequence of names, not both")
         names, rates = parse_states(states, "states")
     else:
         names = _names(states)
@@ -157,7 +158,7 @@ def conservation_laws(states, components, *, rates=None, degree: int = DEFAULT_D
     symbols = [state_symbol(name) for name in names]
     phi = _components(components, names, symbols)
     if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= MAX_DEGREE:
-        raise ValueError(f"`degree` must be an integer from 1 to {MAX_DEGREE}, got {degree!r}")
+        raise BadInput(f"`degree` must be an integer from 1 to {MAX_DEGREE}, got {degree!r}")
     fields = [sp.Matrix([r * sp.diff(f, s) for s, r in zip(symbols, rates)]) for f in phi]
     rng = random.Random(SEED)
     points = [_generic_point(symbols, rates, rng) for _ in range(RANK_POINTS)]
@@ -177,7 +178,7 @@ def _names(states) -> list[str]:
         if not isinstance(name, str):
             raise TypeError(f"`states` names must be strings, got {type(name).__name__}")
         if "," in name or "=" in name:
-            raise ValueError(f"`states` names may not contain ',' or '=', got {name!r}")
+            raise BadInput(f"`states` names may not contain ',' or '=', got {name!r}")
     return names
 
 
@@ -191,9 +192,9 @@ def _components(components, names, symbols) -> list[sp.Expr]:
         except TypeError:
             raise TypeError(f"`map` must be a text or a sequence of components, got {type(components).__name__}") from None
     if not parts:
-        raise ValueError("`map` must have at least one component")
+        raise BadInput("`map` must have at least one component")
     if len(parts) > MAX_COMPONENTS:
-        raise ValueError(f"`map` has {len(parts)} components, more than {MAX_COMPONENTS}")
+        raise BadInput(f"`map` has {len(parts)} components, more than {MAX_COMPONENTS}")
     phi = []
     for k, part in enumerate(parts, 1):
         if isinstance(part, str):
@@ -204,9 +205,9 @@ def _components(components, names, symbols) -> list[sp.Expr]:
             raise TypeError(f"`map` component {k} must be a text or a SymPy expression, got {type(part).__name__}")
         extra = sorted(s.name for s in expr.free_symbols if s not in symbols)
         if extra:
-            raise ValueError(f"`map` component {k} uses {extra[0]!r}, which is not a state ({', '.join(names)})")
+            raise BadInput(f"`map` component {k} uses {extra[0]!r}, which is not a state ({', '.join(names)})")
         if expr.has(sp.nan, sp.zoo, sp.oo, sp.I):
-            raise ValueError(f"`map` component {k} must be real and finite, got {expr}")
+            raise BadInput(f"`map` component {k} must be real and finite, got {expr}")
         phi.append(expr)
     return phi
 
@@ -279,7 +280,7 @@ def _lie_rank(generators, symbols, points) -> int:
         if grown == rank:
             return rank
         span, newest, rank = span + brackets, brackets, grown
-    raise ValueError(f"`map`: the rank of the Lie algebra kept growing after {MAX_BRACKET_DEPTH} nested brackets")
+    raise NotResolved(f"`map`: the rank of the Lie algebra kept growing after {MAX_BRACKET_DEPTH} nested brackets")
 
 
 def _bracket(x: sp.Matrix, y: sp.Matrix, symbols) -> sp.Matrix:
@@ -337,7 +338,7 @@ def _null_space_laws(fields, symbols, monomials) -> list[sp.Expr]:
     if all(value.xreplace(rates_at).is_Rational for row in rows for value in row):
         echelon = _exact_echelon_null_space(rows, len(monomials))
     elif any(value.free_symbols for row in rows for value in row):
-        raise ValueError("`states`: the law search of a map that is not rational needs numeric rates (e.g. q=1, not q=alpha)")
+        raise BadInput("`states`: the law search of a map that is not rational needs numeric rates (e.g. q=1, not q=alpha)")
     else:
         echelon = _numeric_echelon_null_space(rows, len(monomials))
     laws = []

@@ -27,6 +27,7 @@ import numbers
 import sympy as sp
 
 from .budget import BudgetExceeded, NoClosedForm, WorkerError, call_with_budget
+from .errors import BadInput
 from .serial import storable
 from .setting import is_boolean, shown
 from .symbols import canonical_symbols, check_real_expression
@@ -212,7 +213,7 @@ def by_name(name: str, classes: int | sp.Expr = 2) -> SegmentLoss:
         name, classes = LOSS_ALIASES[name]
     names = loss_names()
     if not isinstance(name, str) or name not in LOSSES:
-        raise ValueError(f"`loss` must be one of {', '.join(names + tuple(LOSS_ALIASES))}, got {name!r}")
+        raise BadInput(f"`loss` must be one of {', '.join(names + tuple(LOSS_ALIASES))}, got {name!r}")
     return LOSSES[name].loss(classes)
 
 
@@ -241,7 +242,7 @@ def register_loss(name: str, expr, *, title: str | None = None, latex: str | Non
         expr = parse_expression(expr, {s.name: s for s in (v, c_symbol, T, alpha, beta)}, label="loss", parameters=True)
     for label, value in (("title", title), ("latex", latex)):
         if value is not None and (not isinstance(value, str) or not value.strip() or "\n" in value):
-            raise ValueError(f"`{label}` of loss {name!r} must be a one-line string, got {value!r}")
+            raise BadInput(f"`{label}` of loss {name!r} must be a one-line string, got {value!r}")
     made = custom(expr)
     entry = LossEntry(name, lambda c, e=made.expr: e.subs(c_symbol, c) if e.has(c_symbol) else e, made.minimiser, name,
                       title or f"{name} loss".capitalize(), latex or rf"\ell(v) = {sp.latex(made.expr)}", None, made.expr.has(c_symbol))
@@ -252,7 +253,7 @@ def register_loss(name: str, expr, *, title: str | None = None, latex: str | Non
 def unregister_loss(name: str) -> None:
     """Remove a registered loss (the built-ins cannot be removed)."""
     if name in LOSS_NAMES or name not in LOSSES:
-        raise ValueError(f"`name` must be a registered loss other than {', '.join(LOSS_NAMES)}, got {name!r}")
+        raise BadInput(f"`name` must be a registered loss other than {', '.join(LOSS_NAMES)}, got {name!r}")
     del LOSSES[name]
 
 
@@ -262,9 +263,9 @@ def _check_classes(classes: int | sp.Expr) -> sp.Expr:
     classes = sp.Integer(int(classes)) if isinstance(classes, numbers.Integral) else classes
     if classes.is_number:
         if not classes.is_integer or classes < 2:
-            raise ValueError(f"`classes` must be an integer >= 2, got {classes}")
+            raise BadInput(f"`classes` must be an integer >= 2, got {classes}")
     elif classes != c_symbol:
-        raise ValueError(f"`classes` must be a number or the symbol c, got {classes}")
+        raise BadInput(f"`classes` must be a number or the symbol c, got {classes}")
     return classes
 
 
@@ -279,7 +280,7 @@ def check_defined_at_zero(expr: sp.Expr, label: str) -> None:
     for value, what, why in ((expr.subs(v, 0), "is undefined", "every paradigm uses l(0), the loss of a segment with margin 0"),
                              (sp.diff(expr, v).subs(v, 0), "has no finite slope", "where the margin's descent defining the minimiser starts")):
         if not value.free_symbols and not _finite_real(value):
-            raise ValueError(f"{label} {shown(expr)} {what} at v = 0 ({shown(value)}): {why}{_domain_text(expr)}")
+            raise BadInput(f"{label} {shown(expr)} {what} at v = 0 ({shown(value)}): {why}{_domain_text(expr)}")
 
 
 KINK_STEP = sp.Rational(1, 10**12)  # relative distance either side of a margin at which fault_near looks at the loss

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .errors import BadInput
 from .serial import storable
 from .symbols import canonical_symbols, check_real_expression, p, v
 
@@ -199,7 +200,7 @@ def check_paradigm(paradigm: str | Paradigm) -> Paradigm:
     load_plugins()
     if not isinstance(paradigm, str) or paradigm not in PARADIGMS:
         shown = repr(paradigm) if isinstance(paradigm, str) else type(paradigm).__name__
-        raise ValueError(f"`paradigm` must be one of {', '.join(PARADIGMS)} or a Paradigm, got {shown}")
+        raise BadInput(f"`paradigm` must be one of {', '.join(PARADIGMS)} or a Paradigm, got {shown}")
     return PARADIGMS[paradigm]
 
 
@@ -220,9 +221,9 @@ def custom_paradigm(aggregation: sp.Expr, text: str | None = None) -> Paradigm:
     aggregation = canonical_symbols(aggregation, "aggregate", forbidden=("u", "u0", "v0", "t"))  # matched by name
     check_real_expression(aggregation, "aggregate")
     if not aggregation.has(SEGMENT):
-        raise ValueError(f"`aggregate` must apply the segment loss as l(...), got {aggregation}")
+        raise BadInput(f"`aggregate` must apply the segment loss as l(...), got {aggregation}")
     if not aggregation.has(p):
-        raise ValueError(f"`aggregate` must depend on the foreground attention p, got {aggregation}")
+        raise BadInput(f"`aggregate` must depend on the foreground attention p, got {aggregation}")
     shown = text if text is not None else str(aggregation)
     return Paradigm(CUSTOM, f"custom ({shown})", r"\mathrm{custom}", aggregation, None, shown, None)
 
@@ -253,9 +254,9 @@ RESERVED = ("all", CUSTOM, "hybrid")
 def check_new_name(name, what: str, taken) -> str:
     """A registered entry's name: lower-case letters, digits, ``-``, ``_``; not taken, not reserved."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise ValueError(f"`name` of a {what} must be lower-case letters, digits, - or _ (at most 32, starting with a letter), got {name!r}")
+        raise BadInput(f"`name` of a {what} must be lower-case letters, digits, - or _ (at most 32, starting with a letter), got {name!r}")
     if name in RESERVED or name in taken:
-        raise ValueError(f"`name` {name!r}: a {what} of that name is already registered or the name is reserved")
+        raise BadInput(f"`name` {name!r}: a {what} of that name is already registered or the name is reserved")
     return name
 
 
@@ -286,12 +287,12 @@ def register_paradigm(name: str, aggregation, *, title: str | None = None, latex
     base = custom_paradigm(aggregation, text)
     for label, value in (("title", title), ("latex", latex), ("full", full), ("colour", colour), ("description", description)):
         if value is not None and (not isinstance(value, str) or not value.strip() or "\n" in value):
-            raise ValueError(f"`{label}` of paradigm {name!r} must be a one-line string, got {value!r}")
+            raise BadInput(f"`{label}` of paradigm {name!r} must be a one-line string, got {value!r}")
     if full is not None:
         from trajectories.full import AGGREGATIONS, POOLED
 
         if full != POOLED and full not in AGGREGATIONS:
-            raise ValueError(f"`full` of paradigm {name!r} must be one of {', '.join((POOLED, *AGGREGATIONS))}, got {full!r}")
+            raise BadInput(f"`full` of paradigm {name!r} must be one of {', '.join((POOLED, *AGGREGATIONS))}, got {full!r}")
     entry = Paradigm(name, name, latex or r"\mathrm{%s}" % name, base.aggregation, full, base.text, None,
                      title=title or name.capitalize(), noun=name, colour=colour, description=description)
     PARADIGMS[name] = entry
@@ -301,7 +302,7 @@ def register_paradigm(name: str, aggregation, *, title: str | None = None, latex
 def unregister_paradigm(name: str) -> None:
     """Remove a registered paradigm (the paper's own cannot be removed)."""
     if name in PAPER_PARADIGMS or name not in PARADIGMS:
-        raise ValueError(f"`name` must be a registered paradigm other than {', '.join(PAPER_PARADIGMS)}, got {name!r}")
+        raise BadInput(f"`name` must be a registered paradigm other than {', '.join(PAPER_PARADIGMS)}, got {name!r}")
     del PARADIGMS[name]
 
 

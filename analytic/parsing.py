@@ -12,7 +12,7 @@ a small recursive-descent parser over a fixed grammar::
 
 Names are looked up in a whitelist of symbols, constants and functions; any
 other character (quotes, dots outside numbers, brackets, ...) or name
-(``__import__``, ``lambda``, ...) is rejected with a one-line ``ValueError``.
+(``__import__``, ``lambda``, ...) is rejected with a one-line ``BadInput``.
 On request, other names become real parameters (``parameters=True``) and
 given undefined functions may be applied, as in ``l(v)`` (``applied=``).
 """
@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
+from .errors import BadInput
 from .special import WrightOmega
 
 MAX_LENGTH = 2000
@@ -122,9 +123,9 @@ class _Parser:
         self.pos = 0
         self.depth = 0
 
-    def fail(self, why: str) -> ValueError:
+    def fail(self, why: str) -> BadInput:
         shown = self.text if len(self.text) <= SHOWN_CHARACTERS else self.text[:SHOWN_CHARACTERS] + "..."
-        return ValueError(f"`{self.label}` {why}: {shown!r}")
+        return BadInput(f"`{self.label}` {why}: {shown!r}")
 
     def _tokenise(self, text: str) -> list[tuple[str, str]]:
         tokens, pos = [], 0
@@ -328,13 +329,13 @@ def parse_expression(
     if not isinstance(text, str):
         raise TypeError(f"`{label}` must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ValueError(f"`{label}` is longer than {MAX_LENGTH} characters ({len(text)})")
+        raise BadInput(f"`{label}` is longer than {MAX_LENGTH} characters ({len(text)})")
     for name in applied or {}:
         if name in FUNCTIONS or name in CONSTANTS or name in symbols:
-            raise ValueError(f"`{label}`: the applied function {name!r} clashes with a function, constant or symbol")
+            raise BadInput(f"`{label}`: the applied function {name!r} clashes with a function, constant or symbol")
     result = _Parser(text, symbols, label, parameters, applied).parse()
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise ValueError(f"`{label}` is not finite: {text!r}")
+        raise BadInput(f"`{label}` is not finite: {text!r}")
     return result
 
 
@@ -342,7 +343,7 @@ _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 def parse_integer(text: str) -> int:
-    """A whole number written with the digits 0-9; ``ValueError`` otherwise (``int()`` itself
+    """A whole number written with the digits 0-9; ``BadInput`` otherwise (``int()`` itself
     also reads non-ASCII digits, e.g. ``int("\u0662") == 2``, and ``"1_000"``).
 
     Examples
@@ -351,7 +352,7 @@ def parse_integer(text: str) -> int:
     12
     """
     if not _INTEGER.fullmatch(text):
-        raise ValueError(f"not an integer written with the digits 0-9: {text!r}")
+        raise BadInput(f"not an integer written with the digits 0-9: {text!r}")
     return int(text)
 
 
@@ -365,5 +366,5 @@ def parse_number(text: str, *, label: str) -> sp.Expr:
     """
     value = parse_expression(text, {}, label=label)
     if not value.is_number or not value.is_real:
-        raise ValueError(f"`{label}` must be a real number, got {text!r}")
+        raise BadInput(f"`{label}` must be a real number, got {text!r}")
     return value

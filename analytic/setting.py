@@ -2,7 +2,7 @@
 
 Each takes a number (int, float, Fraction, SymPy number, or a NumPy scalar such
 as ``np.int64`` or ``np.float32``) or the parameter's own symbol, returns it as
-a SymPy expression, and raises a one-line ``ValueError`` or ``TypeError`` naming
+a SymPy expression, and raises a one-line ``BadInput`` (a ``ValueError``) or ``TypeError`` naming
 the parameter and the value otherwise. Numbers are certified numerically in
 floating point, so a number that does not fit a float (``10**309``, or
 ``1e-400`` which rounds to 0) is refused with a message that says so.
@@ -17,6 +17,7 @@ from fractions import Fraction
 import sympy as sp
 
 from . import symbols
+from .errors import BadInput
 
 
 SHOWN_CHARACTERS = 60
@@ -64,13 +65,13 @@ def to_sympy_number(value, label: str, symbol_name: str | None = None) -> sp.Exp
     if isinstance(value, float):  # also np.float64, a float subclass
         value = float(value)
         if not math.isfinite(value):
-            raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+            raise BadInput(f"`{label}` must be finite, got {shown(value)}")
         return sp.Rational(repr(value))
     if isinstance(value, (int, Fraction)):
         return sp.Rational(value)
     if isinstance(value, sp.Expr) and value.is_number:
         if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_real:
-            raise ValueError(f"`{label}` must be a finite real number, got {shown(value)}")
+            raise BadInput(f"`{label}` must be a finite real number, got {shown(value)}")
         return value
     if isinstance(value, numbers.Integral):  # np.int64, np.uint8, ...
         return sp.Integer(int(value))
@@ -78,7 +79,7 @@ def to_sympy_number(value, label: str, symbol_name: str | None = None) -> sp.Exp
         # NumPy prints the shortest decimal that round-trips in the scalar's own precision (float32 0.1 -> "0.1")
         text = str(value)
         if not math.isfinite(float(value)):
-            raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+            raise BadInput(f"`{label}` must be finite, got {shown(value)}")
         try:
             return sp.Rational(text)
         except (TypeError, ValueError, SyntaxError):  # pragma: no cover - a NumPy build printing something else
@@ -104,9 +105,9 @@ def check_segments(value) -> sp.Expr:
         return symbols.T
     number = to_sympy_number(value, "segments", "T")
     if not number >= 2:
-        raise ValueError(f"`segments` must be >= 2, got {shown(number)}")
+        raise BadInput(f"`segments` must be >= 2, got {shown(number)}")
     if _as_float(number) is None:
-        raise ValueError(
+        raise BadInput(
             f"`segments` is too large for a float (the largest is about {LARGEST_FLOAT}; the certificate evaluates "
             f"numerically), got {shown(number)}: use the symbol T for a symbolic T"
         )
@@ -120,15 +121,15 @@ def check_rate(value, label: str) -> sp.Expr:
         return own
     number = to_sympy_number(value, label, own.name)
     if not number > 0:
-        raise ValueError(f"`{label}` must be > 0, got {shown(number)}")
+        raise BadInput(f"`{label}` must be > 0, got {shown(number)}")
     as_float = _as_float(number)
     if as_float is None:
-        raise ValueError(
+        raise BadInput(
             f"`{label}` is too large for a float (the largest is about {LARGEST_FLOAT}; the certificate evaluates "
             f"numerically), got {shown(number)}: use the symbol {own.name} for a symbolic {own.name}"
         )
     if as_float == 0:
-        raise ValueError(
+        raise BadInput(
             f"`{label}` underflows to 0 as a float (the smallest positive float is about {SMALLEST_FLOAT}; the certificate "
             f"evaluates numerically), got {shown(number)}: use the symbol {own.name} for a symbolic {own.name}"
         )

@@ -26,6 +26,7 @@ import sympy as sp
 
 from . import symbols as sym
 from .certify import DIGITS, MIN_POINTS, MAX_TRIES, Certificate, Check, is_symbolically_zero, sample_points
+from .errors import BadInput
 from .parsing import CONSTANTS, FUNCTIONS, MAX_PARAMETER_NAME, parse_expression
 from .special import MPMATH_FUNCTIONS
 
@@ -47,11 +48,11 @@ def check_state_name(name: str, label: str = "state") -> str:
     if not isinstance(name, str):
         raise TypeError(f"`{label}` names must be strings, got {type(name).__name__}")
     if not (name.isascii() and name.isidentifier()) or len(name) > MAX_PARAMETER_NAME:
-        raise ValueError(f"`{label}` names must be ASCII identifiers of at most {MAX_PARAMETER_NAME} characters, got {name[:40]!r}")
+        raise BadInput(f"`{label}` names must be ASCII identifiers of at most {MAX_PARAMETER_NAME} characters, got {name[:40]!r}")
     if name in FUNCTIONS or name in CONSTANTS:
-        raise ValueError(f"`{label}` name {name!r} is the name of a function or constant")
+        raise BadInput(f"`{label}` name {name!r} is the name of a function or constant")
     if name in RESERVED:
-        raise ValueError(f"`{label}` name {name!r} is reserved (the time, T, c, p, u0, v0 and the rates alpha, beta)")
+        raise BadInput(f"`{label}` name {name!r} is reserved (the time, T, c, p, u0, v0 and the rates alpha, beta)")
     return name
 
 
@@ -67,9 +68,9 @@ def check_rate(rate, label: str) -> sp.Expr:
     if not isinstance(rate, sp.Expr) or isinstance(rate, sp.logic.boolalg.BooleanAtom):
         raise TypeError(f"`{label}` must be a number or an expression of alpha and beta, got {rate!r}")
     if not rate.free_symbols <= set(RATE_SYMBOLS.values()):
-        raise ValueError(f"`{label}` may only use alpha and beta, got {rate}")
+        raise BadInput(f"`{label}` may only use alpha and beta, got {rate}")
     if rate.is_positive is not True or rate.has(sp.nan, sp.zoo, sp.oo):
-        raise ValueError(f"`{label}` must be > 0, got {rate}")
+        raise BadInput(f"`{label}` must be > 0, got {rate}")
     return rate
 
 
@@ -94,14 +95,14 @@ def check_states(names, rates, label: str = "state") -> tuple[tuple[str, ...], t
     """Names and rates checked: as many of each, none repeated, at most :data:`MAX_STATES`."""
     names, rates = tuple(names), tuple(rates)
     if not names:
-        raise ValueError(f"`{label}` must name at least one state")
+        raise BadInput(f"`{label}` must name at least one state")
     if len(names) > MAX_STATES:
-        raise ValueError(f"`{label}` has {len(names)} states, more than {MAX_STATES}")
+        raise BadInput(f"`{label}` has {len(names)} states, more than {MAX_STATES}")
     if len(rates) != len(names):
-        raise ValueError(f"`{label}`: {len(names)} states but {len(rates)} rates")
+        raise BadInput(f"`{label}`: {len(names)} states but {len(rates)} rates")
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise ValueError(f"`{label}` names the state {repeated[0]!r} more than once")
+        raise BadInput(f"`{label}` names the state {repeated[0]!r} more than once")
     names = tuple(check_state_name(name, label) for name in names)
     rates = tuple(check_rate(rate, f"{label} {name}") for name, rate in zip(names, rates))
     return names, rates
@@ -148,7 +149,7 @@ class StateModel:
         known = {s.name: s for s in self.parameters}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ValueError(f"`values`: {unknown[0]!r} is not a parameter of this model (its parameters: "
+            raise BadInput(f"`values`: {unknown[0]!r} is not a parameter of this model (its parameters: "
                              f"{', '.join(known) or 'none'})")
         mapping = {known[name]: sp.sympify(value) for name, value in values.items()}
         return StateModel(self.names, tuple(rate.subs(mapping) for rate in self.rates), self.loss.subs(mapping))

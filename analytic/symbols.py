@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .errors import BadInput
+
+
 u, v = sp.symbols("u v", real=True)
 u0, v0 = sp.symbols("u0 v0", real=True)
 t = sp.Symbol("t", nonnegative=True)
@@ -57,9 +60,9 @@ def canonical_symbols(expr: sp.Expr, label: str, forbidden: tuple[str, ...] = ()
     replacements = {}
     for symbol in expr.free_symbols:
         if not isinstance(symbol, sp.Symbol):
-            raise ValueError(f"`{label}` may only contain plain symbols, got {symbol}")
+            raise BadInput(f"`{label}` may only contain plain symbols, got {symbol}")
         if symbol.name in forbidden:
-            raise ValueError(f"`{label}` may not use the symbol {symbol.name}: {expr}")
+            raise BadInput(f"`{label}` may not use the symbol {symbol.name}: {expr}")
         own = BY_NAME.get(symbol.name)
         target = own if own is not None else parameter(symbol.name)
         if target is not symbol:
@@ -114,13 +117,13 @@ def check_defined_with(expr: sp.Expr, values: dict, label: str, what: str) -> sp
     used = {symbol: value for symbol, value in values.items() if symbol in expr.free_symbols}
     bound = expr.subs(used) if used else expr
     if bound.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ValueError(f"{label}: the {what} {shown(expr)} is undefined at {values_text(used)} (it becomes {shown(bound)})")
+        raise BadInput(f"{label}: the {what} {shown(expr)} is undefined at {values_text(used)} (it becomes {shown(bound)})")
     return bound
 
 
 def check_real_expression(expr: sp.Expr, label: str) -> None:
     """Refuse NaN, infinities and explicit complex numbers in a user expression."""
     if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ValueError(f"`{label}` must be finite, got {expr}")
+        raise BadInput(f"`{label}` must be finite, got {expr}")
     if expr.has(sp.I):
-        raise ValueError(f"`{label}` must be real, got {expr}")
+        raise BadInput(f"`{label}` must be real, got {expr}")

@@ -81,7 +81,7 @@ def gradient_descent_batch() -> bool:
     start = time.perf_counter()
     result = gradient_descent(model, starts[0], starts[1], 0.05, 10**4, record_every=10**3)
     seconds = time.perf_counter() - start
-    print(f"gradient descent: 10^4 starts x 10^4 steps (LVML / logistic): {seconds:.2f} s, status {result.status.value}")
+    print(f"gradient descent: 10^4 starts x 10^4 steps (LVML / logistic): {seconds:.2f} s, status {result.status.reason}")
     return seconds < 30
 
 

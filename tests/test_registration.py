@@ -81,7 +81,8 @@ def test_commands_offer_the_registered_entries(registered, capsys, argv):
 
 def test_closed_trajectory_of_the_mixture_is_a_one_line_refusal(registered, capsys):
     status, out, err = run(capsys, "trajectory", "--paradigm", "mixture", "--loss", "logistic-t2", "--method", "closed", "--t-end", "5")
-    assert status == 2 and err.count("\n") == 1 and "first integral" in err
+    # the input is fine; the closed form does not exist for it: not available, exit 1
+    assert status == 1 and err.count("\n") == 1 and "first integral" in err and err.startswith("attention-dynamics: not available: ")
 
 
 def _independent_times(targets, segments=10.0, temperature=2):
@@ -176,13 +177,30 @@ def test_best_switch_to_the_mixture_is_not_resolved(registered, capsys):
     assert err.startswith("attention-dynamics: not resolved: mixture attention: cannot give the time to p = 0.9")
 
 
-def test_sweep_notes_the_paradigm_it_leaves_out(registered, capsys):
-    status, out, err = run(capsys, "sweep", "--segments", "3:9:3", "--classes", "2:3:1", "--targets", "0.5")
-    assert status == 0 and "Traceback" not in err
-    assert "soft t(0.5)" in out.splitlines()[0] and "mixture" not in out
-    assert [line for line in err.splitlines() if "mixture" in line] == [
-        "attention-dynamics: note: mixture: left out of the sweep: the batched closed form needs the margin's scale "
-        "under its aggregation (use `milestones` for it)"]
+def test_sweep_computes_the_mixture_setting_by_setting(registered, capsys):
+    """The batched closed form cannot run the mixture: its column comes from the log-time ODE at each setting, marked so,
+    and agrees with the mixture's flow written out in this file (small preset's setting: T = 10, c = 2, alpha = beta = 1)."""
+    targets = (0.3, 0.5, 0.9)
+    status, out, err = run(capsys, "sweep", "--loss", "logistic-t2", "--segments", "10", "--classes", "2", "--alpha", "1",
+                           "--beta", "1", "--targets", "0.3,0.5,0.9", "--format", "json")
+    assert status == 0 and "Traceback" not in err, err
+    record = json.loads(out)
+    assert "mixture" in record["columns"] and "mixture" in record["computed_by_setting"]
+    row = record["rows"][0]
+    for target, want in zip(targets, _independent_times(targets)):
+        assert row["times"]["mixture"][str(target)] == pytest.approx(want, rel=1e-6)  # both integrations to rtol 1e-10 or better
+        assert row["notes"]["mixture"][str(target)] == "by ODE (log time)"
+    assert [line for line in err.splitlines() if "note: mixture" in line] == [
+        "attention-dynamics: note: mixture: computed setting by setting (the batched closed form cannot run it): its closed "
+        "form where one exists, else ODE (log time) (LSODA in tau = log(1 + t/t_c), rtol 1e-12, checked against rtol 1e-09 "
+        "to 1e-07)"]
+
+
+def test_reproduce_leaves_out_the_paradigm_the_batched_engine_cannot_run(registered):
+    from validation.reproduce import sweep_request
+
+    request = sweep_request((2.0, 10.0))
+    assert "mixture" not in request.columns() and [line.split(":")[0] for line in request.skipped()] == ["mixture"]
 
 
 def test_figures_draw_the_paradigms_with_a_closed_form_and_note_the_mixture(registered, capsys, tmp_path):

@@ -232,14 +232,17 @@ def test_main_job_answers_the_papers_question(tmp_path):
     assert (tmp_path / "run" / "paper" / "figures" / "sweep_claims.pdf").exists()
 
 
-def test_a_custom_aggregation_is_refused_by_the_sweep_and_timed_by_milestones(capsys):
+def test_a_custom_aggregation_is_swept_setting_by_setting_and_timed_by_milestones(capsys):
     # the hard aggregation written by hand: hard x square reaches p = 0.9 (event detection on the hand-written hard flow);
-    # the batched engine cannot know this aggregation's margin scale and once called the target unreachable
+    # the batched engine cannot know this aggregation's margin scale (it once called the target unreachable): the sweep
+    # computes the column setting by setting, as milestones does
     aggregate = ["--aggregate", "p*l(v) + (1-p)*l(0)", "--loss", "square", "--segments", "50", "--alpha", "1", "--beta", "1"]
-    assert main(["sweep", *aggregate]) == 1  # the input is fine, the batched result is not available here (exit 1)
-    err = capsys.readouterr().err
-    assert err.startswith("attention-dynamics: not available: ") and "margin's scale" in err and err.count("\n") == 1
+    expected = event_times("hard", "square", 2, 50, 1.0, 1.0, [0.9], 1e4)[0]
+    assert main(["sweep", *aggregate, "--targets", "0.3,0.9", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert record["computed_by_setting"] == ["custom"] and "note: custom: computed setting by setting" in captured.err
+    assert record["rows"][0]["times"]["custom"]["0.9"] == pytest.approx(expected, rel=1e-4)  # as milestones below
     assert main(["milestones", *aggregate, "--targets", "0.3,0.9", "--format", "json"]) == 0
     custom = json.loads(capsys.readouterr().out)["times"]["custom"]["0.9"]
-    expected = event_times("hard", "square", 2, 50, 1.0, 1.0, [0.9], 1e4)[0]
     assert custom == pytest.approx(expected, rel=1e-4)  # the scalar closed form's accuracy here (1.3e-5, see the note)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import sympy as sp
 
+from analytic.errors import BadInput
 from analytic.setting import is_boolean, shown
 
 from .limits import MAX_POINTS, MAX_STEPS  # noqa: F401 (re-exported: the limits of the checks below)
@@ -22,7 +23,7 @@ from .limits import MAX_POINTS, MAX_STEPS  # noqa: F401 (re-exported: the limits
 def positive(value, label: str) -> float:
     value = finite(value, label)
     if not value > 0:
-        raise ValueError(f"`{label}` must be > 0, got {shown(value)}")
+        raise BadInput(f"`{label}` must be > 0, got {shown(value)}")
     return value
 
 
@@ -33,15 +34,15 @@ def finite(value, label: str) -> float:
     try:
         number = float(value)
     except OverflowError:
-        raise ValueError(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}") from None
+        raise BadInput(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}") from None
     except (TypeError, ValueError):
         raise TypeError(f"`{label}` must be a number, got {shown(value)}") from None
     if not math.isfinite(number):
         if _is_exact_finite(value):
-            raise ValueError(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}")
-        raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+            raise BadInput(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}")
+        raise BadInput(f"`{label}` must be finite, got {shown(value)}")
     if number == 0 and _is_exact_nonzero(value):
-        raise ValueError(f"`{label}` underflows to 0 as a float (the smallest positive float is about 5e-324), got {shown(value)}")
+        raise BadInput(f"`{label}` underflows to 0 as a float (the smallest positive float is about 5e-324), got {shown(value)}")
     return number
 
 
@@ -81,9 +82,9 @@ def count(value, label: str, minimum: int = 1, maximum: int | None = None) -> in
     else:
         raise TypeError(f"`{label}` must be an integer, got {shown(value)}")
     if number < minimum:
-        raise ValueError(f"`{label}` must be >= {minimum}, got {shown(value)}")
+        raise BadInput(f"`{label}` must be >= {minimum}, got {shown(value)}")
     if maximum is not None and number > maximum:
-        raise ValueError(f"`{label}` must be at most {maximum:.0e} (memory and time), got {shown(value)}")
+        raise BadInput(f"`{label}` must be at most {maximum:.0e} (memory and time), got {shown(value)}")
     return number
 
 
@@ -98,7 +99,7 @@ def _integral_float(value) -> bool:
 def nonnegative(value, label: str) -> float:
     value = finite(value, label)
     if value < 0:
-        raise ValueError(f"`{label}` must be >= 0, got {shown(value)}")
+        raise BadInput(f"`{label}` must be >= 0, got {shown(value)}")
     return value
 
 
@@ -114,7 +115,7 @@ def horizon(value, label: str, *, minimum: float = 0.0, strict: bool = True) -> 
         if not math.isinf(number) or _is_exact_finite(value):
             raise
     if not (number > minimum if strict else number >= minimum):
-        raise ValueError(f"`{label}` must be {'>' if strict else '>='} {minimum:g}, got {shown(value)}")
+        raise BadInput(f"`{label}` must be {'>' if strict else '>='} {minimum:g}, got {shown(value)}")
     return number
 
 
@@ -127,9 +128,9 @@ def finite_array(value, label: str):
     try:
         array = np.asarray(value, dtype=float)
     except OverflowError:
-        raise ValueError(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}") from None
+        raise BadInput(f"`{label}` is too large for a float (the largest is about 1.8e308), got {shown(value)}") from None
     except (TypeError, ValueError):
         raise TypeError(f"`{label}` must be a number or an array of numbers, got {shown(value)}") from None
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+        raise BadInput(f"`{label}` must be finite, got {shown(value)}")
     return array

@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from analytic.errors import BadInput
 from analytic.paradigms import FIRST_STAGE, switch_targets
 from analytic.setting import shown
 
@@ -41,15 +42,15 @@ def check_targets(targets) -> list[float]:
         raise TypeError(f"`targets` must be a sequence of numbers, got {shown(targets)}")
     values = [finite(x, "targets") for x in items]
     if not values:
-        raise ValueError("`targets` must not be empty")
+        raise BadInput("`targets` must not be empty")
     for x in values:
         if not 0 < x < 1:
-            raise ValueError(f"`targets` must lie in (0, 1), got {x!r}")
+            raise BadInput(f"`targets` must lie in (0, 1), got {x!r}")
     for a, b in zip(values, values[1:]):
         if a == b:
-            raise ValueError(f"`targets` has {number_label(a)} twice (as floats): give each target once")
+            raise BadInput(f"`targets` has {number_label(a)} twice (as floats): give each target once")
     if any(b <= a for a, b in zip(values, values[1:])):
-        raise ValueError(f"`targets` must be increasing, got {values}")
+        raise BadInput(f"`targets` must be increasing, got {values}")
     return values
 
 
@@ -62,7 +63,7 @@ def check_switches(switches) -> tuple:
     keys = [(switch.after, switch.attention, switch.time) for switch in switches]
     repeated = next((switches[k] for k, key in enumerate(keys) if key in keys[:k]), None)
     if repeated is not None:
-        raise ValueError(f"`hybrids` has {repeated.label} twice (as floats): give each switch once")
+        raise BadInput(f"`hybrids` has {repeated.label} twice (as floats): give each switch once")
     return switches
 
 
@@ -77,11 +78,11 @@ class Switch:
     def __post_init__(self):
         check_after(self.after)
         if (self.attention is None) == (self.time is None):
-            raise ValueError("a switch needs exactly one of `attention` (p_s) and `time` (tau)")
+            raise BadInput("a switch needs exactly one of `attention` (p_s) and `time` (tau)")
         if self.attention is not None and not 0 < finite(self.attention, "p_s") < 1:
-            raise ValueError(f"`p_s` must lie in (0, 1), got {shown(self.attention)}")
+            raise BadInput(f"`p_s` must lie in (0, 1), got {shown(self.attention)}")
         if self.time is not None and not finite(self.time, "tau") >= 0:
-            raise ValueError(f"`tau` must be >= 0, got {shown(self.time)}")
+            raise BadInput(f"`tau` must be >= 0, got {shown(self.time)}")
 
     @property
     def label(self) -> str:
@@ -95,7 +96,7 @@ def check_after(after) -> str:
     """The paradigm a hybrid switches to: a registered one other than the first stage (:func:`analytic.paradigms.switch_targets`)."""
     targets = switch_targets()
     if not isinstance(after, str) or after not in targets:
-        raise ValueError(f"`after` must be {' or '.join(targets)}, got {shown(after)}")
+        raise BadInput(f"`after` must be {' or '.join(targets)}, got {shown(after)}")
     return after
 
 
@@ -106,17 +107,17 @@ def parse_switch(text: str) -> Switch:
     match = _SPELLING.match(text.strip())
     targets = switch_targets()
     if match is None or match.group(1) != FIRST_STAGE or match.group(2) not in targets:
-        raise ValueError(f"`hybrid` must be spelled like {FIRST_STAGE}:{targets[0]}@p=0.5 or {FIRST_STAGE}:{targets[-1]}@t=100 "
+        raise BadInput(f"`hybrid` must be spelled like {FIRST_STAGE}:{targets[0]}@p=0.5 or {FIRST_STAGE}:{targets[-1]}@t=100 "
                          f"(after {FIRST_STAGE}: {', '.join(targets)}), got {text!r}")
     first, after, kind, number = match.groups()
     try:
         value = float(number) + 0.0  # -0 is 0
     except ValueError:
-        raise ValueError(f"`hybrid` has a malformed number in {text!r}") from None
+        raise BadInput(f"`hybrid` has a malformed number in {text!r}") from None
     if kind == "p":
         if not 0 < value < 1:
-            raise ValueError(f"`p_s` must lie in (0, 1), got {number} in {text!r}")
+            raise BadInput(f"`p_s` must lie in (0, 1), got {number} in {text!r}")
         return Switch(after, attention=value)
     if not value >= 0 or not math.isfinite(value):
-        raise ValueError(f"`tau` must be >= 0, got {number} in {text!r}")
+        raise BadInput(f"`tau` must be >= 0, got {number} in {text!r}")
     return Switch(after, time=value)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import IntegrationWarning
 
+from analytic.errors import BadInput, NotAvailable
+
 from .checks import MAX_POINTS, count, finite, finite_array, positive
 from .model import ReducedModel, check_model
 from .path_checks import closed_path, moving_at_end, path_defect
@@ -101,7 +103,7 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     model, u0, v0 = check_model(model), finite(u0, "u0"), finite(v0, "v0")
     t_end, points = positive(t_end, "t_end"), count(points, "points", maximum=MAX_POINTS)
     if v0 == model.minimiser:
-        raise ValueError(f"`v0` = {v0!r} is the loss minimiser: the margin does not move, so u = U(v) cannot describe the trajectory (use the ode method)")
+        raise NotAvailable(f"`v0` = {v0!r} is the loss minimiser: the margin does not move, so u = U(v) cannot describe the trajectory (use the ode method)")
     anchor = model.anchor(u0, v0)
     with np.errstate(over="ignore", invalid="ignore"):
         _, rate_v0 = model.flow(u0, v0)
@@ -114,9 +116,9 @@ def _closed_trajectory(model: ReducedModel, u0: float, v0: float, t_end: float, 
     else:
         times = finite_array(times, "times")
         if times.size > MAX_POINTS:
-            raise ValueError(f"`times` must hold at most {MAX_POINTS:.0e} points (memory and time), got {times.size}")
+            raise BadInput(f"`times` must hold at most {MAX_POINTS:.0e} points (memory and time), got {times.size}")
         if times.ndim != 1 or times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0) or times[-1] > t_end:
-            raise ValueError("`times` must be increasing, >= 0 and at most `t_end`")
+            raise BadInput("`times` must be increasing, >= 0 and at most `t_end`")
     margin = margin_phase(model, anchor, times)
     phases = [margin]
     if not np.all(margin.excess <= 1):

@@ -24,6 +24,7 @@ import sympy as sp
 
 from analytic import symbols as sym
 from analytic.derivation import Derivation
+from analytic.errors import BadInput, NotAvailable
 from analytic.special import MPMATH_FUNCTIONS
 
 from .quadrature import definite_integral
@@ -128,7 +129,7 @@ class CompiledModel:
         """The parameter vector for numeric values (``values``: user parameter name -> number)."""
         missing = [s.name for s in self.parameters if s.name not in values]
         if missing:
-            raise ValueError(f"`params` needs a value for {', '.join(missing)} (e.g. --param {missing[0]}=1)")
+            raise BadInput(f"`params` needs a value for {', '.join(missing)} (e.g. --param {missing[0]}=1)")
         return (float(segments) - 1, float(classes) - 1, float(alpha), float(beta)) + tuple(
             float(values[s.name]) for s in self.parameters
         )
@@ -173,7 +174,7 @@ class CompiledModel:
 def compile_derivation(derivation: Derivation) -> CompiledModel:
     """Lambdify ``derivation`` once (milliseconds to a second); see :func:`compiled_model`."""
     if derivation.invariant is None and derivation.flow is None:
-        raise ValueError(f"no flow to compile: {derivation.message}")
+        raise NotAvailable(f"no flow to compile: {derivation.message}")
     parameters = sym.parameters_of(derivation.loss_expr)
     whole = derivation.is_whole_loss
     functions = LazyFunctions()
@@ -320,7 +321,7 @@ def numeric_minimiser(model: CompiledModel, theta: tuple) -> float:
 
     start = at(0.0)
     if not np.isfinite(start):
-        raise ValueError("the segment loss's slope is not finite at v = 0 for these parameters")
+        raise BadInput("the segment loss's slope is not finite at v = 0 for these parameters")
     if start == 0:
         return 0.0
     direction = -1.0 if start > 0 else 1.0

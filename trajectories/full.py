@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
+from analytic.errors import BadInput
 from analytic.losses import CLASS_LOSS, LOSSES, loss_names
 from analytic.paradigms import check_paradigm
 from analytic.setting import shown
@@ -98,7 +99,7 @@ def _check_size(variant: str, classes, segments: int, samples: int | None) -> No
         sizes = ([("samples", samples)] if samples is not None else []) + [("segments", segments)]
         sizes += [("classes", classes)] if variant != "binary" else []
         named = ", ".join(f"`{name}` = {shown(value)}" for name, value in sizes)
-        raise ValueError(f"{named} make a data tensor of {shown(elements)} numbers ({shown(examples)} examples x "
+        raise BadInput(f"{named} make a data tensor of {shown(elements)} numbers ({shown(examples)} examples x "
                          f"{shown(segments)} segments x {shown(dimension)}): more than {MAX_ELEMENTS:.0e} (memory, several copies "
                          f"are kept); lower {' or '.join(f'`{name}`' for name, _ in sizes)}")
 
@@ -106,7 +107,7 @@ def _check_size(variant: str, classes, segments: int, samples: int | None) -> No
 def _check_samples(sigma, samples) -> None:
     """Noisy data (``sigma > 0``) need a number of examples; the population (``sigma = 0``) does not."""
     if samples is None and sigma > 0:
-        raise ValueError(f"`samples` is required when sigma > 0 (the number of noisy examples), got samples=None with sigma = {sigma:g}")
+        raise BadInput(f"`samples` is required when sigma > 0 (the number of noisy examples), got samples=None with sigma = {sigma:g}")
 
 
 # --- per-segment margin losses for the binary model -----------------------------------
@@ -114,7 +115,7 @@ def _margin_loss(name: str, margin):
     """:math:`\\ell(m)` and :math:`\\ell'(m)`, stably: the loss registry entry's ``margin``."""
     entry = LOSSES.get(name)
     if entry is None or entry.margin is None:
-        raise ValueError(f"`loss` must be one of {', '.join(full_losses())}, got {name!r}")
+        raise BadInput(f"`loss` must be one of {', '.join(full_losses())}, got {name!r}")
     return entry.margin(margin)
 
 
@@ -157,7 +158,7 @@ def full_aggregation(paradigm) -> str:
     """The full model's aggregation of ``paradigm`` (a name or a Paradigm); refuses custom paradigms."""
     entry = check_paradigm(paradigm)
     if entry.full is None or (entry.full != POOLED and entry.full not in AGGREGATIONS):
-        raise ValueError(f"`paradigm` {entry.display!r} has no full (non-reduced) model: only the reduced model can be run")
+        raise BadInput(f"`paradigm` {entry.display!r} has no full (non-reduced) model: only the reduced model can be run")
     return entry.full
 
 
@@ -231,14 +232,14 @@ def full_trajectory(
     their symmetric form over the run (0 up to rounding when ``sigma = 0``).
     """
     if not isinstance(variant, str) or variant not in VARIANTS:
-        raise ValueError(f"`variant` must be one of {', '.join(VARIANTS)}, got {shown(variant)}")
+        raise BadInput(f"`variant` must be one of {', '.join(VARIANTS)}, got {shown(variant)}")
     full_aggregation(paradigm)
     lr, steps, record_every = positive(lr, "lr"), count(steps, "steps", maximum=MAX_STEPS), count(record_every, "record_every")
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     classes, segments, sigma, samples, seed = _check_data(variant, classes if variant == "symmetric" else None, segments, sigma, samples, seed)
     if variant == "symmetric":
         if not isinstance(loss, str) or loss != CLASS_LOSS:
-            raise ValueError(f"`loss` must be {CLASS_LOSS} for the symmetric model, got {shown(loss)}")
+            raise BadInput(f"`loss` must be {CLASS_LOSS} for the symmetric model, got {shown(loss)}")
         data = symmetric_data(classes, segments, sigma, samples, seed)
         first, second = u0 * np.ones(classes), v0 * np.eye(classes)
 
@@ -249,7 +250,7 @@ def full_trajectory(
     else:
         alpha, beta = positive(alpha, "alpha"), positive(beta, "beta")
         if not isinstance(loss, str) or loss not in full_losses():
-            raise ValueError(f"`loss` must be one of {', '.join(full_losses())}, got {shown(loss)}")
+            raise BadInput(f"`loss` must be one of {', '.join(full_losses())}, got {shown(loss)}")
         data = binary_data(alpha, beta, segments, sigma, samples, seed)
         mu_f, mu_c = data_directions(alpha, beta)
         first, second = (u0 / alpha) * mu_f, (v0 / beta) * mu_c

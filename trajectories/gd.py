@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from analytic.errors import BadInput
+
 from .checks import MAX_POINTS, MAX_STEPS, count, finite_array, positive
 from .model import ReducedModel, check_model
 from .path_checks import path_defect
@@ -40,12 +42,12 @@ def gradient_descent(
     try:
         u, v = (np.array(x) for x in np.broadcast_arrays(u, v))
     except ValueError:
-        raise ValueError(f"`u0` and `v0` must have shapes that broadcast, got {u.shape} and {v.shape}") from None
+        raise BadInput(f"`u0` and `v0` must have shapes that broadcast, got {u.shape} and {v.shape}") from None
     if u.ndim != 1:
-        raise ValueError(f"`u0` and `v0` must be numbers or 1-d arrays of starts, got shape {u.shape}")
+        raise BadInput(f"`u0` and `v0` must be numbers or 1-d arrays of starts, got shape {u.shape}")
     records = (steps // record_every + 2) * u.size
     if records > MAX_POINTS:
-        raise ValueError(f"`record_every` = {record_every} with `steps` = {steps} and {u.size} starts records {records:.1e} "
+        raise BadInput(f"`record_every` = {record_every} with `steps` = {steps} and {u.size} starts records {records:.1e} "
                          f"numbers per coordinate, more than {MAX_POINTS:.0e}: raise `record_every`")
     recorded_steps = list(range(0, steps + 1, record_every))
     if recorded_steps[-1] != steps:

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
-from analytic.errors import NotAvailable, NotResolved
+from analytic.errors import BadInput, NotAvailable, NotResolved
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, PAPER_PARADIGMS, check_paradigm
 
 from .checks import MAX_POINTS, count, finite, horizon, nonnegative, positive
@@ -70,7 +70,7 @@ def _check_switch(switch) -> Switch:
 
 def hybrid_milestones(setting: Setting, switch: Switch, u0: float, v0: float, targets, t_max: float) -> list[Milestone]:
     """Milestones of the switched hybrid (each phase from its closed form, or its log-time fallback: ``method`` says
-    which). A phase whose time cannot be resolved is a one-line ``ValueError``."""
+    which). A phase whose time cannot be resolved is a one-line ``NotResolved``."""
     setting, switch, u0, v0 = check_setting(setting), _check_switch(switch), finite(u0, "u0"), finite(v0, "v0")
     targets, t_max = check_targets(targets), horizon(t_max, "t_max")
     soft, after = _phase_models(setting, switch.after)
@@ -121,7 +121,7 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
     soft, _ = _phase_models(setting, after)
     start_attention = float(soft.attention(u0)[0])
     if start_attention >= target:
-        raise ValueError(f"`target` {target} is already reached at the start (p = {start_attention:.4g})")
+        raise BadInput(f"`target` {target} is already reached at the start (p = {start_attention:.4g})")
 
     def pure(paradigm):
         milestone = milestones(reduced_model(dataclasses.replace(setting, paradigm=paradigm)), u0, v0, [target], np.inf)[0]
@@ -141,8 +141,8 @@ def _best_switch(setting: Setting, target: float, after: str, u0: float, v0: flo
     refined = minimize_scalar(total, bounds=bounds, method="bounded", options={"xatol": SWITCH_XATOL})
     level, time = (float(refined.x), float(refined.fun)) if refined.fun < values[k] else (float(grid[k]), float(values[k]))
     if not np.isfinite(time):
-        raise ValueError(f"`target` {number_label(target)} is never reached from `u0` = {u0:g}, `v0` = {v0:g} at any switch level: "
-                         "the attention's limit stays below it")
+        raise NotAvailable(f"`target` {number_label(target)} is never reached from `u0` = {u0:g}, `v0` = {v0:g} at any switch level: "
+                         "the attention's limit stays below it", Status.UNREACHABLE)
     return BestSwitch(target, after, level, time, *(pure(name) for name in PAPER_PARADIGMS))
 
 
@@ -227,7 +227,7 @@ def _schedule(weight):
         return weight
     lam = nonnegative(weight, "lambda")
     if lam > 1:
-        raise ValueError(f"`lambda` must lie in [0, 1], got {weight!r}")
+        raise BadInput(f"`lambda` must lie in [0, 1], got {weight!r}")
     return lambda _: lam
 
 

@@ -30,6 +30,8 @@ import numpy as np
 from scipy.integrate import LSODA
 from scipy.optimize import brentq
 
+from analytic.errors import BadInput
+
 from .checks import finite
 from .choices import check_targets
 from .model import ReducedModel, check_model
@@ -73,7 +75,7 @@ class _Run:
 def log_time_milestones(model: ReducedModel, u0: float, v0: float, targets) -> LogTimeTimes:
     """First times attention reaches each target, from two log-time LSODA runs (see the module docstring)."""
     if not check_model(model).has_attention:
-        raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
+        raise BadInput("a whole loss L(u, v) has no attention, so no attention milestones")
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     targets = tuple(check_targets(targets))
     log_scale, v_scale = _scales(model)

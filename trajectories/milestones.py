@@ -25,8 +25,9 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from analytic.errors import NotResolved
+from analytic.errors import BadInput, NotResolved
 from analytic.setting import shown
+from analytic.status import Status
 
 from .checks import finite, horizon
 from .choices import check_targets, number_label  # noqa: F401 (re-exported)
@@ -79,6 +80,15 @@ class Milestone:
         """Whether the milestone is known: a time (within the horizon or not) or never."""
         return self.reason is None
 
+    @property
+    def status(self) -> Status:
+        """The shared status: ok (reached in time), beyond horizon, unreachable, or not resolved (``reason`` says why)."""
+        if self.reason is not None:
+            return Status.UNRESOLVED
+        if self.time is not None:
+            return Status.OK
+        return Status.UNREACHABLE if self.reachable is False else Status.BEYOND_HORIZON
+
 
 def _unresolved(target: float, t_max: float, reason: str, method: str = CLOSED_FORM) -> Milestone:
     return Milestone(target, None, None, t_max, None, math.nan, None, method, reason)
@@ -95,14 +105,14 @@ def milestones(model: ReducedModel, u0: float, v0: float, targets, t_max: float,
     (:func:`trajectories.log_time.log_time_milestones`; ``method`` says so), which must
     also agree with the closed form's own times to :data:`CROSS_CHECK`. The times of a
     row must not decrease with the target (first passages); a row out of order is not
-    resolved. What is still not resolved is a one-line ``ValueError`` naming the target
+    resolved. What is still not resolved is a one-line error naming the target
     and the reason (:class:`~analytic.errors.NotResolved`, ``unresolved="raise"``) or a :class:`Milestone` with its ``reason``
     (``unresolved="flag"``) -- never a number.
     """
     model, u0, v0, t_max = check_model(model), finite(u0, "u0"), finite(v0, "v0"), horizon(t_max, "t_max")
     targets = check_targets(targets)
     if not isinstance(unresolved, str) or unresolved not in UNRESOLVED_CHOICES:
-        raise ValueError(f"`unresolved` must be raise or flag, got {shown(unresolved)}")
+        raise BadInput(f"`unresolved` must be raise or flag, got {shown(unresolved)}")
     if model.has_attention and not model.has_first_integral and fallback:
         # no closed form (e.g. a registered mixture paradigm): every time comes from the log-time ODE runs
         reason = f"no closed form ({model.derivation.message})"

@@ -32,6 +32,7 @@ from analytic import derive, derive_custom
 from analytic.budget import OutOfTime
 from analytic.derivation import STATUS_TIMEOUT, check_attention
 from analytic import symbols as sym
+from analytic.errors import BadInput, NotAvailable
 from analytic.losses import CLASS_LOSS, LOSS_ALIASES, SegmentLoss, by_name, check_defined_at_zero, custom, loss_names
 from analytic.paradigms import PARADIGMS, Paradigm, check_paradigm
 from analytic.setting import shown
@@ -82,14 +83,14 @@ class Setting:
         set_field = functools.partial(object.__setattr__, self)
         if self.expr is not None:
             if self.paradigm not in (None, "custom") or self.loss not in (None, CLASS_LOSS):
-                raise ValueError("`expr` (a whole loss L(u, v)) cannot be combined with `paradigm` or `loss`")
+                raise BadInput("`expr` (a whole loss L(u, v)) cannot be combined with `paradigm` or `loss`")
             if not isinstance(self.expr, sp.Expr):
                 raise TypeError(f"`expr` must be a SymPy expression, got {type(self.expr).__name__}")
             set_field("paradigm", None)
             set_field("loss", None)
             set_field("expr", sym.canonical_symbols(self.expr, "expr", forbidden=("p", "u0", "v0", "t")))
             if self.attention is not None:
-                raise ValueError("`attention` is a paradigm model's: a whole loss L(u, v) has no attention")
+                raise BadInput("`attention` is a paradigm model's: a whole loss L(u, v) has no attention")
         else:
             entry = check_paradigm(self.paradigm)
             set_field("paradigm", entry.name if PARADIGMS.get(entry.name) == entry else entry)
@@ -101,15 +102,15 @@ class Setting:
                 set_field("loss", name)
                 set_field("classes", classes)
             elif not isinstance(self.loss, str) or self.loss not in loss_names():
-                raise ValueError(f"`loss` must be one of {', '.join(loss_names(aliases=True))} or a SegmentLoss, got {shown(self.loss)}")
+                raise BadInput(f"`loss` must be one of {', '.join(loss_names(aliases=True))} or a SegmentLoss, got {shown(self.loss)}")
         if isinstance(self.classes, (np.integer,)):
             set_field("classes", int(self.classes))
         if isinstance(self.classes, bool) or not isinstance(self.classes, (int, sp.Integer)) or self.classes < 2:
-            raise ValueError(f"`classes` must be an integer >= 2, got {shown(self.classes)}")
+            raise BadInput(f"`classes` must be an integer >= 2, got {shown(self.classes)}")
         for label, value, low in (("segments", self.segments, 2.0), ("alpha", self.alpha, 0.0), ("beta", self.beta, 0.0)):
             number = finite(value, label)
             if not (number >= low if label == "segments" else number > low):
-                raise ValueError(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {shown(value)}")
+                raise BadInput(f"`{label}` must be {'>= 2' if label == 'segments' else '> 0'}, got {shown(value)}")
         set_field("params", _check_params(self.params))
         if self.attention is not None:
             set_field("attention", check_attention(self.attention))
@@ -192,7 +193,7 @@ class Setting:
         return Setting(paradigm, self.loss, self.classes, self.segments, self.alpha, self.beta, self.params, attention=self.attention)
 
 
-class UnusableSetting(ValueError):
+class UnusableSetting(BadInput):
     """A custom part of a setting that the numeric methods cannot evaluate. ``field`` is the
     :class:`Setting` parameter it comes from (``loss``, ``paradigm``, ``expr``, ``attention`` or
     ``params``) and ``reason`` the message without it (the command line names its own option)."""
@@ -224,8 +225,8 @@ def _check_defined(setting: Setting) -> None:
             if field == "attention" and values:
                 at_zero = bound.subs(sym.u, 0).subs(setting.values)
                 if at_zero.is_number and not (0 < at_zero < 1):
-                    raise ValueError(f"{given}: the attention map {shown(expr)} is {shown(at_zero)} at u = 0; it must lie strictly between 0 and 1")
-        except ValueError as error:
+                    raise BadInput(f"{given}: the attention map {shown(expr)} is {shown(at_zero)} at u = 0; it must lie strictly between 0 and 1")
+        except BadInput as error:
             raise UnusableSetting("params", str(error)) from None
         for number in bound.atoms(sp.Rational):
             magnitude = abs(number)
@@ -243,7 +244,7 @@ def _check_params(params) -> tuple:
         except TypeError:
             raise TypeError(f"`params` must be a mapping name -> number, got {shown(params)}") from None
     if len(items) > MAX_PARAMETERS:
-        raise ValueError(f"`params` has more than {MAX_PARAMETERS} entries ({len(items)})")
+        raise BadInput(f"`params` has more than {MAX_PARAMETERS} entries ({len(items)})")
     checked = {}
     for item in items:
         if len(item) != 2:
@@ -251,7 +252,7 @@ def _check_params(params) -> tuple:
         name, value = item
         key = name.name if isinstance(name, sp.Symbol) else name
         if not isinstance(key, str) or not key.isidentifier() or key in sym.BY_NAME:
-            raise ValueError(f"`params` name must be a parameter name (not u, v, T, c, alpha, beta, p), got {shown(name)}")
+            raise BadInput(f"`params` name must be a parameter name (not u, v, T, c, alpha, beta, p), got {shown(name)}")
         if isinstance(value, sp.Expr) and value.is_number:
             value = _exact(value)
         checked[key] = value if isinstance(value, (sp.Rational, Fraction)) else finite(value, f"params[{key}]")
@@ -307,7 +308,7 @@ class ReducedModel:
     def attention(self, u):
         """:math:`p = \\sigma(u - \\log(T - 1))`, and :math:`q = 1 - p` computed directly."""
         if not self.has_attention:
-            raise ValueError("a whole loss L(u, v) has no attention p: use u and v")
+            raise BadInput("a whole loss L(u, v) has no attention p: use u and v")
         x = np.asarray(u, dtype=float) - self.log_others
         return expit(x), expit(-x)
 
@@ -394,7 +395,7 @@ class ReducedModel:
 
     def _need_integral(self):
         if not self.has_first_integral:
-            error = OutOfTime if self.derivation.status == STATUS_TIMEOUT else ValueError
+            error = OutOfTime if self.derivation.status == STATUS_TIMEOUT else NotAvailable
             raise error(f"the closed form needs a first integral: {self.derivation.message} (use the ode or gd method)")
 
     def invariant(self, u, v):
@@ -673,7 +674,7 @@ def _build(setting: Setting) -> ReducedModel:
     with np.errstate(invalid="ignore", divide="ignore"):  # reported just below
         offset = compiled.functions["offset"](*theta) if "offset" in compiled.functions else 0.0
     if not np.isfinite(offset):
-        raise ValueError(f"`attention` {setting.attention} must lie strictly between 0 and 1 at u = 0 for these values")
+        raise BadInput(f"`attention` {setting.attention} must lie strictly between 0 and 1 at u = 0 for these values")
     loss_minimiser = math.inf if compiled.derivation.loss is None else numeric_minimiser(compiled, theta)
     scheme = setting.scheme
     # the margin's own limit is the loss minimiser when the segment loss sees v itself

@@ -17,6 +17,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
+from analytic.errors import BadInput, NotAvailable
 from analytic.setting import shown
 from analytic.special import numpy_functions
 from analytic.states import StateFlow, StateModel, state_flow
@@ -49,11 +50,11 @@ def compile_states(model: StateModel, values: Mapping[str, object] | None = None
         model = model.with_values(values)
     if model.parameters:
         missing = ", ".join(s.name for s in model.parameters)
-        raise ValueError(f"`values`: no number for the parameter(s) {missing} of the model")
+        raise BadInput(f"`values`: no number for the parameter(s) {missing} of the model")
     flow = state_flow(model)
     if not flow.certified:
         failed = ", ".join(c.name for c in flow.certificate.failures())
-        raise ValueError(f"`model`: its flow could not be certified ({failed})")
+        raise NotAvailable(f"`model`: its flow could not be certified ({failed})")
     modules = [numpy_functions(), "numpy"]
     compiled_flow = sp.lambdify(model.states, list(flow.flow), modules=modules, cse=True)
     compiled_loss = sp.lambdify(model.states, model.loss, modules=modules)
@@ -65,7 +66,7 @@ def start_vector(names: tuple[str, ...], start: Mapping[str, object] | None) -> 
     start = dict(start or {})
     unknown = sorted(set(start) - set(names))
     if unknown:
-        raise ValueError(f"`start`: {unknown[0]!r} is not a state of the model (its states: {', '.join(names)})")
+        raise BadInput(f"`start`: {unknown[0]!r} is not a state of the model (its states: {', '.join(names)})")
     return np.array([finite(start.get(name, 0.0), f"start {name}") for name in names], dtype=float)
 
 
@@ -90,7 +91,7 @@ class StateTrajectory:
     def to_dict(self) -> dict:
         record = {"t": self.t.tolist()}
         record.update({name: row.tolist() for name, row in zip(self.names, self.y)})
-        record.update({"method": self.method, "status": self.status.value, "message": self.message})
+        record.update({"method": self.method, "status": self.status.reason, "message": self.message})
         return record
 
     def rows(self):
@@ -98,7 +99,7 @@ class StateTrajectory:
 
     def __repr__(self) -> str:
         final = ", ".join(f"{name}={float(row[-1]):.6g}" for name, row in zip(self.names, self.y)) if self.t.size else "no points"
-        return f"<StateTrajectory {self.method}: {self.t.size} points, final {final}; {self.status.value}>"
+        return f"<StateTrajectory {self.method}: {self.t.size} points, final {final}; {self.status.reason}>"
 
 
 def state_ode(
@@ -115,7 +116,7 @@ def state_ode(
     y0 = start_vector(compiled.names, start)
     t_end, points = positive(t_end, "t_end"), count(points, "points", maximum=MAX_POINTS)
     if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"`method` must be one of {', '.join(METHODS)}, got {shown(method)}")
+        raise BadInput(f"`method` must be one of {', '.join(METHODS)}, got {shown(method)}")
     rtol, atol = tolerance(rtol, "rtol"), tolerance(atol, "atol")
     times = np.linspace(0.0, t_end, points)
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # a failure is reported in the status, not as warnings
@@ -136,7 +137,7 @@ def state_gradient_descent(
     lr = positive(lr, "lr")
     steps, record_every = count(steps, "steps", maximum=MAX_STEPS), count(record_every, "record_every")
     if (steps // record_every + 2) * y.size > MAX_POINTS:
-        raise ValueError(f"`record_every` = {record_every} with `steps` = {steps} records more than {MAX_POINTS:.0e} numbers")
+        raise BadInput(f"`record_every` = {record_every} with `steps` = {steps} records more than {MAX_POINTS:.0e} numbers")
     recorded, rows = [0], [y.copy()]
     with np.errstate(all="ignore"):  # overflow is detected below and reported with its step
         for k in range(1, steps + 1):

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from analytic.errors import BadInput
 from analytic.setting import shown
 
 from .checks import MAX_POINTS, count, finite, positive
@@ -47,9 +48,9 @@ def tolerance(value, label: str):
     except (TypeError, ValueError):
         raise TypeError(f"`{label}` must be a number or an array of numbers, got {shown(value)}") from None
     if not np.all(np.isfinite(values)):
-        raise ValueError(f"`{label}` must be finite, got {shown(value)}")
+        raise BadInput(f"`{label}` must be finite, got {shown(value)}")
     if not np.all(values > 0):
-        raise ValueError(f"`{label}` must be > 0, got {shown(value)}")
+        raise BadInput(f"`{label}` must be > 0, got {shown(value)}")
     return values
 
 
@@ -60,7 +61,7 @@ def step_bound(value, label: str) -> float:
     except (TypeError, ValueError, OverflowError):
         raise TypeError(f"`{label}` must be a number, got {shown(value)}") from None
     if math.isnan(number) or not number > 0:
-        raise ValueError(f"`{label}` must be > 0 (inf for no bound), got {shown(value)}")
+        raise BadInput(f"`{label}` must be > 0 (inf for no bound), got {shown(value)}")
     return number
 
 
@@ -81,7 +82,7 @@ def ode_trajectory(
     model, u0, v0 = check_model(model), finite(u0, "u0"), finite(v0, "v0")
     t_end, points = positive(t_end, "t_end"), count(points, "points", maximum=MAX_POINTS)
     if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"`method` must be one of {', '.join(METHODS)}, got {shown(method)}")
+        raise BadInput(f"`method` must be one of {', '.join(METHODS)}, got {shown(method)}")
     rtol, atol = tolerance(rtol, "rtol"), tolerance(atol, "atol")
     max_step = step_bound(max_step, "max_step")
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from analytic.errors import BadInput
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -66,7 +68,7 @@ class Study:
         object.__setattr__(self, "u0", finite(self.u0, "u0"))
         object.__setattr__(self, "v0", finite(self.v0, "v0"))
         if self.horizon is not None and not finite(self.horizon, "horizon") > 0:
-            raise ValueError(f"`horizon` must be > 0, got {self.horizon!r}")
+            raise BadInput(f"`horizon` must be > 0, got {self.horizon!r}")
 
     @classmethod
     def from_preset(cls, name: str, paradigm: str = "soft", loss: str | None = None) -> Study:
@@ -102,5 +104,5 @@ def setting_from(values, paradigm, loss=None, params=(), attention=None):
 def preset(name: str) -> Preset:
     """The preset called ``name``."""
     if name not in PRESETS:
-        raise ValueError(f"`preset` must be one of {', '.join(PRESETS)}, got {name!r}")
+        raise BadInput(f"`preset` must be one of {', '.join(PRESETS)}, got {name!r}")
     return PRESETS[name]

@@ -22,6 +22,8 @@ import functools
 
 import numpy as np
 
+from analytic.errors import NotResolved
+
 PANEL_WIDTH = 0.25
 NODES, WEIGHTS = np.polynomial.legendre.leggauss(16)
 COARSE_NODES, COARSE_WEIGHTS = np.polynomial.legendre.leggauss(8)
@@ -60,7 +62,7 @@ def _one_side(integrand, lower: float, limits: np.ndarray, direction: float):
     lengths = np.diff(edges)  # signed, all of the direction's sign
     counts = np.maximum(1, np.ceil(np.abs(lengths) / PANEL_WIDTH)).astype(int)
     if counts.sum() > MAX_PANELS:
-        raise ValueError(f"the integration range to {ends[-1]:g} needs more than {MAX_PANELS} quadrature panels")
+        raise NotResolved(f"the integration range to {ends[-1]:g} needs more than {MAX_PANELS} quadrature panels")
     starts = np.repeat(edges[:-1], counts)
     widths = np.repeat(lengths / counts, counts)
     starts = starts + widths * (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from analytic.status import Status  # noqa: F401 (the one status vocabulary, re-exported)
 
 SUMMARY_WIDTH = 80  # characters of a message quoted in a one-line repr
 #: the accuracy promised for every printed u, v, p of a trajectory: error <= ACCURACY * max(1, |value|)
@@ -15,24 +16,6 @@ ACCURACY = 1e-6
 def shorten(text: str, width: int = SUMMARY_WIDTH) -> str:
     """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-class Status(enum.Enum):
-    """How a computation ended; the value is the message a user reads."""
-
-    OK = "ok"
-    DIVERGED = "diverged: values left the finite range"
-    OVERFLOW = "overflow: a quantity exceeds the float64 range"
-    FAILED = "the integrator failed"
-    ILL_CONDITIONED = "ill-conditioned: the closed form cannot resolve the motion in float64"
-    SINGULAR = "singular: the path meets a singularity of the loss, where the flow cannot pass"
-    UNDERFLOW = "underflow: the loss varies on a scale the method cannot resolve"
-    NOT_DESCENDING = "not descending: a step raised the loss"
-
-    @property
-    def degenerate(self) -> bool:
-        """A result refused because the loss is degenerate on the path (a singularity, a scale below resolution)."""
-        return self in (Status.SINGULAR, Status.UNDERFLOW, Status.NOT_DESCENDING)
 
 
 @dataclass(frozen=True)
@@ -83,13 +66,13 @@ class Trajectory:
         """
         count = len(self.t)
         if count == 0:
-            return f"<Trajectory {self.method}: no points; {self.status.value}>"
+            return f"<Trajectory {self.method}: no points; {self.status.reason}>"
         columns = (("u", self.u), ("v", self.v)) + ((("p", self.p),) if self.p is not None else ())
         if np.ndim(self.u) > 1:  # gradient descent from several starts: (records, starts)
             final = f"{np.shape(self.u)[1]} starts"
         else:
             final = ", ".join(f"{name}={float(values[-1]):.6g}" for name, values in columns)
-        status = self.status.value if self.ok or not self.message else f"{self.status.value} ({shorten(self.message)})"
+        status = self.status.reason if self.ok or not self.message else f"{self.status.reason} ({shorten(self.message)})"
         return (f"<Trajectory {self.method}: {count} point{'s' if count != 1 else ''}, "
                 f"t in [{float(self.t[0]):.6g}, {float(self.t[-1]):.6g}], final {final}; {status}>")
 

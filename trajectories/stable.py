@@ -36,6 +36,7 @@ from sympy.core.function import AppliedUndef
 
 from analytic import cache, serial
 from analytic.certify import domain
+from analytic.errors import BadInput
 from analytic.integration import is_positive
 from analytic.recheck import seed_of
 from analytic.special import MPMATH_FUNCTIONS, WrightOmega, dilog, numpy_functions
@@ -92,8 +93,6 @@ def ei_minus_log(x):
     return np.where(small, series, direct)
 
 
-
-
 def real_expint(order, x):
     r"""Real part of the generalised exponential integral :math:`E_n(x)`, integer :math:`n \ge 1`.
 
@@ -107,7 +106,7 @@ def real_expint(order, x):
     x = np.asarray(x, dtype=float)
     order = int(order)
     if order < 1:
-        raise ValueError(f"`order` of E_n must be an integer >= 1, got {order}")
+        raise BadInput(f"`order` of E_n must be an integer >= 1, got {order}")
     with np.errstate(all="ignore"):
         value = np.where(x > 0, special.exp1(np.where(x > 0, x, 1.0)), -special.expi(-np.where(x > 0, -1.0, x)))
         for k in range(1, order):

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytic.errors import NotAvailable
+from analytic.errors import BadInput, NotAvailable
 from analytic.status import Status
 from scipy.special import wrightomega
 
@@ -96,6 +96,7 @@ class SweepTimes:
     v: np.ndarray
     stop_u: np.ndarray | None = None  # the state at the stop time, when one was asked for (NaN: not resolved)
     stop_v: np.ndarray | None = None
+    by_ode: np.ndarray | None = None  # True where the time came from the log-time ODE (None: the closed form throughout)
 
     @classmethod
     def empty(cls, targets, n: int, *, stop: bool = False) -> SweepTimes:
@@ -118,7 +119,7 @@ def _as_column(values, n: int | None, label: str) -> np.ndarray:
     if array.size == 1:
         array = np.full(n, array[0])
     if array.shape != (n,):
-        raise ValueError(f"`{label}` must have one value per setting ({n}), got {array.size}")
+        raise BadInput(f"`{label}` must have one value per setting ({n}), got {array.size}")
     return array
 
 
@@ -131,7 +132,7 @@ class BatchModel:
 
     def __init__(self, template: Setting, segments, classes, alpha, beta):
         if check_setting(template, "template").scheme is None:
-            raise ValueError("a whole loss L(u, v) has no attention, so no attention milestones")
+            raise BadInput("a whole loss L(u, v) has no attention, so no attention milestones")
         compiled = compiled_model(model_derivation(template))
         if not compiled.softmax_focus or compiled.derivation.invariant.quadrature:
             raise NotAvailable(f"{template.model_text}: the batched closed form needs the focus part A(u) = u + e^(u - o) "
@@ -147,7 +148,7 @@ class BatchModel:
         for label, values, ok in (("segments", segments, segments >= 2), ("classes", classes, classes >= 2),
                                   ("alpha", alpha, alpha > 0), ("beta", beta, beta > 0)):
             if not np.all(ok):
-                raise ValueError(f"`{label}` must be {'>= 2' if label in ('segments', 'classes') else '> 0'}, got {values[~ok][0]!r}")
+                raise BadInput(f"`{label}` must be {'>= 2' if label in ('segments', 'classes') else '> 0'}, got {values[~ok][0]!r}")
         self.template, self.compiled, self.size = template, compiled, n
         self.numbers = (segments, classes, alpha, beta)
         values = dict(template.params)
@@ -155,7 +156,7 @@ class BatchModel:
         with np.errstate(all="ignore"):
             self.offset = np.broadcast_to(np.asarray(compiled.functions["offset"](*self.theta), dtype=float), (n,)).copy()
         if not np.all(np.isfinite(self.offset)):
-            raise ValueError(f"`attention` {template.attention} must lie strictly between 0 and 1 at u = 0 for these values")
+            raise BadInput(f"`attention` {template.attention} must lie strictly between 0 and 1 at u = 0 for these values")
         self.limit = self._limits(template)
 
     def _limits(self, template: Setting) -> np.ndarray:
@@ -235,7 +236,7 @@ def _stop_times(stop, n: int) -> np.ndarray:
         return np.full(n, time_bound(stop, "stop", strict=False))
     array = np.asarray(stop, dtype=float).ravel() if np.ndim(stop) == 1 else None
     if array is None or array.size != n:
-        raise ValueError(f"`stop` must be a time or one time per setting ({n}), got {shown(stop)}")
+        raise BadInput(f"`stop` must be a time or one time per setting ({n}), got {shown(stop)}")
     for value in array:
         time_bound(value, "stop", strict=False)
     return array
@@ -617,9 +618,9 @@ def _hybrid_at_time(soft: BatchModel, after: BatchModel, tau: float, u0, v0, tar
 def _hybrid_at_level(soft: BatchModel, after: BatchModel, switch_level: float, u0, v0, targets, horizon: float) -> SweepTimes:
     targets = tuple(check_targets(targets))
     if not 0 < switch_level < 1:
-        raise ValueError(f"`p_s` must lie in (0, 1), got {switch_level!r}")
+        raise BadInput(f"`p_s` must lie in (0, 1), got {switch_level!r}")
     if soft.size != after.size:
-        raise ValueError("the soft and the after phase must have the same settings")
+        raise BadInput("the soft and the after phase must have the same settings")
     n = soft.size
     u0, v0 = _as_column(u0, n, "u0"), _as_column(v0, n, "v0")
     first = sweep_milestones(soft, u0, v0, targets, horizon)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytic.errors import BadInput
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, PAPER_PARADIGMS, PARADIGMS
 from trajectories.choices import number_label
 from trajectories.sweep import Outcome
@@ -69,10 +70,10 @@ def claim_maps(report: SweepReport, low: float | None = None, high: float | None
     high = targets[-1] if high is None else high
     for label, value in (("low", low), ("high", high)):
         if value not in targets:
-            raise ValueError(f"`{label}` target {value!r} is not among the sweep's targets {list(targets)}")
+            raise BadInput(f"`{label}` target {value!r} is not among the sweep's targets {list(targets)}")
     for name in PAPER_PARADIGMS:
         if name not in report.results:
-            raise ValueError(f"the claims compare {', '.join(PAPER_PARADIGMS)}: the sweep has no {name} column")
+            raise BadInput(f"the claims compare {', '.join(PAPER_PARADIGMS)}: the sweep has no {name} column")
     (soft_l, d1), (hard_l, d2), (lvml_l, d3) = (_times(report, name, low) for name in PAPER_PARADIGMS)
     (soft_h, d4), (hard_h, d5), (lvml_h, d6) = (_times(report, name, high) for name in PAPER_PARADIGMS)
     # a target reached at the start by every paradigm (time 0) decides nothing

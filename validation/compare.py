@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from analytic.errors import BadInput, NotResolved
 from analytic.losses import CLASS_LOSS, LOSSES, uses_classes
 from analytic.report import json_number
 from trajectories.closed import closed_trajectory
@@ -125,14 +126,14 @@ def compare(
     """
     steps = sum(float(t_end) / float(lr) for lr in lrs)
     if not steps <= MAX_GD_STEPS:
-        raise ValueError(f"`t_end` = {float(t_end):g} needs {steps:.1e} gradient-descent steps over the learning rates "
+        raise BadInput(f"`t_end` = {float(t_end):g} needs {steps:.1e} gradient-descent steps over the learning rates "
                          f"{', '.join(f'{lr:g}' for lr in lrs)}: more than {MAX_GD_STEPS:.0e} (memory and time); lower it")
     model = reduced_model(setting)
     closed = None  # a model without a first integral is checked by ODE against gradient descent only
     if model.has_first_integral:
         closed = closed_trajectory(model, u0, v0, t_end, COMPARE_POINTS)
         if not closed.ok:
-            raise ValueError(f"the closed form could not be evaluated: {closed.message}")
+            raise NotResolved(f"the closed form could not be evaluated: {closed.message}")
     ode = ode_trajectory(model, u0, v0, t_end, COMPARE_POINTS, max_step=stable_max_step(model))
     dense = ode.extras["dense"]
     gd_errors, drift_gd = [], float("nan")
@@ -140,7 +141,7 @@ def compare(
         steps = int(round(t_end / lr))
         gd = gradient_descent(model, u0, v0, lr, steps, record_every=1)
         if not gd.ok:
-            raise ValueError(gd.message)
+            raise NotResolved(gd.message)
         reference = dense(gd.t)
         error = max(np.max(np.abs(gd.u - reference[0])), np.max(np.abs(gd.v - reference[1])))
         gd_errors.append((float(lr), float(error)))
@@ -228,9 +229,9 @@ def _full_check_ran(reduced, full, common: dict) -> None:
     """Both descents of the full-model check ran their steps: a one-line error naming the rates otherwise."""
     for run in (reduced, full):
         if not run.ok:
-            raise ValueError(f"the full-model check (gradient descent at lr {common['lr']:g}, {common['steps']} steps) cannot run at "
+            raise BadInput(f"the full-model check (gradient descent at lr {common['lr']:g}, {common['steps']} steps) cannot run at "
                              f"`alpha` = {common['alpha']:g}, `beta` = {common['beta']:g} from (u0, v0) = ({common['u0']:g}, "
-                             f"{common['v0']:g}): {run.status.value}: {run.message}")
+                             f"{common['v0']:g}): {run.status.reason}: {run.message}")
 
 
 def comparison_text(comparison: Comparison) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analytic.errors import BadInput
+
 
 @dataclass(frozen=True)
 class DocumentClass:
@@ -60,11 +62,11 @@ DEFAULT_CLASS = "article"
 
 
 def document_class(name) -> DocumentClass:
-    """The entry called ``name`` (a :class:`DocumentClass` is returned as it is), or ``ValueError`` naming it."""
+    """The entry called ``name`` (a :class:`DocumentClass` is returned as it is), or ``BadInput`` naming it."""
     if isinstance(name, DocumentClass):
         return name
     if not isinstance(name, str) or name not in DOCUMENT_CLASSES:
-        raise ValueError(f"`document_class` must be one of {', '.join(DOCUMENT_CLASSES)}, got {name!r}")
+        raise BadInput(f"`document_class` must be one of {', '.join(DOCUMENT_CLASSES)}, got {name!r}")
     return DOCUMENT_CLASSES[name]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from analytic.losses import uses_classes
 from analytic.paradigms import FIRST_STAGE, PAPER_AFTER, colour_of
-from analytic.errors import NotAvailable
+from analytic.errors import BadInput, NotAvailable, NotResolved
 from analytic.paradigms import PARADIGMS as REGISTRY
 
 import dataclasses
@@ -148,7 +148,7 @@ def _closed(model, study: Study, horizon: float, **options):
     """The closed-form trajectory, or a one-line error naming the paradigm."""
     run = closed_trajectory(model, study.u0, study.v0, horizon, **options)
     if not run.ok:
-        raise ValueError(f"{model.setting.paradigm_name} attention: the closed form could not be evaluated: {run.message}")
+        raise NotResolved(f"{model.setting.paradigm_name} attention: the closed form could not be evaluated: {run.message}")
     return run
 
 
@@ -408,13 +408,13 @@ def overlay(study: Study, horizon: float):
         lr, steps = gd_schedule(model, horizon)  # the same for every paradigm (it depends on the rates only)
         gd = gradient_descent(model, study.u0, study.v0, lr, steps, record_every=max(1, steps // OVERLAY_RECORDS))
         if not gd.ok:
-            raise ValueError(f"{paradigm} attention: {gd.message}")
+            raise NotResolved(f"{paradigm} attention: {gd.message}")
         times = np.union1d(gd.t, np.linspace(0.0, horizon, OVERLAY_RECORDS + 1))
         at_gd = np.isin(times, gd.t)
         closed = _closed(model, study, horizon, times=times)
         ode = ode_trajectory(model, study.u0, study.v0, horizon, 2, max_step=stable_max_step(model))
         if not ode.ok:
-            raise ValueError(f"{paradigm} attention: solve_ivp failed: {ode.message}")
+            raise NotResolved(f"{paradigm} attention: solve_ivp failed: {ode.message}")
         ode_u, ode_v = ode.extras["dense"](times)
         top, bottom = axes[0, column], axes[1, column]
         marks = slice(None, None, max(1, gd.t.size // OVERLAY_MARKERS))
@@ -470,7 +470,7 @@ def figure_caption(name: str, study: Study, *, horizon: float | None = None) -> 
     True
     """
     if name not in FIGURES:
-        raise ValueError(f"`name` must be one of {', '.join(FIGURES)}, got {name!r}")
+        raise BadInput(f"`name` must be one of {', '.join(FIGURES)}, got {name!r}")
     check_study(study)
     horizon = horizon or study.horizon or DEFAULT_HORIZON
     setting = setting_label(study, latex=True)
@@ -539,7 +539,7 @@ def check_study(study: Study) -> None:
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a Study, got {type(study).__name__}")
     if study.setting.scheme is None or study.setting.scheme.is_custom:
-        raise ValueError("`study` must use a registered paradigm: the figures compare the registered paradigms")
+        raise BadInput("`study` must use a registered paradigm: the figures compare the registered paradigms")
 
 
 def write_figures(directory, study: Study, *, force: bool = False, within: OutputDirectory | None = None, horizon: float | None = None,

@@ -12,7 +12,7 @@ temporaries it is writing, and the SHA-256 of that content (its checksum). Only
 a manifest whose checksum verifies counts: a user's own file of that name, an
 edited manifest or one of an older format makes the directory not the
 toolkit's. A run overwrites a file only if the manifest lists it and its content
-is unchanged since; otherwise it stops with a one-line ``ValueError`` naming the
+is unchanged since; otherwise it stops with a one-line ``BadInput`` naming the
 file. A non-empty directory without a verified manifest is refused as a whole.
 
 A temporary (a ``.part`` file, a staging directory, a LaTeX scratch directory)
@@ -37,7 +37,7 @@ compiled) replaces what is there and is listed only where a manifest exists.
 Paths that cannot be output directories (an empty string, a regular file, a
 path through a regular file, a dangling symbolic link, a read-only directory,
 a place such as ``/proc`` that accepts no new files) raise a one-line
-``ValueError`` naming the path and the reason; :func:`check_directory` finds them
+``BadInput`` naming the path and the reason; :func:`check_directory` finds them
 before a long run starts (it tries to create an entry there, and removes it).
 """
 
@@ -57,6 +57,8 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from analytic.errors import BadInput
 
 MARKER = ".attention-dynamics"
 MANIFEST_FORMAT = 2  # 1 (no checksum, no temporaries) no longer counts as the toolkit's
@@ -223,7 +225,7 @@ def _list_temporary(directory: Path, name: str, listed: bool) -> bool:
     try:
         _write_manifest(directory, manifest.files, names)
     except OSError as error:
-        raise ValueError(f"could not record {shown_path(directory / name)} in {shown_path(directory / MARKER)}: {_reason(error)}") from None
+        raise BadInput(f"could not record {shown_path(directory / name)} in {shown_path(directory / MARKER)}: {_reason(error)}") from None
     return True
 
 
@@ -254,7 +256,7 @@ def _record(final: Path, content_digest: str | None, create: bool, temporary: st
     try:
         _write_manifest(final.parent, files, temporaries)
     except OSError as error:
-        raise ValueError(f"could not record {shown_path(final)} in {shown_path(final.parent / MARKER)}: {_reason(error)}") from None
+        raise BadInput(f"could not record {shown_path(final)} in {shown_path(final.parent / MARKER)}: {_reason(error)}") from None
 
 
 def why_not_ours(final) -> str | None:
@@ -277,11 +279,11 @@ def why_not_ours(final) -> str | None:
 def _guard(out: OutputDirectory, final: Path) -> None:
     """Refuse to replace ``final`` (in ``out``) unless ``out``'s run may."""
     if final.is_dir() and not final.is_symlink():
-        raise ValueError(f"cannot write {shown_path(final)}: it is a directory")
+        raise BadInput(f"cannot write {shown_path(final)}: it is a directory")
     if out.managed and not out.force:
         why = why_not_ours(final)
         if why is not None:
-            raise ValueError(f"{shown_path(final)} {why}: refusing to overwrite it ({FORCE_HINT})")
+            raise BadInput(f"{shown_path(final)} {why}: refusing to overwrite it ({FORCE_HINT})")
 
 
 def check_writable(out: OutputDirectory, *names, directories=()) -> None:
@@ -294,7 +296,7 @@ def check_writable(out: OutputDirectory, *names, directories=()) -> None:
             continue
         names = sorted(os.listdir(directory))
         if names:
-            raise ValueError(
+            raise BadInput(
                 f"`out` {shown_path(directory)} exists and holds files this toolkit did not write (such as "
                 f"{shown_path(directory / names[0])}): use --force to write there anyway"
             )
@@ -308,12 +310,12 @@ def _as_path(directory) -> Path:
         directory = os.fsdecode(directory)
     if isinstance(directory, str):
         if directory == "":
-            raise ValueError("`out` is empty: give the path of a directory to write into")
+            raise BadInput("`out` is empty: give the path of a directory to write into")
     elif not isinstance(directory, os.PathLike):
         raise TypeError(f"`out` must be a path, got {type(directory).__name__}")
     text = os.fspath(directory)
     if "\0" in text:
-        raise ValueError(f"`out` {shown_path(text)} contains a NUL character")
+        raise BadInput(f"`out` {shown_path(text)} contains a NUL character")
     return Path(directory)
 
 
@@ -321,17 +323,17 @@ def _check_place(path: Path) -> None:
     """Refuse a path that is not, and cannot become, a directory."""
     shown = shown_path(path)
     if path.is_symlink() and not path.exists():
-        raise ValueError(f"`out` {shown} is a dangling symbolic link (to {shown_path(os.readlink(path))})")
+        raise BadInput(f"`out` {shown} is a dangling symbolic link (to {shown_path(os.readlink(path))})")
     if path.exists():
         if not path.is_dir():
-            raise ValueError(f"`out` {shown} is not a directory (a file of that name exists)")
+            raise BadInput(f"`out` {shown} is not a directory (a file of that name exists)")
         return
     for ancestor in path.parents:
         if os.path.lexists(ancestor):
             if ancestor.is_symlink() and not ancestor.exists():
-                raise ValueError(f"`out` {shown}: {shown_path(ancestor)} is a dangling symbolic link")
+                raise BadInput(f"`out` {shown}: {shown_path(ancestor)} is a dangling symbolic link")
             if not ancestor.is_dir():
-                raise ValueError(f"`out` {shown}: {shown_path(ancestor)} is a file, not a directory")
+                raise BadInput(f"`out` {shown}: {shown_path(ancestor)} is a file, not a directory")
             return
 
 
@@ -345,7 +347,7 @@ def _create(path: Path) -> None:
             reason = f"{shown_path(existing)} accepts no new directories ({_reason(error)})"
         else:
             reason = _reason(error)
-        raise ValueError(f"`out` {shown_path(path)} cannot be created{where}: {reason}") from None
+        raise BadInput(f"`out` {shown_path(path)} cannot be created{where}: {reason}") from None
 
 
 def remove_stale_temporaries(directory) -> list[Path]:
@@ -406,7 +408,7 @@ def prepare_directory(directory, *, force: bool = False, within: OutputDirectory
     try:
         _prepare(path, force)
     except OSError as error:  # e.g. a parent that cannot be searched
-        raise ValueError(f"`out` {shown_path(path)} cannot be used: {_reason(error)}") from None
+        raise BadInput(f"`out` {shown_path(path)} cannot be used: {_reason(error)}") from None
     return OutputDirectory(path, bool(force))
 
 
@@ -426,9 +428,9 @@ def check_directory(directory, *, force: bool = False) -> None:
         try:
             names = sorted(entry.name for entry in os.scandir(path))
         except OSError as error:
-            raise ValueError(f"`out` {shown_path(path)} cannot be read: {_reason(error)}") from None
+            raise BadInput(f"`out` {shown_path(path)} cannot be read: {_reason(error)}") from None
         if names:
-            raise ValueError(f"`out` {shown_path(path)} exists and holds files this toolkit did not write (such as "
+            raise BadInput(f"`out` {shown_path(path)} exists and holds files this toolkit did not write (such as "
                              f"{shown_path(path / names[0])}): use --force to write there anyway")
     _probe(path)
 
@@ -443,9 +445,9 @@ def _probe(path: Path) -> None:
     except OSError as error:
         if path.is_dir():
             reason = f"its file system accepts no new files ({_reason(error)})" if error.errno == errno.ENOENT else _reason(error)
-            raise ValueError(f"`out` {shown_path(path)} is not writable: {reason}") from None
+            raise BadInput(f"`out` {shown_path(path)} is not writable: {reason}") from None
         reason = f"{shown_path(place)} accepts no new directories ({_reason(error)})" if error.errno == errno.ENOENT else _reason(error)
-        raise ValueError(f"`out` {shown_path(path)} cannot be created in {shown_path(place)}: {reason}") from None
+        raise BadInput(f"`out` {shown_path(path)} cannot be created in {shown_path(place)}: {reason}") from None
 
 
 def _prepare(path: Path, forced: bool) -> None:
@@ -462,9 +464,9 @@ def _prepare(path: Path, forced: bool) -> None:
         try:
             names = sorted(entry.name for entry in os.scandir(path))
         except OSError as error:
-            raise ValueError(f"`out` {shown} cannot be read: {_reason(error)}") from None
+            raise BadInput(f"`out` {shown} cannot be read: {_reason(error)}") from None
         if names and not has_manifest and not forced:
-            raise ValueError(
+            raise BadInput(
                 f"`out` {shown} exists and holds files this toolkit did not write (such as "
                 f"{shown_path(path / names[0])}): use --force to write there anyway"
             )
@@ -476,7 +478,7 @@ def _prepare(path: Path, forced: bool) -> None:
         reason = _reason(error)
         if error.errno == errno.ENOENT:  # the directory exists: its file system takes no new files (/proc)
             reason = f"its file system accepts no new files ({reason})"
-        raise ValueError(f"`out` {shown} is not writable: {reason}") from None
+        raise BadInput(f"`out` {shown} is not writable: {reason}") from None
 
 
 # --- files -------------------------------------------------------------------------------
@@ -496,8 +498,8 @@ def atomic_path(out: OutputDirectory, name) -> Path:
         except OSError as error:
             if listed:
                 _unlist_temporary(final.parent, temporary)
-            raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
-    raise ValueError(f"cannot write {shown_path(final)}: no free temporary name")  # pragma: no cover
+            raise BadInput(f"cannot write {shown_path(final)}: {_reason(error)}") from None
+    raise BadInput(f"cannot write {shown_path(final)}: no free temporary name")  # pragma: no cover
 
 
 def commit(out: OutputDirectory, temporary, name) -> Path:
@@ -513,7 +515,7 @@ def commit(out: OutputDirectory, temporary, name) -> Path:
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, final)
     except OSError as error:
-        raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
+        raise BadInput(f"cannot write {shown_path(final)}: {_reason(error)}") from None
     _record(final, content, create=out.managed, temporary=temporary.name if temporary.parent == final.parent else None)
     return final
 
@@ -526,7 +528,7 @@ def _write(out: OutputDirectory, name, write) -> Path:
         try:
             write(temporary)
         except OSError as error:
-            raise ValueError(f"cannot write {shown_path(final)}: {_reason(error)}") from None
+            raise BadInput(f"cannot write {shown_path(final)}: {_reason(error)}") from None
         return commit(out, temporary, name)
     finally:
         if os.path.lexists(temporary):
@@ -549,7 +551,7 @@ def write_json(out: OutputDirectory, name, data) -> Path:
     try:
         text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False)
     except ValueError as error:
-        raise ValueError(f"cannot write {shown_path(_within(out).file(name))} as strict JSON: {error}") from None
+        raise BadInput(f"cannot write {shown_path(_within(out).file(name))} as strict JSON: {error}") from None
     return write_text(out, name, text + "\n")
 
 
@@ -605,13 +607,13 @@ def staged_directory(directory):
             staging.mkdir()
         except OSError as error:
             reason = f"{shown_path(parent)} accepts no new directories ({_reason(error)})" if error.errno == errno.ENOENT else _reason(error)
-            raise ValueError(f"`out` {shown_path(path)} cannot be created in {shown_path(parent)}: {reason}") from None
+            raise BadInput(f"`out` {shown_path(path)} cannot be created in {shown_path(parent)}: {reason}") from None
         try:
             yield staging
             try:
                 os.rename(staging, path)
             except OSError as error:
-                raise ValueError(f"`out` {shown_path(path)} could not be moved into place: {_reason(error)}") from None
+                raise BadInput(f"`out` {shown_path(path)} could not be moved into place: {_reason(error)}") from None
         finally:
             if os.path.lexists(staging):
                 shutil.rmtree(staging, ignore_errors=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+from analytic.errors import BadInput
 from analytic.parsing import parse_integer, parse_number
 
 MAX_VALUES = 100_000  # values of one grid axis
@@ -32,27 +33,27 @@ def _number(text: str, label: str) -> float:
     try:
         value = float(parse_number(text.strip(), label=label))
     except (ValueError, TypeError, OverflowError) as error:
-        raise ValueError(f"{error}") from None
+        raise BadInput(f"{error}") from None
     if not math.isfinite(value):
-        raise ValueError(f"`{label}` must be finite, got {text.strip()!r}")
+        raise BadInput(f"`{label}` must be finite, got {text.strip()!r}")
     return value
 
 
 def grid(text: str, label: str) -> tuple:
     """The values of the grid option ``--label`` (see the module docstring)."""
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"`{label}` must be START:STOP:N or a comma list, got {text!r}")
+        raise BadInput(f"`{label}` must be START:STOP:N or a comma list, got {text!r}")
     if ":" in text:
         parts = text.split(":")
         if len(parts) != 3:
-            raise ValueError(f"`{label}` must be START:STOP:N, got {text!r}")
+            raise BadInput(f"`{label}` must be START:STOP:N, got {text!r}")
         start, stop = _number(parts[0], label), _number(parts[1], label)
         try:
             count = parse_integer(parts[2])
         except ValueError:
-            raise ValueError(f"`{label}` needs an integer count N in START:STOP:N, got {parts[2].strip()!r}") from None
+            raise BadInput(f"`{label}` needs an integer count N in START:STOP:N, got {parts[2].strip()!r}") from None
         if not 1 <= count <= MAX_VALUES:
-            raise ValueError(f"`{label}` count N must lie in 1..{MAX_VALUES}, got {count}")
+            raise BadInput(f"`{label}` count N must lie in 1..{MAX_VALUES}, got {count}")
         if label in LOG_AXES:
             _check_low(start, label)
             _check_low(stop, label)
@@ -64,12 +65,12 @@ def grid(text: str, label: str) -> tuple:
     else:
         values = [_number(part, label) for part in text.split(",")]
         if len(values) > MAX_VALUES:
-            raise ValueError(f"`{label}` has more than {MAX_VALUES} values")
+            raise BadInput(f"`{label}` has more than {MAX_VALUES} values")
     if label in INTEGER_AXES:
         if ":" in text:
             values = [float(round(x)) for x in values]
         elif any(x != round(x) for x in values):
-            raise ValueError(f"`{label}` must be integers, got {text!r}")
+            raise BadInput(f"`{label}` must be integers, got {text!r}")
     for value in values:
         _check_low(value, label)
     return tuple(dict.fromkeys(values))  # repeated values once, in order
@@ -80,4 +81,4 @@ def _check_low(value: float, label: str) -> None:
         return
     low, inclusive = LOWEST[label]
     if not (value >= low if inclusive else value > low):
-        raise ValueError(f"`{label}` must be {'>=' if inclusive else '>'} {low:g}, got {value!r}")
+        raise BadInput(f"`{label}` must be {'>=' if inclusive else '>'} {low:g}, got {value!r}")

@@ -18,7 +18,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from analytic.errors import NotAvailable
+from analytic.errors import NotAvailable, NotResolved
 from analytic.growth import GrowthLaw, growth_law
 from analytic.report import finite_or_none
 from analytic.symbols import t as t_symbol
@@ -81,7 +81,7 @@ def check_growth(setting: Setting, u0: float = 0.0, v0: float = 0.0, times=CHECK
             method="LSODA", t_eval=list(times), rtol=1e-10, atol=1e-12, jac=lambda _, y: model.jacobian(y[0], y[1]),
         )
     if not run.success:
-        raise ValueError(f"the growth check's integration to t = {max(times):g} failed for alpha = {float(setting.alpha):g}, "
+        raise NotResolved(f"the growth check's integration to t = {max(times):g} failed for alpha = {float(setting.alpha):g}, "
                          f"beta = {float(setting.beta):g} ({run.message}): the rates are beyond what LSODA can follow")
     u_num, v_num = run.y
     limits = None

@@ -19,7 +19,7 @@ from trajectories.milestones import Milestone, milestones, ode_milestones
 from trajectories.model import Setting, reduced_model
 
 from analytic.budget import OutOfTime
-from analytic.errors import NotAvailable, NotResolved
+from analytic.errors import BadInput, NotAvailable, NotResolved
 from analytic.paradigms import PARADIGMS
 
 from .numbers import latex_number
@@ -83,6 +83,7 @@ class MilestoneReport:
             "beyond_horizon": {name: times(entries, beyond=True) for name, entries in self.rows.items()},
             "unreachable": {name: [m.target for m in entries if m.reachable is False] for name, entries in self.rows.items()},
             "methods": methods,
+            "status": {name: {format_target(m.target): m.status.value for m in entries} for name, entries in self.rows.items()},
             "not_resolved": {name: {format_target(m.target): m.reason for m in entries if not m.resolved}
                              for name, entries in self.rows.items() if any(not m.resolved for m in entries)},
             "complete": self.complete,
@@ -167,9 +168,7 @@ class MilestoneReport:
         writer.writerow(["row", "target", "time", "time_any", "status", "method", "reason"])
         for name, entries in self.rows.items():
             for m in entries:
-                status = (NOT_RESOLVED if not m.resolved else "reached" if m.time is not None
-                          else "beyond horizon" if m.reachable else "never")
-                writer.writerow([name, format_target(m.target), _csv_number(m.time), _csv_number(m.time_any), status,
+                writer.writerow([name, format_target(m.target), _csv_number(m.time), _csv_number(m.time_any), m.status.value,
                                  m.method if m.resolved else "", m.reason or ""])
         return out.getvalue().rstrip("\n")
 
@@ -245,12 +244,12 @@ def milestone_report(setting: Setting, u0: float, v0: float, targets, horizon: f
     be resolved does not take the others' times away.
     """
     if setting.scheme is None:
-        raise ValueError("`setting` is a whole loss L(u, v): it has no attention, so no attention milestones")
+        raise BadInput("`setting` is a whole loss L(u, v): it has no attention, so no attention milestones")
     targets = check_targets(targets)
     hybrids = check_switches(hybrids)
     u0, v0 = finite(u0, "u0"), finite(v0, "v0")
     if not float(horizon) > 0:
-        raise ValueError(f"`horizon` must be > 0, got {horizon!r}")
+        raise BadInput(f"`horizon` must be > 0, got {horizon!r}")
     schemes = {name: setting.with_paradigm(name) for name in PARADIGMS}
     if setting.scheme.is_custom:
         schemes["custom"] = setting

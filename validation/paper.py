@@ -18,6 +18,7 @@ paradigm's general proposition is certified (:mod:`analytic.propositions`).
 
 from __future__ import annotations
 
+from analytic.errors import BadInput, NotAvailable
 from analytic.losses import loss_names, uses_classes
 from analytic.paradigms import paradigm_names
 
@@ -94,7 +95,7 @@ def snippet(paradigm: str, loss, study: Study, kind: str = "instance", width: in
     """
     derivation = _derivation(paradigm, loss, study, kind)
     if not derivation.certified:
-        raise ValueError(f"{derivation.label} is not certified: {derivation.message}")
+        raise NotAvailable(f"{derivation.label} is not certified: {derivation.message}")
     law = growth_law(derivation)
     block = rows(derivation, width=check_width(width), growth=law)
     check = check_rows(block)
@@ -113,7 +114,7 @@ def _derivation(paradigm: str, loss, study: Study, kind: str):
         classes = sym.c if uses_classes(loss) else setting.classes
         return derive(paradigm, loss, classes=classes, segments=sym.T, alpha=sym.alpha, beta=sym.beta)
     if kind != "instance":
-        raise ValueError(f"`kind` must be 'instance' or 'general', got {kind!r}")
+        raise BadInput(f"`kind` must be 'instance' or 'general', got {kind!r}")
     return derive(paradigm, loss, classes=setting.classes, segments=setting.segments, alpha=setting.alpha, beta=setting.beta)
 
 

@@ -35,7 +35,7 @@ RATIO_ROW_HEIGHT = 1.9  # inches per target of the ratio figure (drawn at the te
 
 
 def plane_axes(report: SweepReport) -> tuple[str, str]:
-    """The two axes with several values (the diagram's x and y); a ``ValueError`` otherwise."""
+    """The two axes with several values (the diagram's x and y); a ``BadInput`` otherwise."""
     return plane_of(report.request.axes)
 
 

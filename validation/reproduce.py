@@ -78,7 +78,9 @@ def sweep_request(axis: tuple | None = None) -> SweepRequest:
     paper = Study.from_preset("paper").setting
     segments = tuple(sorted(set(axis or grid(SWEEP_AXIS, "segments")) | {float(paper.segments)}))
     classes = tuple(sorted(set(axis or grid(SWEEP_AXIS, "classes")) | {float(paper.classes)}))
-    return SweepRequest(paper, {"segments": segments, "classes": classes}, SWEEP_TARGETS, (Switch(PAPER_AFTER, attention=SWEEP_SWITCH),))
+    # by_setting=False: a registered paradigm the batched engine cannot run would take seconds per setting here
+    return SweepRequest(paper, {"segments": segments, "classes": classes}, SWEEP_TARGETS, (Switch(PAPER_AFTER, attention=SWEEP_SWITCH),),
+                        by_setting=False)
 
 
 def reproduce(directory, *, force: bool = False, pdf: bool = True, step=lambda name: None, workers: int | None = None,

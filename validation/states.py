@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytic.errors import BadInput, NotResolved
 from trajectories.nstate import CompiledStates, state_gradient_descent, state_ode
 
 from .compare import DEFAULT_LRS, MAX_GD_STEPS, fitted_order
@@ -44,16 +45,16 @@ def compare_states(compiled: CompiledStates, start: dict, t_end: float, *, lrs=D
     """Gradient descent at each ``lr`` against the dense ``solve_ivp`` solution at :math:`t = k\\eta`."""
     steps = sum(float(t_end) / float(lr) for lr in lrs)
     if not steps <= MAX_GD_STEPS:
-        raise ValueError(f"`t_end` = {float(t_end):g} needs {steps:.1e} gradient-descent steps over the learning rates: "
+        raise BadInput(f"`t_end` = {float(t_end):g} needs {steps:.1e} gradient-descent steps over the learning rates: "
                          f"more than {MAX_GD_STEPS:.0e}; lower it")
     errors = []
     for lr in lrs:
         gd = state_gradient_descent(compiled, start, lr, int(round(t_end / lr)))
         if not gd.ok:
-            raise ValueError(f"`lr` = {lr:g}: {gd.message}")
+            raise BadInput(f"`lr` = {lr:g}: {gd.message}")
         ode = state_ode(compiled, start, float(gd.t[-1]), len(gd.t))  # at t = k lr, k = 0, ..., steps
         if not ode.ok:
-            raise ValueError(f"the ODE could not be integrated: {ode.message}")
+            raise NotResolved(f"the ODE could not be integrated: {ode.message}")
         reference = ode.y
         errors.append((float(lr), {name: float(np.max(np.abs(gd.y[i] - reference[i]))) for i, name in enumerate(compiled.names)}))
     order = fitted_order([lr for lr, _ in errors], [max(e.values()) for _, e in errors])

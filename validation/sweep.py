@@ -5,7 +5,11 @@ without explicit rates they follow the classes, :math:`\alpha = 1/c`,
 :math:`\beta = 1/(c - 1)` (the class-symmetric model). Each column — a
 paradigm, or a soft-then-``after`` hybrid switched at an attention level or a time — is
 computed by :mod:`trajectories.sweep` on chunks of settings, the chunks spread
-over the machine's cores by :class:`concurrent.futures.ProcessPoolExecutor`.
+over the machine's cores by :class:`concurrent.futures.ProcessPoolExecutor`. A paradigm
+the batched closed form cannot run (a quadrature part, no first integral, an aggregation
+whose margin scale is unknown) is computed setting by setting
+(:mod:`trajectories.sweep_by_setting`: its closed form, else the log-time ODE), its
+ODE times marked "by ODE (log time)".
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytic.errors import BadInput, NotAvailable
 from analytic.paradigms import FIRST_STAGE, PARADIGMS
 from trajectories.choices import Switch, check_switches, check_targets, number_label
-from trajectories.model import Setting
+from trajectories.log_time import METHOD as LOG_TIME, METHOD_DETAIL
+from trajectories.model import Setting, reduced_model
 from trajectories.sweep import REASONS, BatchModel, Outcome, SweepTimes, sweep_hybrid, sweep_milestones
+from trajectories.sweep_by_setting import milestones_by_setting
 
 from .parallel import cores, run_jobs
 
@@ -32,32 +39,43 @@ CHECK_RTOL = 1e-6  # --check: closed-form sweep vs solve_ivp event detection, re
 
 @dataclass(frozen=True)
 class SweepRequest:
-    """What to sweep: a model (``template``; its numbers are ignored), the grid axes, targets and hybrids."""
+    """What to sweep: a model (``template``; its numbers are ignored), the grid axes, targets and hybrids.
+
+    ``by_setting``: a registered paradigm the batched closed form cannot run is computed setting by
+    setting (:mod:`trajectories.sweep_by_setting`); ``False`` leaves it out, with a note (:meth:`skipped`).
+    """
 
     template: Setting
     axes: dict
     targets: tuple
     hybrids: tuple = ()
     horizon: float = math.inf
+    by_setting: bool = True
 
     def __post_init__(self):
         if not isinstance(self.template, Setting):
             raise TypeError(f"`template` must be a Setting, got {type(self.template).__name__}")
         unknown = set(self.axes) - set(AXES)
         if unknown:
-            raise ValueError(f"`axes` has unknown names {sorted(unknown)} (known: {', '.join(AXES)})")
+            raise BadInput(f"`axes` has unknown names {sorted(unknown)} (known: {', '.join(AXES)})")
         object.__setattr__(self, "targets", tuple(check_targets(self.targets)))
         object.__setattr__(self, "hybrids", check_switches(self.hybrids))
         if not self.horizon > 0:
-            raise ValueError(f"`horizon` must be > 0, got {self.horizon!r}")
+            raise BadInput(f"`horizon` must be > 0, got {self.horizon!r}")
         size = self.size
         if size > MAX_SETTINGS:
-            raise ValueError(f"the grid has {size} settings, more than {MAX_SETTINGS}: use fewer values per axis")
+            raise BadInput(f"the grid has {size} settings, more than {MAX_SETTINGS}: use fewer values per axis")
 
     @property
     def rates_follow_classes(self) -> tuple:
         """Which of alpha, beta follow the classes (not given as axes)."""
         return tuple(name for name in ("alpha", "beta") if name not in self.axes)
+
+    def skipped(self) -> list[str]:
+        """One line per registered paradigm left out (without ``by_setting``, those the batched engine cannot run)."""
+        return [] if self.by_setting else [
+            f"{name}: left out of the sweep: the batched closed form needs the margin's scale under its aggregation "
+            "(`sweep` computes it setting by setting)" for name, entry in PARADIGMS.items() if not entry.batched]
 
     @property
     def size(self) -> int:
@@ -78,17 +96,12 @@ class SweepRequest:
         return {name: columns[name] for name in AXES}
 
     def columns(self) -> list[str]:
-        """The columns of the result: the registered paradigms the batched engine runs (and the template's custom
-        one), then the hybrids; :meth:`skipped` says which registered ones are left out and why."""
-        names = [name for name, entry in PARADIGMS.items() if entry.batched]
+        """The columns of the result: the registered paradigms (those the batched engine runs, unless ``by_setting``), the
+        template's custom one, then the hybrids."""
+        names = [name for name, entry in PARADIGMS.items() if self.by_setting or entry.batched]
         if self.template.scheme.is_custom:
             names.append("custom")
         return names + [switch.label for switch in self.hybrids]
-
-    def skipped(self) -> list[str]:
-        """One line per registered paradigm the sweep leaves out (the batched engine cannot run it)."""
-        return [f"{name}: left out of the sweep: the batched closed form needs the margin's scale under its aggregation "
-                "(use `milestones` for it)" for name, entry in PARADIGMS.items() if not entry.batched]
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,17 @@ class SweepReport:
     settings: dict
     results: dict
     check: float | None = None  # worst relative difference against event detection, if checked
+    by_setting: tuple = ()  # the columns the batched closed form cannot run, computed setting by setting
+
+    def notes(self) -> list[str]:
+        """One line per column computed setting by setting, and what its marked times mean."""
+        lines = [f"{column}: computed setting by setting (the batched closed form cannot run it): its closed form where one "
+                 f"exists, else {LOG_TIME} ({METHOD_DETAIL})" for column in self.by_setting]
+        return lines
+
+    def _by_ode(self, column: str, i: int, j: int) -> bool:
+        marks = self.results[column].by_ode
+        return marks is not None and bool(marks[i, j]) and self.results[column].outcome[i, j] == Outcome.REACHED
 
     def to_dict(self) -> dict:
         keys = [number_label(x) for x in self.request.targets]
@@ -108,7 +132,8 @@ class SweepReport:
             times, notes = {}, {}
             for column, result in self.results.items():
                 times[column] = {key: _time(result, i, j) for j, key in enumerate(keys)}
-                reasons = {key: REASONS[Outcome(result.outcome[i, j])] for j, key in enumerate(keys) if result.outcome[i, j]}
+                reasons = {key: REASONS[Outcome(result.outcome[i, j])] if result.outcome[i, j] else f"by {LOG_TIME}"
+                           for j, key in enumerate(keys) if result.outcome[i, j] or self._by_ode(column, i, j)}
                 if reasons:
                     notes[column] = reasons
             row["times"] = times
@@ -123,6 +148,8 @@ class SweepReport:
             "horizon": None if math.isinf(self.request.horizon) else self.request.horizon,
             "settings": self.request.size,
             "check_worst_relative": self.check,
+            "computed_by_setting": list(self.by_setting),
+            **({"method_details": {LOG_TIME: METHOD_DETAIL}} if self.by_setting else {}),
             "rows": rows,
         }
 
@@ -135,9 +162,10 @@ class SweepReport:
         out.write(",".join(header) + "\n")
         for i in range(self.request.size):
             cells = [repr(_plain(self.settings[name][i], name)) for name in AXES]
-            for result in self.results.values():
+            for column, result in self.results.items():
                 cells += ["" if (t := _time(result, i, j)) is None else repr(t) for j in range(len(keys))]
-                cells += [REASONS[Outcome(result.outcome[i, j])].split(":")[0] if result.outcome[i, j] else "" for j in range(len(keys))]
+                cells += [REASONS[Outcome(result.outcome[i, j])].split(":")[0] if result.outcome[i, j]
+                          else f"by {LOG_TIME}" if self._by_ode(column, i, j) else "" for j in range(len(keys))]
             out.write(",".join(cells) + "\n")
         return out.getvalue()
 
@@ -146,7 +174,7 @@ def plane_of(axes: dict) -> tuple[str, str]:
     """The two grid axes with several values (a phase diagram's x and y); a ``ValueError`` otherwise."""
     varying = [name for name in AXES if len(axes.get(name, ())) > 1]
     if len(varying) != 2:
-        raise ValueError(f"phase diagrams need exactly two grid axes with several values, got {len(varying)}"
+        raise BadInput(f"phase diagrams need exactly two grid axes with several values, got {len(varying)}"
                          f"{' (' + ', '.join(varying) + ')' if varying else ''}")
     return varying[0], varying[1]
 
@@ -165,8 +193,25 @@ def _model(template: Setting, column: str, numbers) -> BatchModel:
     return BatchModel(setting, *numbers)
 
 
-def _task(template: Setting, column: str, switch: Switch | None, numbers, u0, v0, targets, horizon) -> SweepTimes:
+def _column_setting(template: Setting, column: str) -> Setting:
+    return template if column == "custom" else template.with_paradigm(column)
+
+
+def _batched(template: Setting, column: str, numbers) -> bool:
+    """Whether the batched closed form runs ``column`` (compiled here on the first setting, so forked workers inherit it)."""
+    try:
+        _model(template, column, tuple(x[:1] for x in numbers))
+    except NotAvailable:
+        reduced_model(dataclasses.replace(_column_setting(template, column), segments=float(numbers[0][0]),
+                                          classes=int(numbers[1][0]), alpha=float(numbers[2][0]), beta=float(numbers[3][0])))
+        return False
+    return True
+
+
+def _task(template: Setting, column: str, switch: Switch | None, numbers, u0, v0, targets, horizon, batched=True) -> SweepTimes:
     """One column on one chunk of settings (runs in a worker process)."""
+    if switch is None and not batched:
+        return milestones_by_setting(_column_setting(template, column), numbers, u0, v0, targets, horizon)
     if switch is None:
         return sweep_milestones(_model(template, column, numbers), u0, v0, targets, horizon)
     soft, after = _model(template, FIRST_STAGE, numbers), _model(template, switch.after, numbers)
@@ -182,19 +227,20 @@ def sweep_jobs(request: SweepRequest, workers: int) -> list:
     n = request.size
     numbers = tuple(settings[name] for name in ("segments", "classes", "alpha", "beta"))
     switches = {switch.label: switch for switch in request.hybrids}
+    batched = {}
     for column in request.columns():
         if column in switches:
             _model(request.template, FIRST_STAGE, tuple(x[:1] for x in numbers))
             _model(request.template, switches[column].after, tuple(x[:1] for x in numbers))
         else:
-            _model(request.template, column, tuple(x[:1] for x in numbers))
+            batched[column] = _batched(request.template, column, numbers)
     chunk = int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(n / (4 * workers)))))
     jobs = []
     for column in request.columns():
         for start in range(0, n, chunk):
             part = slice(start, start + chunk)
             arguments = (request.template, column, switches.get(column), tuple(x[part] for x in numbers),
-                         settings["u0"][part], settings["v0"][part], request.targets, request.horizon)
+                         settings["u0"][part], settings["v0"][part], request.targets, request.horizon, batched.get(column, True))
             jobs.append((("sweep", column, start, start + chunk), _task, arguments))
     return jobs
 
@@ -203,12 +249,18 @@ def collect_sweep(request: SweepRequest, results: dict) -> SweepReport:
     """The report from the results of :func:`sweep_jobs` (keyed as it keys them; other keys ignored)."""
     n = request.size
     columns = {column: SweepTimes.empty(request.targets, n) for column in request.columns()}
+    by_setting = []
     for key, times in results.items():
         if isinstance(key, tuple) and key[0] == "sweep":
             _, column, start, stop = key
             for field in ("time", "error", "outcome", "u", "v"):
                 getattr(columns[column], field)[start:stop] = getattr(times, field)
-    return SweepReport(request, request.settings(), columns)
+            if times.by_ode is not None:
+                if columns[column].by_ode is None:
+                    columns[column] = dataclasses.replace(columns[column], by_ode=np.zeros((n, len(request.targets)), dtype=bool))
+                    by_setting.append(column)
+                columns[column].by_ode[start:stop] = times.by_ode
+    return SweepReport(request, request.settings(), columns, by_setting=tuple(c for c in columns if c in by_setting))
 
 
 def run_sweep(request: SweepRequest, *, workers: int | None = None, show_progress: bool = True) -> SweepReport:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from analytic import cache
 from analytic.budget import OutOfTime
-from analytic.errors import NotAvailable, NotResolved
+from analytic.errors import BadInput, NotAvailable, NotResolved
 from trajectories.limits import MAX_POINTS, MAX_STEPS  # the Python API's limits too (a module free of NumPy)
 from validation.program import PROGRAM, interrupted
 
@@ -64,13 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
-    except OutOfTime as error:  # a result not available (before ValueError: it is one)
+    except OutOfTime as error:  # a result not available
         print(f"{PROGRAM}: not computed: {error}", file=sys.stderr)
         return NOT_AVAILABLE
-    except (NotAvailable, NotResolved) as error:  # the input is fine; the result is not given here (before ValueError: it is one)
+    except (NotAvailable, NotResolved) as error:  # the input is fine; the result is not given here
         print(f"{PROGRAM}: {'not resolved' if isinstance(error, NotResolved) else 'not available'}: {error}", file=sys.stderr)
         return NOT_AVAILABLE
-    except ValueError as error:  # the library's refusal of an input (a TypeError is a bug: its traceback shows)
+    except BadInput as error:  # the library's refusal of an input (any other exception is a bug: its traceback shows)
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C: temporary files are removed by the writers' own cleanup

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from analytic import symbols as sym
+from analytic.errors import BadInput
 from analytic.line_widths import LINE_WIDTH as LATEX_WIDTH, MIN_WIDTH as LATEX_MIN_WIDTH
 from analytic.losses import LOSS_ALIASES, LOSS_NAMES
 from analytic.paradigms import paradigm_names
@@ -63,7 +64,7 @@ def integer_option(label: str, minimum: int, maximum: int | None = None):
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text[:30]!r}...")
         try:
             value = parse_integer(text)
-        except ValueError:
+        except BadInput:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
@@ -83,7 +84,7 @@ def number_option(label: str, minimum: float, inclusive: bool):
             return own  # kept symbolic by derive; numeric commands refuse it
         try:
             value = parse_number(text, label=label)
-        except (ValueError, TypeError) as error:
+        except BadInput as error:
             raise argparse.ArgumentTypeError(str(error)) from None
         ok = value >= minimum if inclusive else value > minimum
         if not ok:
@@ -115,7 +116,7 @@ def real_option(label: str):
     def parse(text: str) -> float:
         try:
             return float(parse_number(text, label=label))
-        except (ValueError, TypeError) as error:
+        except BadInput as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
@@ -127,7 +128,7 @@ def targets_option(text: str) -> list[float]:
     parts = text.split(",")
     try:
         values = [float(parse_number(part, label="targets")) for part in parts]
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
     seen = {}
     for part, value in zip(parts, values):
@@ -137,7 +138,7 @@ def targets_option(text: str) -> list[float]:
         seen[value] = part
     try:
         return check_targets(values)
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
 
 
@@ -147,7 +148,7 @@ def grid_option(label: str):
 
         try:
             return grid(text, label)
-        except ValueError as error:
+        except BadInput as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
@@ -159,7 +160,7 @@ def switch_option(text: str) -> str:
 
     try:
         parse_switch(text)
-    except ValueError as error:
+    except BadInput as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
 
@@ -188,7 +189,7 @@ def param_option(text: str):
         raise argparse.ArgumentTypeError(f"{name} is a setting symbol, not a parameter (use its own option), got {text!r}")
     try:
         number = parse_number(value.strip(), label=f"param {name}")
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return name, number
 
@@ -202,7 +203,7 @@ def states_option(text: str):
 
     try:
         return parse_states(text, "state")
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 

@@ -9,7 +9,7 @@ from analytic.losses import by_name, custom, LOSS_ALIASES, loss_names
 from validation.program import PROGRAM
 
 from .arguments import add_latex_options, add_setting_options, add_state_options, LATEX_PIECES, number_option, paradigm_choices
-from .model_options import choices_of, custom_parts, resolve, with_values
+from .model_options import choices_of, custom_parts, resolve
 from .reporting import json_text
 from .status import CHECK_FAILED, UsageError
 
@@ -49,32 +49,31 @@ def run(args) -> int:
         options["budget"] = float(args.budget)
     parts = custom_parts(args)
     given = {sym.parameter(name): value for name, value in parts["params"].items()}
-    # spec-status (issue 17 item 3): an unused --param is refused as by `trajectory` (same one-line text)
+    # an unused --param is refused as by `trajectory` (same one-line text); a parameter of one part only is fine
     used = {s.name for key, get in (("expr", lambda x: x), ("aggregate", lambda x: x.aggregation),
                                     ("segment_loss", lambda x: x.expr), ("attention", lambda x: x))
             if parts[key] is not None for s in sym.parameters_of(get(parts[key]))}
     for symbol in given:
         if symbol.name not in used:
             raise UsageError(f"argument --param: {symbol.name} is not a parameter of this model")
-    # end spec-status
     if parts["expr"] is not None:
-        expr = with_values(parts["expr"], given, "--expr")
+        expr = parts["expr"].subs(given)
         expr = expr.subs({s: values[key] for key, s in (("classes", sym.c), ("segments", sym.T)) if values.get(key) is not None})
         derivations = [derive_custom(expr, **rates, **options)]
     else:
         if parts["aggregate"] is not None:
             scheme = parts["aggregate"]
-            paradigms = [custom_paradigm(with_values(scheme.aggregation, given, "--aggregate"), scheme.text)]
+            paradigms = [custom_paradigm(scheme.aggregation.subs(given), scheme.text)]
         else:
             paradigms = choices_of(args.paradigm, paradigm_names(), "paradigm")  # issue 17 registry
         if parts["segment_loss"] is not None:
             ell = parts["segment_loss"].expr.subs(sym.c, values["classes"])
-            losses = [custom(with_values(ell, given, "--segment-loss"))]
+            losses = [custom(ell.subs(given))]
         else:
             names = choices_of(values["loss"], loss_names(aliases=True), "loss")  # issue 17 registry
             losses = [by_name(name, values["classes"]) for name in names if name not in LOSS_ALIASES or len(names) == 1]
         if parts["attention"] is not None:
-            options["attention"] = with_values(parts["attention"], given, "--attention", strict=False)
+            options["attention"] = parts["attention"].subs(given)
         derivations = [
             derive(paradigm, loss, segments=values["segments"], **rates, **options) for loss in losses for paradigm in paradigms
         ]

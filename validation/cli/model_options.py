@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from analytic import symbols as sym
+from analytic.errors import BadInput
 from analytic.losses import CLASS_LOSS, custom, loss_names
 from analytic.parsing import parse_expression
 
@@ -32,7 +33,7 @@ def custom_parts(args) -> dict:
                 raise UsageError(f"argument --expr: a whole loss L(u, v) cannot be combined with {option}")
         try:
             parts["expr"] = sym.canonical_symbols(parsed(expr_text, EXPR_SYMBOLS, "--expr"), "--expr", forbidden=("p", "u0", "v0", "t"))
-        except ValueError as error:
+        except BadInput as error:
             raise UsageError(f"argument {error}") from None
     if getattr(args, "aggregate", None) is not None:
         if getattr(args, "paradigm", None) not in (None, "all"):
@@ -43,7 +44,7 @@ def custom_parts(args) -> dict:
             parts["aggregate"] = custom_paradigm(
                 parsed(args.aggregate, {"p": sym.p, "v": sym.v}, "--aggregate", applied={"l": SEGMENT}), args.aggregate
             )
-        except ValueError as error:
+        except BadInput as error:
             raise UsageError(f"argument --aggregate: {error}") from None
     if getattr(args, "attention", None) is not None:
         if parts["expr"] is not None:
@@ -52,14 +53,14 @@ def custom_parts(args) -> dict:
 
         try:
             parts["attention"] = check_attention(parsed(args.attention, {"u": sym.u, "T": sym.T}, "--attention"))
-        except ValueError as error:
+        except BadInput as error:
             raise UsageError(f"argument --attention: {error}") from None
     if getattr(args, "segment_loss", None) is not None:
         if getattr(args, "loss", None) is not None:
             raise UsageError("argument --segment-loss: a custom segment loss cannot be combined with --loss")
         try:
             parts["segment_loss"] = custom(parsed(args.segment_loss, LOSS_SYMBOLS, "--segment-loss"))
-        except ValueError as error:
+        except BadInput as error:
             raise UsageError(f"argument --segment-loss: {error}") from None
     return parts
 
@@ -71,7 +72,7 @@ LOSS_SYMBOLS = {s.name: s for s in (sym.v, sym.T, sym.c, sym.alpha, sym.beta)}
 def parsed(text: str, names: dict, label: str, applied=None) -> sp.Expr:
     try:
         return parse_expression(text, names, label=label, parameters=True, applied=applied)
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise UsageError(f"argument {error}") from None
 
 
@@ -150,15 +151,6 @@ def choices_of(value: str, allowed: Sequence[str], label: str, allow_all: bool =
         extra = " or all" if allow_all else ""
         raise UsageError(f"argument --{label}: must be one of {', '.join(allowed)}{extra}, got {value!r}")
     return [value]
-
-
-def with_values(expr: sp.Expr, given: dict, label: str, strict: bool = True) -> sp.Expr:
-    """``expr`` with the --param values in place; a value for a name it does not use is an error (``strict``)."""
-    names = {s.name for s in sym.parameters_of(expr)}
-    for symbol in given:
-        if strict and symbol.name not in names:
-            raise UsageError(f"argument --param: {symbol.name} is not a parameter of {label} (its parameters: {', '.join(sorted(names)) or 'none'})")
-    return expr.subs(given)
 
 
 def model_description(setting) -> dict:

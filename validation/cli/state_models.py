@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from analytic import symbols as sym
+from analytic.errors import BadInput
 from analytic.states import StateModel, state_model
 from trajectories.limits import MAX_STEPS
 from validation.program import PROGRAM
@@ -40,7 +41,7 @@ def model_of(args, numeric: bool) -> StateModel:
         raise UsageError("argument --state: needs the loss of the states as --expr \"L(...)\"")
     try:
         model = state_model(args.state, args.expr, label="--expr")
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise UsageError(f"argument {error}") from None
     names = [name for name, _ in args.param]
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -71,7 +72,7 @@ def _compiled(args):
         raise UsageError(f"argument --start: {unknown[0]} is not a state of --state ({', '.join(model.names)})")
     try:
         return model, compile_states(model)
-    except ValueError as error:
+    except BadInput as error:
         raise UsageError(f"argument --expr: {error}") from None
 
 
@@ -113,7 +114,7 @@ def run_state_trajectory(args) -> int:
         steps = max(1, int(round(t_end / lr)))
         result = state_gradient_descent(compiled, args.start, lr, steps, record_every=max(1, steps // max(1, args.points - 1)))
     if not result.ok:
-        print(f"{PROGRAM}: the {method} method gives no trajectory from --start {args.start or {}}: {result.status.value}: "
+        print(f"{PROGRAM}: the {method} method gives no trajectory from --start {args.start or {}}: {result.status.reason}: "
               f"{result.message}", file=sys.stderr)
         return NOT_AVAILABLE
     if args.format == "json":
@@ -136,7 +137,7 @@ def run_state_compare(args) -> int:
     start = {name: float((args.start or {}).get(name, 0.0)) for name in model.names}
     try:
         comparison = compare_states(compiled, start, float(args.t_end))
-    except ValueError as error:
+    except BadInput as error:
         raise UsageError(f"argument --t-end: {error}") from None
     print(_json(comparison.to_dict(), indent=2) if args.format == "json" else comparison.text())
     return 0
@@ -148,7 +149,7 @@ def run_laws(args) -> int:
     names, rates = args.state
     try:
         result = conservation_laws(names, args.map, rates=rates, degree=args.degree)
-    except (ValueError, TypeError) as error:
+    except BadInput as error:
         raise UsageError(f"argument --map: {error}") from None
     print(_json(result.to_dict(), indent=2) if args.format == "json" else result.text())
     if not result.certified:

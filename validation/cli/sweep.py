@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 
+from analytic.errors import BadInput
 from analytic.losses import CLASS_LOSS, LOSS_ALIASES, LOSS_NAMES, uses_classes
 from analytic.paradigms import FIRST_STAGE
 from validation.program import PROGRAM
@@ -61,13 +62,13 @@ def run(args) -> int:
     if args.figures is not None:
         try:
             plane_of(axes)
-        except ValueError as error:
+        except BadInput as error:
             raise UsageError(f"argument --figures: {error}") from None
 
     horizon = float(args.t_max) if args.t_max is not None else math.inf
     request = SweepRequest(template, axes, tuple(args.targets), hybrids, horizon)
     report = compute(request, workers=args.workers)
-    for line in request.skipped():
+    for line in request.skipped() + report.notes():
         print(f"{PROGRAM}: note: {line}", file=sys.stderr)
     if args.check:
         report = check_sweep(report, args.check)

@@ -90,7 +90,7 @@ def run(args) -> int:
     where = f"--alpha {float(setting.alpha):g}, --beta {float(setting.beta):g}, --u0 {u0:g}, --v0 {v0:g}"
     if result.status.degenerate:  # the loss, not the input: a result not available, with its reason
         fault = loss_fault(model, v0)
-        print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.value}: {result.message}"
+        print(f"{PROGRAM}: the {args.method} method gives no trajectory at {where}: {result.status.reason}: {result.message}"
               + (f" ({fault})" if fault else ""), file=sys.stderr)
         return NOT_AVAILABLE
     if not result.ok:
@@ -98,7 +98,7 @@ def run(args) -> int:
         if fault is not None:
             raise UsageError(f"argument --segment-loss: {fault}: the flow is not defined or not smooth there "
                              f"(the {args.method} method stopped: {result.message})")
-        raise UsageError(f"argument --method {args.method}: {result.status.value} at {where}: {result.message}")
+        raise UsageError(f"argument --method {args.method}: {result.status.reason} at {where}: {result.message}")
     if args.format == "json":
         record = {"t": result.t.tolist(), "u": result.u.tolist(), "v": result.v.tolist()}
         if result.p is not None:
