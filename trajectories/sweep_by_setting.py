@@ -26,16 +26,20 @@ OUTCOMES = {Status.OK: Outcome.REACHED, Status.BEYOND_HORIZON: Outcome.BEYOND_HO
             Status.UNREACHABLE: Outcome.UNREACHABLE, Status.UNRESOLVED: Outcome.UNRESOLVED}
 
 
+def setting_at(template: Setting, numbers, i: int) -> Setting:
+    """``template`` with the ``i``-th of ``numbers = (segments, classes, alpha, beta)`` (arrays)."""
+    segments, classes, alpha, beta = (x[i] for x in numbers)
+    return dataclasses.replace(template, segments=float(segments), classes=int(classes), alpha=float(alpha), beta=float(beta))
+
+
 def milestones_by_setting(template: Setting, numbers, u0, v0, targets, horizon: float) -> SweepTimes:
     """The milestone times of ``template`` at each setting ``numbers = (segments, classes, alpha, beta)`` (arrays)."""
-    segments, classes, alpha, beta = (np.asarray(x, dtype=float) for x in numbers)
-    n = segments.size
+    n = np.asarray(numbers[0]).size
     times = SweepTimes.empty(targets, n)
     by_ode = np.zeros((n, len(targets)), dtype=bool)
     for i in range(n):
-        setting = dataclasses.replace(template, segments=float(segments[i]), classes=int(classes[i]),
-                                      alpha=float(alpha[i]), beta=float(beta[i]))
-        found = milestones(reduced_model(setting), float(u0[i]), float(v0[i]), targets, horizon, unresolved="flag")
+        found = milestones(reduced_model(setting_at(template, numbers, i)), float(u0[i]), float(v0[i]), targets, horizon,
+                           unresolved="flag")
         for j, m in enumerate(found):
             times.outcome[i, j] = OUTCOMES[m.status]
             if m.status is Status.OK:

@@ -27,7 +27,7 @@ from trajectories.choices import Switch, check_switches, check_targets, number_l
 from trajectories.log_time import METHOD as LOG_TIME, METHOD_DETAIL
 from trajectories.model import Setting, reduced_model
 from trajectories.sweep import REASONS, BatchModel, Outcome, SweepTimes, sweep_hybrid, sweep_milestones
-from trajectories.sweep_by_setting import milestones_by_setting
+from trajectories.sweep_by_setting import milestones_by_setting, setting_at
 
 from .parallel import cores, run_jobs
 
@@ -112,13 +112,16 @@ class SweepReport:
     settings: dict
     results: dict
     check: float | None = None  # worst relative difference against event detection, if checked
-    by_setting: tuple = ()  # the columns the batched closed form cannot run, computed setting by setting
+
+    @property
+    def by_setting(self) -> tuple:
+        """The columns the batched closed form cannot run, computed setting by setting (they mark their ODE times)."""
+        return tuple(column for column, result in self.results.items() if result.by_ode is not None)
 
     def notes(self) -> list[str]:
         """One line per column computed setting by setting, and what its marked times mean."""
-        lines = [f"{column}: computed setting by setting (the batched closed form cannot run it): its closed form where one "
-                 f"exists, else {LOG_TIME} ({METHOD_DETAIL})" for column in self.by_setting]
-        return lines
+        return [f"{column}: computed setting by setting (the batched closed form cannot run it): its closed form where one "
+                f"exists, else {LOG_TIME} ({METHOD_DETAIL})" for column in self.by_setting]
 
     def _by_ode(self, column: str, i: int, j: int) -> bool:
         marks = self.results[column].by_ode
@@ -188,13 +191,12 @@ def _time(result: SweepTimes, i: int, j: int):
 
 
 # --- running ------------------------------------------------------------------------------
-def _model(template: Setting, column: str, numbers) -> BatchModel:
-    setting = template if column == "custom" else template.with_paradigm(column)
-    return BatchModel(setting, *numbers)
-
-
 def _column_setting(template: Setting, column: str) -> Setting:
     return template if column == "custom" else template.with_paradigm(column)
+
+
+def _model(template: Setting, column: str, numbers) -> BatchModel:
+    return BatchModel(_column_setting(template, column), *numbers)
 
 
 def _batched(template: Setting, column: str, numbers) -> bool:
@@ -202,8 +204,7 @@ def _batched(template: Setting, column: str, numbers) -> bool:
     try:
         _model(template, column, tuple(x[:1] for x in numbers))
     except NotAvailable:
-        reduced_model(dataclasses.replace(_column_setting(template, column), segments=float(numbers[0][0]),
-                                          classes=int(numbers[1][0]), alpha=float(numbers[2][0]), beta=float(numbers[3][0])))
+        reduced_model(setting_at(_column_setting(template, column), numbers, 0))
         return False
     return True
 
@@ -249,7 +250,6 @@ def collect_sweep(request: SweepRequest, results: dict) -> SweepReport:
     """The report from the results of :func:`sweep_jobs` (keyed as it keys them; other keys ignored)."""
     n = request.size
     columns = {column: SweepTimes.empty(request.targets, n) for column in request.columns()}
-    by_setting = []
     for key, times in results.items():
         if isinstance(key, tuple) and key[0] == "sweep":
             _, column, start, stop = key
@@ -258,9 +258,8 @@ def collect_sweep(request: SweepRequest, results: dict) -> SweepReport:
             if times.by_ode is not None:
                 if columns[column].by_ode is None:
                     columns[column] = dataclasses.replace(columns[column], by_ode=np.zeros((n, len(request.targets)), dtype=bool))
-                    by_setting.append(column)
                 columns[column].by_ode[start:stop] = times.by_ode
-    return SweepReport(request, request.settings(), columns, by_setting=tuple(c for c in columns if c in by_setting))
+    return SweepReport(request, request.settings(), columns)
 
 
 def run_sweep(request: SweepRequest, *, workers: int | None = None, show_progress: bool = True) -> SweepReport:
@@ -280,6 +279,7 @@ def check_sweep(report: SweepReport, samples: int = 12, seed: int = 0) -> SweepR
     from trajectories.model import reduced_model
 
     request, settings = report.request, report.settings
+    numbers = tuple(settings[name] for name in ("segments", "classes", "alpha", "beta"))
     rng = np.random.default_rng(seed)
     rows = rng.choice(request.size, size=min(samples, request.size), replace=False)
     worst = 0.0
@@ -287,10 +287,7 @@ def check_sweep(report: SweepReport, samples: int = 12, seed: int = 0) -> SweepR
         if column not in PARADIGMS and column != "custom":
             continue
         for i in rows:
-            setting = dataclasses.replace(
-                request.template if column == "custom" else request.template.with_paradigm(column),
-                segments=float(settings["segments"][i]), classes=int(settings["classes"][i]),
-                alpha=float(settings["alpha"][i]), beta=float(settings["beta"][i]))
+            setting = setting_at(_column_setting(request.template, column), numbers, i)
             horizon = request.horizon if math.isfinite(request.horizon) else _event_horizon(result, i)
             events = ode_milestones(reduced_model(setting), float(settings["u0"][i]), float(settings["v0"][i]), request.targets, horizon)
             for j, event in enumerate(events):
